@@ -1,0 +1,114 @@
+import json
+
+import numpy as np
+import pytest
+import roifile
+from click.testing import CliRunner
+
+from woundmeasure.cli.main import cli
+from woundmeasure.io import write_mask
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["measure", *map(str, args)])
+
+
+def test_json_contract_with_mask(phantom_files, phantom):
+    img, mask = phantom_files
+    r = run(img, "--px-per-mm", phantom.px_per_mm, "--mask", mask, "--json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    for key in ("image", "area_mm2", "area_cm2", "perimeter_mm", "length_mm", "width_mm", "num_pixels",
+                "num_regions", "calibration", "segmentation", "warnings"):
+        assert key in row
+    assert row["image"] == str(img)
+    assert set(row["calibration"]) >= {"method", "px_per_mm", "perspective_corrected", "uncertainty_pct"}
+    assert row["calibration"]["method"] == "manual" and row["segmentation"]["method"] == "mask"
+    assert row["area_mm2"] == pytest.approx(phantom.area_mm2, rel=0.005)
+    assert row["num_pixels"] == phantom.mask.sum()
+
+
+def test_table_output_and_outputs(tmp_path, phantom_files, phantom):
+    img, mask = phantom_files
+    out = tmp_path / "out"
+    r = run(img, "--ruler", f"0,0,{phantom.px_per_mm * 30},0,30", "--mask", mask,
+            "--mask-out", out / "m", "--roi-out", out / "r", "--overlay-out", out / "o")
+    assert r.exit_code == 0, r.output
+    assert "area mm2" in r.stdout and "wound.jpg" in r.stdout
+    from woundmeasure.io import read_image
+
+    written = read_image(out / "m" / "wound.png").rgb[..., 0]
+    assert set(np.unique(written)) <= {0, 255} and np.array_equal(written > 0, phantom.mask)
+    roi = roifile.ImagejRoi.fromfile(out / "r" / "wound.roi")
+    assert roi.roitype == roifile.ROI_TYPE.TRACED
+    ov = read_image(out / "o" / "wound.jpg").rgb
+    assert ov.shape == phantom.rgb.shape and np.abs(ov.astype(int) - phantom.rgb).mean() > 0.5
+
+
+def test_roi_input_and_mask_folder(tmp_path, phantom_files, phantom):
+    img, mask = phantom_files
+    from woundmeasure.roi import write_roi
+
+    write_roi(tmp_path / "wound.roi", phantom.mask)
+    a = json.loads(run(img, "--px-per-mm", 6, "--roi", tmp_path / "wound.roi", "--json").stdout)[0]
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    write_mask(folder / "wound.png", phantom.mask)
+    b = json.loads(run(img, "--px-per-mm", 6, "--mask", folder, "--json").stdout)[0]
+    assert a["segmentation"]["method"] == "roi" and b["segmentation"]["method"] == "mask"
+    assert a["area_mm2"] == b["area_mm2"] == phantom.mask.sum() / 36
+
+
+def test_one_bad_image_does_not_stop_the_others(tmp_path, phantom_files):
+    img, mask = phantom_files
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(img.read_bytes()[:200])
+    r = run(tmp_path / "missing.jpg", corrupt, img, "--px-per-mm", 6, "--mask", mask, "--json")
+    assert r.exit_code == 1
+    rows = json.loads(r.stdout)
+    assert [row["image"] for row in rows] == [str(tmp_path / "missing.jpg"), str(corrupt), str(img)]
+    assert "no such file" in rows[0]["error"] and "damaged or truncated" in rows[1]["error"]
+    assert "area_mm2" in rows[2]
+    assert r.stderr.count("\n") == 2 and "Traceback" not in r.stderr
+
+
+def test_mask_of_wrong_size(tmp_path, phantom_files):
+    img, _ = phantom_files
+    write_mask(tmp_path / "small.png", np.ones((10, 10), bool))
+    r = run(img, "--px-per-mm", 6, "--mask", tmp_path / "small.png")
+    assert r.exit_code == 1
+    assert "is 10 x 10 px but the photo is 1200 x 900 px" in r.stderr and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("scale", ["0", "-2", "nan", "inf"])
+def test_bad_scale_is_a_usage_error(phantom_files, scale):
+    img, mask = phantom_files
+    r = run(img, "--px-per-mm", scale, "--mask", mask)
+    assert r.exit_code == 2 and "--px-per-mm" in r.output
+
+
+@pytest.mark.parametrize("ruler,msg", [("1,2,3", "has 3 numbers"), ("a,b,c,d,e", "five numbers"),
+                                       ("0,0,10,10,0", "MM must be > 0"), ("5,5,5,5,10", "coincide")])
+def test_malformed_ruler_is_a_usage_error(phantom_files, ruler, msg):
+    img, mask = phantom_files
+    r = run(img, "--ruler", ruler, "--mask", mask)
+    assert r.exit_code == 2 and msg in r.output
+
+
+def test_no_scale_is_a_clear_error_naming_the_file(phantom_files):
+    img, mask = phantom_files
+    r = run(img, "--mask", mask, "--calibration", "manual")
+    assert r.exit_code == 1
+    assert str(img) in r.stderr and "scale" in r.stderr and "Traceback" not in r.output
+
+
+def test_debug_shows_traceback(tmp_path):
+    r = run(tmp_path / "missing.jpg", "--px-per-mm", 3, "--debug")
+    assert r.exit_code == 1 and "Traceback" in r.stderr
+
+
+def test_usage_errors():
+    assert run().exit_code == 2
+    assert CliRunner().invoke(cli, ["--version"]).exit_code == 0

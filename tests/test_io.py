@@ -1,0 +1,122 @@
+import datetime as dt
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from woundmeasure.errors import ImageReadError, MaskError
+from woundmeasure.io import photo_from_array, read_image, read_mask
+
+
+def _pattern(h=40, w=60):
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([x * 4 % 256, y * 6 % 256, (x + y) % 256], -1).astype(np.uint8)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg"])
+def test_reads_rgb_formats(tmp_path, suffix):
+    a = _pattern()
+    p = tmp_path / f"a{suffix}"
+    Image.fromarray(a).save(p, quality=100) if suffix == ".jpg" else Image.fromarray(a).save(p)
+    photo = read_image(p)
+    assert photo.rgb.shape == (40, 60, 3) and photo.rgb.dtype == np.uint8
+    tol = 6 if suffix == ".jpg" else 0
+    assert np.abs(photo.rgb.astype(int) - a).max() <= tol
+    assert len(photo.sha256) == 64
+
+
+def test_reads_gray_rgba_cmyk_and_16bit(tmp_path):
+    g = _pattern()[:, :, 0]
+    Image.fromarray(g).save(tmp_path / "g.png")
+    assert np.array_equal(read_image(tmp_path / "g.png").rgb, np.repeat(g[:, :, None], 3, 2))
+    rgba = np.dstack([_pattern(), np.full((40, 60), 128, np.uint8)])
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    assert np.array_equal(read_image(tmp_path / "a.png").rgb, rgba[:, :, :3])
+    Image.new("CMYK", (30, 20), (0, 255, 255, 0)).save(tmp_path / "c.tif")  # pure red in CMYK
+    c = read_image(tmp_path / "c.tif").rgb
+    assert c.shape == (20, 30, 3) and tuple(c[5, 5]) == (255, 0, 0)
+    g16 = (g.astype(np.uint16) * 257)
+    Image.fromarray(g16).save(tmp_path / "g16.png")
+    assert np.array_equal(read_image(tmp_path / "g16.png").rgb[:, :, 0], g)
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "rgb16.tif"), (_pattern().astype(np.uint16) * 257)[:, :, ::-1])
+    assert np.abs(read_image(tmp_path / "rgb16.tif").rgb.astype(int) - _pattern()).max() <= 1
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_gives_the_upright_photo(tmp_path, orientation):
+    raw = _pattern(30, 50)
+    p = tmp_path / "o.png"
+    exif = Image.Exif()
+    exif[274] = orientation
+    Image.fromarray(raw).save(p, exif=exif)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(p)).convert("RGB"))  # Pillow as the oracle
+    photo = read_image(p)
+    assert photo.exif_orientation == orientation
+    assert np.array_equal(photo.rgb, expected)
+
+
+def test_capture_date_from_exif(tmp_path):
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2024:03:05 10:11:12"
+    p = tmp_path / "d.jpg"
+    Image.fromarray(_pattern()).save(p, exif=exif)
+    assert read_image(p).captured == dt.datetime(2024, 3, 5, 10, 11, 12)
+    Image.fromarray(_pattern()).save(tmp_path / "n.jpg")
+    assert read_image(tmp_path / "n.jpg").captured is None
+
+
+def test_missing_empty_text_truncated(tmp_path):
+    with pytest.raises(ImageReadError, match=r"nope\.jpg: no such file"):
+        read_image(tmp_path / "nope.jpg")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ImageReadError, match=r"empty\.jpg: the file is empty"):
+        read_image(tmp_path / "empty.jpg")
+    (tmp_path / "text.jpg").write_text("hello, not an image")
+    with pytest.raises(ImageReadError, match=r"text\.jpg: not a readable image"):
+        read_image(tmp_path / "text.jpg")
+    Image.fromarray(_pattern(400, 400)).save(tmp_path / "full.png")
+    data = (tmp_path / "full.png").read_bytes()
+    (tmp_path / "trunc.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageReadError, match=r"trunc\.png: the image is damaged or truncated"):
+        read_image(tmp_path / "trunc.png")
+    with pytest.raises(ImageReadError, match="is a folder"):
+        read_image(tmp_path)
+
+
+def _png_header_only(path, width, height):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 10))
+                     + chunk(b"IEND", b""))
+
+
+def test_pixel_limit_refuses_before_decoding(tmp_path):
+    _png_header_only(tmp_path / "huge.png", 100_000, 100_000)
+    with pytest.raises(ImageReadError, match=r"huge\.png: 100000 x 100000 = 10000 MP exceeds the limit of 200 MP"):
+        read_image(tmp_path / "huge.png")
+    Image.fromarray(_pattern(100, 100)).save(tmp_path / "small.png")
+    with pytest.raises(ImageReadError, match="exceeds the limit"):
+        read_image(tmp_path / "small.png", max_pixels=5000)
+    assert read_image(tmp_path / "small.png", max_pixels=10_000).rgb.shape == (100, 100, 3)
+
+
+def test_mask_reading_and_size_check(tmp_path):
+    m = np.zeros((20, 30), np.uint8)
+    m[5:10, 5:15] = 255
+    Image.fromarray(m).save(tmp_path / "m.png")
+    assert read_mask(tmp_path / "m.png", shape=(20, 30)).sum() == 50
+    with pytest.raises(MaskError, match=r"m\.png: is 30 x 20 px but the photo is 40 x 20 px"):
+        read_mask(tmp_path / "m.png", shape=(20, 40))
+    with pytest.raises(MaskError, match="no such file"):
+        read_mask(tmp_path / "x.png")
+
+
+def test_photo_from_array_rejects_non_images():
+    assert photo_from_array(np.zeros((4, 5), np.uint16)).rgb.shape == (4, 5, 3)
+    with pytest.raises(ImageReadError, match="expected an image array"):
+        photo_from_array(np.zeros(5))

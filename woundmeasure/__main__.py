@@ -1,0 +1,3 @@
+from woundmeasure.cli.main import main
+
+main()

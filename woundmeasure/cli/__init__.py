@@ -1,0 +1,1 @@
+"""The ``woundmeasure`` command line (thin: parse, call the pipeline, print)."""

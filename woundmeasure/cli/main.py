@@ -1,0 +1,34 @@
+"""Entry point: ``woundmeasure COMMAND``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from woundmeasure import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="woundmeasure")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Measure wounds from photographs with a scale reference."""
+    logging.basicConfig(level=logging.WARNING - 10 * verbose, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _add_commands() -> None:
+    from woundmeasure.cli.measure import measure
+
+    cli.add_command(measure)
+
+
+_add_commands()
+
+
+def main() -> None:
+    cli(prog_name="woundmeasure")
+
+
+if __name__ == "__main__":
+    main()

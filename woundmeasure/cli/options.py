@@ -1,0 +1,96 @@
+"""Options shared by the commands, with units in their help."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+
+def _positive_float(ctx, param, value):
+    if value is None:
+        return None
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"{value} is not a positive scale; give pixels per millimetre > 0")
+    return value
+
+
+def _ruler(ctx, param, value):
+    if value is None:
+        return None
+    from woundmeasure.errors import WoundMeasureError
+    from woundmeasure.pipeline import parse_ruler
+
+    try:
+        values = parse_ruler(value)
+    except WoundMeasureError as exc:
+        raise click.BadParameter(str(exc)) from None
+    x1, y1, x2, y2, mm = values
+    if not all(math.isfinite(v) for v in values):
+        raise click.BadParameter(f"{value!r}: all five numbers must be finite")
+    if mm <= 0:
+        raise click.BadParameter(f"{value!r}: the distance MM must be > 0")
+    if (x1, y1) == (x2, y2):
+        raise click.BadParameter(f"{value!r}: the two points coincide")
+    return values
+
+
+def _box(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        x, y, w, h = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} must be X,Y,W,H in pixels (x = column, y = row)") from None
+    if w <= 0 or h <= 0:
+        raise click.BadParameter(f"{value!r}: width and height must be > 0")
+    return (x, y, w, h)
+
+
+def _points(ctx, param, value):
+    out = []
+    for v in value or ():
+        try:
+            x, y = (float(p) for p in v.split(","))
+        except ValueError:
+            raise click.BadParameter(f"{v!r} must be X,Y in pixels (x = column, y = row)") from None
+        out.append((x, y))
+    return tuple(out)
+
+
+def measure_options(f):
+    """Decorate a command with the options that control one photo's measurement."""
+    opts = [
+        click.option("--px-per-mm", type=float, callback=_positive_float,
+                     help="Manual scale: pixels per millimetre (overrides detection)."),
+        click.option("--ruler", metavar="X1,Y1,X2,Y2,MM", callback=_ruler,
+                     help="Manual scale from two points on a ruler (pixels, x = column, y = row) and their "
+                          "distance in mm, as ImageJ's Set Scale."),
+        click.option("--calibration", "calibration_method", default="auto", show_default=True,
+                     type=click.Choice(["auto", "marker", "ruler", "manual"]),
+                     help="Which scale reference to use."),
+        click.option("--marker-mm", type=float, default=20.0, show_default=True, callback=_positive_float,
+                     help="Side of the ArUco marker's black square, in mm."),
+        click.option("--mask", type=click.Path(exists=True), help="Wound mask image (white = wound, photo size), "
+                     "or a folder of <image stem>.png masks."),
+        click.option("--roi", type=click.Path(exists=True), help="ImageJ .roi or RoiSet .zip outline, "
+                     "or a folder of <image stem>.roi."),
+        click.option("--segmenter", default="model", show_default=True,
+                     help="Segmenter when no mask/ROI is given: model (shipped CNN) or color (classical)."),
+        click.option("--box", metavar="X,Y,W,H", callback=_box, help="The wound lies inside this box (pixels)."),
+        click.option("--point", "points", metavar="X,Y", multiple=True, callback=_points,
+                     help="A point inside the wound (pixels); repeatable."),
+        click.option("--max-megapixels", type=float, default=200.0, show_default=True,
+                     help="Refuse photos larger than this many megapixels."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def pipeline_kwargs(params: dict) -> dict:
+    """Turn the parsed shared options into keyword arguments of ``measure_image``."""
+    return dict(px_per_mm=params["px_per_mm"], ruler=params["ruler"],
+                calibration_method=params["calibration_method"], marker_mm=params["marker_mm"],
+                mask=params["mask"], roi=params["roi"], segmenter=params["segmenter"], box=params["box"],
+                points=params["points"], max_pixels=int(params["max_megapixels"] * 1e6))

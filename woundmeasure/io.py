@@ -1,0 +1,251 @@
+"""Reading and writing image files: the only module that touches image files.
+
+Photos are returned upright (EXIF orientation applied) as RGB ``uint8`` arrays of
+shape (M, N, 3); OpenCV's BGR never leaves this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io as _io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from woundmeasure.errors import ImageReadError, MaskError
+
+DEFAULT_MAX_PIXELS = 200_000_000
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_DATETIME_DIGITIZED = 36868
+_DATETIME = 306
+_ORIENTATION = 274
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An upright photo and what its file says about it.
+
+    Attributes
+    ----------
+    rgb : ndarray of uint8, shape (M, N, 3)
+        The upright photo (EXIF orientation applied).
+    path : str
+        The file as given ("<array>" when built from an array).
+    sha256 : str
+        SHA-256 of the file's bytes (of the array's bytes for arrays).
+    captured : datetime.datetime or None
+        EXIF DateTimeOriginal (or DateTimeDigitized / DateTime), when present.
+    exif_orientation : int
+        The EXIF orientation tag that was applied (1 = none).
+    """
+
+    rgb: np.ndarray
+    path: str
+    sha256: str
+    captured: dt.datetime | None = None
+    exif_orientation: int = 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rgb.shape[:2]
+
+
+@contextlib.contextmanager
+def _own_pixel_limit():
+    """Switch off Pillow's decompression-bomb check: ``read_image`` checks the size itself."""
+    from PIL import Image
+
+    old = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = old
+
+
+def _parse_exif_datetime(value) -> dt.datetime | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "ignore")
+    if not isinstance(value, str):
+        return None
+    value = value.strip().rstrip("\x00")
+    for fmt in ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%d"):
+        try:
+            return dt.datetime.strptime(value[: len(dt.datetime(2000, 1, 1).strftime(fmt))], fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _to_uint8_rgb(arr: np.ndarray, mode: str) -> np.ndarray:
+    """Convert a decoded array of any depth and channel count to RGB uint8."""
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype == np.uint16 or (arr.dtype.kind in "iu" and arr.max(initial=0) > 255):
+        arr = np.clip(np.round(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+    elif arr.dtype.kind == "f":
+        scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
+        arr = np.clip(np.round(arr * scale), 0, 255).astype(np.uint8)
+    else:
+        arr = arr.astype(np.uint8, copy=False)
+    if arr.ndim == 2:
+        return np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.shape[2] == 1:
+        return np.repeat(arr, 3, axis=2)
+    if arr.shape[2] == 2:  # gray + alpha
+        return np.repeat(arr[:, :, :1], 3, axis=2)
+    return np.ascontiguousarray(arr[:, :, :3])
+
+
+def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to an array: the result is the upright photo."""
+    ops = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.swapaxes(a, 0, 1)[:, ::-1],
+        7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1],
+        8: lambda a: np.swapaxes(a, 0, 1)[::-1, :],
+    }
+    return np.ascontiguousarray(ops.get(orientation, ops[1])(arr))
+
+
+def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    """Read a photo file (JPEG, PNG, TIFF, ...) as an upright RGB uint8 array.
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file.
+    max_pixels : int, optional
+        Refuse images with more pixels than this (default 200 million) before decoding.
+
+    Returns
+    -------
+    Photo
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing, empty, not an image, truncated, or too large.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise ImageReadError(f"{path}: is a folder, not an image file")
+    data = path.read_bytes()
+    if not data:
+        raise ImageReadError(f"{path}: the file is empty (0 bytes); re-export the photo")
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        with _own_pixel_limit():
+            im = Image.open(_io.BytesIO(data))
+            w, h = im.size
+            if w * h > max_pixels:
+                raise ImageReadError(
+                    f"{path}: {w} x {h} = {w * h / 1e6:.0f} MP exceeds the limit of {max_pixels / 1e6:.0f} MP; "
+                    "downscale the photo or raise max_pixels")
+            if w < 1 or h < 1:
+                raise ImageReadError(f"{path}: the image has no pixels ({w} x {h})")
+            exif = im.getexif()
+            orientation = int(exif.get(_ORIENTATION, 1) or 1)
+            if orientation not in range(1, 9):
+                orientation = 1
+            captured = None
+            sub = exif.get_ifd(_EXIF_IFD) if exif else {}
+            for tag in (_DATETIME_ORIGINAL, _DATETIME_DIGITIZED):
+                captured = captured or _parse_exif_datetime(sub.get(tag))
+            captured = captured or _parse_exif_datetime(exif.get(_DATETIME))
+            im.load()
+            mode = im.mode
+            if mode in ("CMYK", "YCbCr", "LAB", "HSV", "P", "PA", "1"):
+                im = im.convert("RGBA" if mode in ("P", "PA") else "RGB")
+                mode = im.mode
+            if mode.startswith("I;16"):
+                arr = np.asarray(im).astype(np.uint16)
+            else:
+                arr = np.asarray(im)
+    except ImageReadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{path}: not a readable image (JPEG, PNG or TIFF expected)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageReadError(f"{path}: the image is damaged or truncated ({exc}); re-export the photo") from None
+    if arr.ndim == 3 and arr.shape[2] == 4 and mode == "RGBA":
+        arr = arr[:, :, :3]
+    rgb = _apply_orientation(_to_uint8_rgb(arr, mode), orientation)
+    return Photo(rgb=rgb, path=str(path), sha256=sha, captured=captured, exif_orientation=orientation)
+
+
+def photo_from_array(rgb: np.ndarray, *, name: str = "<array>") -> Photo:
+    """Wrap an in-memory image (gray, RGB or RGBA; any integer or float depth) as a Photo."""
+    arr = np.asarray(rgb)
+    if arr.ndim not in (2, 3) or arr.size == 0:
+        raise ImageReadError(f"{name}: expected an image array of shape (M, N) or (M, N, C), got {arr.shape}")
+    rgb8 = _to_uint8_rgb(arr, "")
+    return Photo(rgb=rgb8, path=name, sha256=hashlib.sha256(rgb8.tobytes()).hexdigest())
+
+
+def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a wound mask image: any non-zero (white) pixel is wound.
+
+    Parameters
+    ----------
+    path : str or Path
+        A mask image (PNG, TIFF, ...); white = wound.
+    shape : (rows, cols), optional
+        The upright photo's shape; the mask must match it.
+
+    Returns
+    -------
+    ndarray of bool, shape (M, N)
+
+    Raises
+    ------
+    MaskError
+        If the mask cannot be read or has the wrong size.
+    """
+    try:
+        photo = read_image(path)
+    except ImageReadError as exc:
+        raise MaskError(f"mask {exc}") from None
+    mask = photo.rgb.max(axis=2) > 127
+    if shape is not None and mask.shape != tuple(shape):
+        raise MaskError(
+            f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "
+            "(width x height, upright); export the mask at the photo's size")
+    return mask
+
+
+def write_mask(path, mask: np.ndarray) -> None:
+    """Write a bool mask as an 8-bit PNG (0 / 255)."""
+    import cv2
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), np.where(mask, 255, 0).astype(np.uint8)):
+        raise OSError(f"{path}: could not write the mask")
+
+
+def write_rgb(path, rgb: np.ndarray, *, quality: int = 92) -> None:
+    """Write an RGB uint8 array as JPEG or PNG (chosen by the suffix)."""
+    import cv2
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)] if path.suffix.lower() in (".jpg", ".jpeg") else []
+    if not cv2.imwrite(str(path), np.ascontiguousarray(rgb[:, :, ::-1]), params):
+        raise OSError(f"{path}: could not write the image")

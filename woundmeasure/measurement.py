@@ -1,0 +1,183 @@
+"""Measure a wound mask under a calibration: area, perimeter, length, width.
+
+All lengths are measured on the wound plane: when the calibration carries a
+homography, outline points are mapped to the plane (mm) before any distance is
+taken, and each pixel's area is its own plane area.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from woundmeasure.calibration.record import Calibration
+from woundmeasure.errors import MaskError
+from woundmeasure.outline import (
+    imagej_traced_perimeter,
+    pixel_edge_polygons,
+    polygon_length,
+    subpixel_contours,
+)
+
+
+@dataclass(frozen=True)
+class WoundMeasurement:
+    """Size of a wound on its plane.
+
+    Attributes
+    ----------
+    area_mm2, area_cm2 : float
+        Wound area; all regions count. Without perspective correction it is the
+        pixel count divided by px_per_mm^2, exactly as ImageJ reports it.
+    num_pixels : int
+        Wound pixels in the photo.
+    perimeter_mm : float
+        Length of the sub-pixel outline (all regions and holes).
+    perimeter_imagej_mm : float or None
+        ImageJ's traced perimeter of the same mask (None with perspective correction).
+    length_mm : float
+        Maximum Feret diameter of the whole wound.
+    width_mm : float
+        Greatest extent perpendicular to the length.
+    ellipse_area_mm2 : float
+        length x width x pi / 4, the clinical ellipse estimate.
+    num_regions : int
+        Separate (8-connected) wound regions.
+    touches_edge : bool
+        Whether the wound touches the photo's border (the area may be cut off).
+    length_line, width_line : tuple of 4 floats
+        End points (x1, y1, x2, y2) in image pixels, for drawing.
+    warnings : tuple of str
+    """
+
+    area_mm2: float
+    area_cm2: float
+    num_pixels: int
+    perimeter_mm: float
+    perimeter_imagej_mm: float | None
+    length_mm: float
+    width_mm: float
+    ellipse_area_mm2: float
+    num_regions: int
+    touches_edge: bool
+    length_line: tuple[float, float, float, float] | None = None
+    width_line: tuple[float, float, float, float] | None = None
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["warnings"] = list(self.warnings)
+        for k in ("length_line", "width_line"):
+            d[k] = list(d[k]) if d[k] is not None else None
+        return d
+
+
+def _feret(points: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
+    """Max Feret diameter and the greatest perpendicular extent of a point set (plane units).
+
+    Returns (length, (p, q) end points, width, (a, b) end points of the width segment).
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    if len(points) < 3:
+        return 0.0, np.zeros((2, 2)), 0.0, np.zeros((2, 2))
+    try:
+        hull = points[ConvexHull(points).vertices]
+    except QhullError:  # all points on a line
+        hull = points
+    d2 = ((hull[:, None, :] - hull[None, :, :]) ** 2).sum(-1)
+    i, j = np.unravel_index(np.argmax(d2), d2.shape)
+    p, q = hull[i], hull[j]
+    length = float(math.sqrt(d2[i, j]))
+    if length == 0:
+        return 0.0, np.array([p, q]), 0.0, np.array([p, q])
+    u = (q - p) / length
+    n = np.array([-u[1], u[0]])
+    along = (hull - p) @ u
+    across = (hull - p) @ n
+    lo, hi = across.min(), across.max()
+    mid = p + u * (along.min() + along.max()) / 2
+    return length, np.array([p, q]), float(hi - lo), np.array([mid + n * lo, mid + n * hi])
+
+
+def _plane_to_image(calibration: Calibration, pts: np.ndarray) -> np.ndarray:
+    Hinv = np.linalg.inv(calibration.matrix)
+    p = pts @ Hinv[:, :2].T + Hinv[:, 2]
+    return p[:, :2] / p[:, 2:3]
+
+
+def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurement:
+    """Measure a binary wound mask.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (M, N)
+        True on wound pixels, in the photo's (upright) frame.
+    calibration : Calibration
+        The scale (and optional plane homography) of the photo.
+
+    Returns
+    -------
+    WoundMeasurement
+        Areas in mm^2 (and cm^2), lengths in mm.
+
+    Raises
+    ------
+    MaskError
+        If the mask is not two-dimensional.
+
+    Notes
+    -----
+    Area is the pixel count times each pixel's plane area (a constant
+    1 / px_per_mm^2 without a homography: ImageJ's value). Perimeter, length and
+    width come from sub-pixel outlines (see :mod:`woundmeasure.outline`) mapped to
+    the plane: the perimeter from the smoothed outline (no pixel staircase), length
+    and width from the unsmoothed iso-line (no rounded corners). Length is the
+    maximum Feret diameter and width the greatest extent perpendicular to it.
+    """
+    from skimage.measure import label
+
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise MaskError(f"mask must be two-dimensional (rows, cols), got shape {mask.shape}")
+    mask = mask.astype(bool, copy=False)
+    rows, cols = np.nonzero(mask)
+    num_pixels = int(rows.size)
+    if num_pixels == 0:
+        return WoundMeasurement(0.0, 0.0, 0, 0.0, 0.0 if calibration.homography is None else None, 0.0, 0.0, 0.0,
+                                0, False, warnings=("no wound pixels: the area is 0",))
+    if calibration.homography is None:
+        area_mm2 = num_pixels / calibration.px_per_mm**2
+    else:
+        area_mm2 = float(calibration.area_per_pixel(np.column_stack([cols, rows])).sum())
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    num_regions = int(label(mask[r0:r1, c0:c1], connectivity=2).max())
+    touches_edge = bool(r0 == 0 or c0 == 0 or r1 == mask.shape[0] or c1 == mask.shape[1])
+
+    contours = subpixel_contours(mask)
+    plane = [calibration.to_plane(c) for c in contours]
+    perimeter_mm = float(sum(polygon_length(p[:-1]) for p in plane))
+    if calibration.homography is None:
+        ij_px = sum(imagej_traced_perimeter(p) for p in pixel_edge_polygons(mask))
+        perimeter_ij = float(ij_px / calibration.px_per_mm)
+    else:
+        perimeter_ij = None
+    # extremes from the unsmoothed iso-line (within half a pixel of the edge; smoothing would round corners)
+    raw = [calibration.to_plane(c) for c in subpixel_contours(mask, sigma=0)]
+    all_pts = np.vstack(raw) if raw else np.zeros((0, 2))
+    length, lpts, width, wpts = _feret(all_pts)
+    length_line = tuple(float(v) for v in _plane_to_image(calibration, lpts).ravel())
+    width_line = tuple(float(v) for v in _plane_to_image(calibration, wpts).ravel())
+    warnings = []
+    if touches_edge:
+        warnings.append("the wound touches the photo's edge: part of it may be outside the photo")
+    if num_pixels < 100:
+        warnings.append(f"the wound covers only {num_pixels} px: area uncertainty is high; photograph it closer")
+    return WoundMeasurement(
+        area_mm2=float(area_mm2), area_cm2=float(area_mm2) / 100.0, num_pixels=num_pixels,
+        perimeter_mm=perimeter_mm, perimeter_imagej_mm=perimeter_ij,
+        length_mm=length, width_mm=width, ellipse_area_mm2=math.pi / 4 * length * width,
+        num_regions=num_regions, touches_edge=touches_edge,
+        length_line=length_line, width_line=width_line, warnings=tuple(warnings))

@@ -1,0 +1,1 @@
+"""Overlays, plots and reports."""

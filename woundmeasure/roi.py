@@ -1,0 +1,110 @@
+"""ImageJ ROI files: read a person's outline as a mask, write a mask as an ROI.
+
+Uses ``roifile`` (the reference reader/writer of ImageJ's binary ROI format).
+A mask is written as a *traced* polygon along pixel edges (what ImageJ's wand
+makes), so ImageJ measures exactly the mask's pixels; a mask with several regions
+or holes is written as one composite (shape) ROI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from woundmeasure.errors import MaskError
+from woundmeasure.outline import pixel_edge_polygons, rasterize_polygon
+
+_AREA_TYPES = ("POLYGON", "FREEHAND", "TRACED", "RECT", "OVAL")
+
+
+def _roi_mask(roi, shape: tuple[int, int], source: str) -> np.ndarray:
+    from roifile import ROI_TYPE
+
+    if roi.roitype.name not in _AREA_TYPES:
+        raise MaskError(f"ROI {source}: is a {roi.roitype.name.lower()} ROI, not an area; "
+                        "draw a polygon, freehand, oval or traced outline")
+    out = np.zeros(shape, bool)
+    if roi.roitype == ROI_TYPE.RECT and roi.multi_coordinates is None:
+        out[max(roi.top, 0):max(roi.bottom, 0), max(roi.left, 0):max(roi.right, 0)] = True
+        return out
+    for poly in roi.coordinates(multi=True):
+        out ^= rasterize_polygon(np.asarray(poly, float), shape)  # even-odd: holes cut out
+    return out
+
+
+def read_roi(path, *, shape: tuple[int, int]) -> np.ndarray:
+    """Read an ImageJ ``.roi`` file or a RoiSet ``.zip`` as a wound mask.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.roi`` file, or a ``.zip`` of them (ImageJ's ROI Manager "Save"). All ROIs
+        of a set are united.
+    shape : (rows, cols)
+        The upright photo's shape.
+
+    Returns
+    -------
+    ndarray of bool, shape ``shape``
+
+    Raises
+    ------
+    MaskError
+        If the file is missing or unreadable, holds no area ROI, or lies entirely
+        outside the photo.
+    """
+    from roifile import roiread
+
+    path = Path(path)
+    if not path.is_file():
+        raise MaskError(f"ROI {path}: no such file; check the path")
+    try:
+        rois = roiread(str(path))
+    except Exception as exc:  # roifile raises ValueError/struct.error/zipfile errors
+        raise MaskError(f"ROI {path}: not a readable ImageJ ROI ({exc}); save it again from ImageJ") from None
+    rois = rois if isinstance(rois, list) else [rois]
+    if not rois:
+        raise MaskError(f"ROI {path}: holds no ROI")
+    mask = np.zeros(shape, bool)
+    for roi in rois:
+        mask |= _roi_mask(roi, shape, str(path))
+    if not mask.any():
+        raise MaskError(f"ROI {path}: lies outside the {shape[1]} x {shape[0]} px photo (or encloses no pixel "
+                        "centre); draw it on this photo")
+    return mask
+
+
+def mask_to_roi(mask: np.ndarray, *, name: str = "wound"):
+    """Make an ImageJ ROI (``roifile.ImagejRoi``) that encloses exactly the mask's pixels."""
+    from roifile import ROI_TYPE, ImagejRoi
+
+    polygons = pixel_edge_polygons(mask)
+    if not polygons:
+        raise MaskError("the mask is empty: there is no outline to write")
+    if len(polygons) == 1:
+        roi = ImagejRoi.frompoints(polygons[0].astype(np.int32), name=name)
+        roi.roitype = ROI_TYPE.TRACED
+        return roi
+    path: list[float] = []
+    for p in polygons:
+        path += [0, float(p[0, 0]), float(p[0, 1])]
+        for x, y in p[1:]:
+            path += [1, float(x), float(y)]
+        path += [4]
+    allp = np.vstack(polygons)
+    roi = ImagejRoi()
+    roi.roitype = ROI_TYPE.RECT
+    roi.name = name
+    roi.left, roi.top = int(allp[:, 0].min()), int(allp[:, 1].min())
+    roi.right, roi.bottom = int(allp[:, 0].max()), int(allp[:, 1].max())
+    roi.multi_coordinates = np.asarray(path, np.float32)
+    roi.shape_roi_size = len(path)
+    return roi
+
+
+def write_roi(path, mask: np.ndarray, *, name: str = "wound") -> None:
+    """Write a mask as an ImageJ ``.roi`` file that measures the same area in ImageJ."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mask_to_roi(mask, name=name).tofile(str(path))

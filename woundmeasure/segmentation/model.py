@@ -1,0 +1,105 @@
+"""The shipped wound segmentation CNN, run with OpenCV's DNN module (no torch, no network).
+
+The model is a compact U-Net trained on FUSeg 2021 (see
+``woundmeasure/segmentation/train.py`` and ``models/MODEL_CARD.md``). It sees the photo
+with its long side at ``INPUT_SIZE`` px; its probability map is upsampled smoothly
+and thresholded at full resolution.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import numpy as np
+
+from woundmeasure.errors import SegmentationError
+from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME
+from woundmeasure.segmentation.refine import apply_hints, resize_rgb, score_to_full_mask, work_scale
+
+THRESHOLD = 0.5
+
+
+def model_path():
+    """Where the shipped ONNX file lives inside the installed package."""
+    return resources.files("woundmeasure.segmentation") / "models" / MODEL_FILENAME
+
+
+@functools.lru_cache(maxsize=1)
+def load_model():
+    """Load the shipped network once per process."""
+    import cv2
+
+    path = model_path()
+    if not path.is_file():
+        raise SegmentationError(f"the shipped model {path} is missing; reinstall woundmeasure, "
+                                "or use the 'color' segmenter")
+    return cv2.dnn.readNetFromONNX(str(path))
+
+
+def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """Wound probability at the model's working size.
+
+    Returns
+    -------
+    prob : ndarray of float32, shape about (INPUT_SIZE * M / max(M, N), ...)
+    scale : float
+        Working size / photo size.
+    """
+    import cv2
+
+    scale = min(1.0, INPUT_SIZE / max(rgb.shape[:2])) if max(rgb.shape[:2]) > INPUT_SIZE else 1.0
+    small = resize_rgb(rgb, scale)
+    h, w = small.shape[:2]
+    ph, pw = -h % 16, -w % 16
+    padded = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
+    if padded.shape[0] < 16 or padded.shape[1] < 16:
+        padded = cv2.copyMakeBorder(padded, 0, max(0, 16 - padded.shape[0]), 0, max(0, 16 - padded.shape[1]),
+                                    cv2.BORDER_CONSTANT)
+    net = load_model()
+    blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None].astype(np.float32))
+    net.setInput(blob)
+    logit = net.forward()[0, 0, :h, :w]
+    prob = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
+    return prob.astype(np.float32), scale
+
+
+def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float) -> np.ndarray:
+    """GrabCut seeded by the probability map and the hints; returns a float score map."""
+    import cv2
+
+    h, w = prob.shape
+    init = np.where(prob > THRESHOLD, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    init[prob > 0.9] = cv2.GC_FGD
+    if hints.box is not None:
+        x, y, bw, bh = hints.box
+        inside = np.zeros((h, w), bool)
+        inside[max(int(y * scale), 0):max(int(np.ceil((y + bh) * scale)), 0),
+               max(int(x * scale), 0):max(int(np.ceil((x + bw) * scale)), 0)] = True
+        init[~inside] = cv2.GC_BGD
+        if not (init[inside] != cv2.GC_PR_BGD).any():  # the model saw nothing there: let the box lead
+            init[inside] = cv2.GC_PR_FGD
+    radius = max(2, int(0.01 * max(h, w)))
+    for px, py in hints.points:
+        cv2.circle(init, (int(px * scale), int(py * scale)), radius, int(cv2.GC_FGD), -1)
+    if not ((init == cv2.GC_BGD) | (init == cv2.GC_PR_BGD)).any() or not (
+            (init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)).any():
+        return (init % 2 == 1).astype(np.float32)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(np.ascontiguousarray(rgb_small[:, :, ::-1]), init, None, bgd, fgd, 5, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return (prob > THRESHOLD).astype(np.float32)
+    fg = ((init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)).astype(np.float32)
+    return cv2.GaussianBlur(fg, (0, 0), 1.0)
+
+
+def segment_model(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Segment with the shipped CNN; hints (box, points) refine it with GrabCut."""
+    prob, scale = wound_probability(rgb)
+    score = prob
+    if hints.box is not None or hints.points:
+        score = grabcut_refine(resize_rgb(rgb, scale), prob, hints, scale)
+        score = np.where(apply_hints(score > THRESHOLD, hints, scale, score.shape), score, 0.0)
+    mask = score_to_full_mask(score, rgb.shape[:2], THRESHOLD)
+    return mask, ()
