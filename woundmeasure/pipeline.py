@@ -216,10 +216,16 @@ def _wound_centre(wound: np.ndarray) -> tuple[float, float] | None:
 
 
 def _at_wound(calibration: Calibration, measurement: WoundMeasurement) -> Calibration:
+    """Report scale and uncertainty at the wound's centre (they vary under perspective)."""
     if calibration.homography is None or measurement.length_line is None:
         return calibration
+    from dataclasses import replace
+
+    from woundmeasure.calibration.marker import uncertainty_at
+
     x1, y1, x2, y2 = measurement.length_line
-    return calibration.at((x1 + x2) / 2, (y1 + y2) / 2)
+    x, y = (x1 + x2) / 2, (y1 + y2) / 2
+    return replace(calibration.at(x, y), uncertainty_pct=uncertainty_at(calibration, x, y))
 
 
 def _distance_warning(calibration: Calibration, wound: np.ndarray) -> tuple[str, ...]:

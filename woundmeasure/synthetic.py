@@ -140,38 +140,42 @@ def _local_scale(H: np.ndarray, x: float, y: float) -> float:
 
 
 def _draw_marker(canvas, to_canvas, *, centre_mm, side_mm, marker_id, angle_deg):
+    """Paint an ArUco marker with a white quiet zone; its black square's edges are exact.
+
+    The marker image (with its margin) is mapped onto the canvas by one affine warp,
+    so the black/white edges come from interpolation alone (no anti-aliased fill).
+    """
     import cv2
 
     dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, ARUCO_DICT))
     q = to_canvas[0, 0]
-    side_px = max(int(round(side_mm * q)), 12)
-    img = cv2.aruco.generateImageMarker(dictionary, int(marker_id), side_px, borderBits=1)
-    margin = side_mm * 0.3
-    half = side_mm / 2
+    cell = max(4, int(math.ceil(side_mm * q / 6)))
+    margin = int(round(0.3 * 6 * cell))
+    img = cv2.aruco.generateImageMarker(dictionary, int(marker_id), 6 * cell, borderBits=1)
+    img = cv2.copyMakeBorder(img, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
     a = math.radians(angle_deg)
     R = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-    local = np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
-    quiet = np.array([[-half - margin, -half - margin], [half + margin, -half - margin],
-                      [half + margin, half + margin], [-half - margin, half + margin]])
-    corners_mm = local @ R.T + centre_mm
-    quiet_mm = quiet @ R.T + centre_mm
-    to_px = lambda p: p * q + to_canvas[:2, 2]  # noqa: E731
-    cv2.fillPoly(canvas, [np.round(to_px(quiet_mm) * 16).astype(np.int32)], (246, 246, 243), cv2.LINE_AA, shift=4)
-    src = np.array([[-0.5, -0.5], [side_px - 0.5, -0.5], [side_px - 0.5, side_px - 0.5], [-0.5, side_px - 0.5]],
-                   np.float32)
-    dst = to_px(corners_mm)
+    k = side_mm / (6 * cell)  # mm per marker-image pixel
+    # marker-image px u -> plane mm: centre + R k (u + 0.5 - margin - 3 cell); then plane -> canvas
+    lin = q * k * R
+    off = q * (np.asarray(centre_mm) - k * R @ np.full(2, margin + 3 * cell - 0.5)) + to_canvas[:2, 2]
+    size = img.shape[0]
+    box = np.array([[0, 0], [size, 0], [size, size], [0, size]], float) - 0.5
+    dst = box @ lin.T + off
     bx0, by0 = np.maximum(np.floor(dst.min(0)).astype(int) - 2, 0)
     bx1, by1 = np.minimum(np.ceil(dst.max(0)).astype(int) + 2, [canvas.shape[1], canvas.shape[0]])
+    half = side_mm / 2
+    local = np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
+    corners_mm = local @ R.T + centre_mm
     if bx1 <= bx0 or by1 <= by0:
         return corners_mm
-    M = cv2.getPerspectiveTransform(src, (dst - [bx0, by0]).astype(np.float32))
-    warped = cv2.warpPerspective(img, M, (bx1 - bx0, by1 - by0), flags=cv2.INTER_AREA, borderValue=255)
-    region = np.zeros(warped.shape, np.uint8)
-    cv2.fillPoly(region, [np.round((dst - [bx0, by0]) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-    alpha = region.astype(np.float32)[..., None] / 255.0
-    ink = 20.0 + 226.0 * (warped.astype(np.float32)[..., None] / 255.0)
-    box = canvas[by0:by1, bx0:bx1]
-    canvas[by0:by1, bx0:bx1] = box * (1 - alpha) + ink * alpha
+    A = np.column_stack([lin, off - [bx0, by0]])
+    shape = (bx1 - bx0, by1 - by0)
+    ink = cv2.warpAffine(img.astype(np.float32), A, shape, flags=cv2.INTER_LINEAR, borderValue=255.0)
+    alpha = cv2.warpAffine(np.ones(img.shape, np.float32), A, shape, flags=cv2.INTER_LINEAR, borderValue=0.0)
+    ink = 20.0 + 226.0 * (ink / 255.0)
+    region = canvas[by0:by1, bx0:bx1]
+    canvas[by0:by1, bx0:bx1] = region * (1 - alpha[..., None]) + ink[..., None] * alpha[..., None]
     return corners_mm
 
 
@@ -234,7 +238,8 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     wound_offset_px : (dx, dy)
         Where the wound centre sits relative to the photo centre.
     occlude_marker : float in [0, 1]
-        Fraction of the marker covered by a skin-coloured patch (e.g. a finger).
+        Radius, as a fraction of the marker's side, of a skin-coloured disk (a fingertip)
+        over one corner of the marker.
     drape : bool, optional
         Show a blue surgical drape beyond the limb's edge; random when None.
 
@@ -319,20 +324,18 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     # references
     marker_corners = ruler_ends = None
     R = float(np.max(np.hypot(*poly.T)))
+    ang = float(rng.uniform(0, 2 * np.pi))  # direction of the marker; the ruler goes opposite
     if marker:
-        ang = rng.uniform(0, 2 * np.pi)
         centre = np.array([math.cos(ang), math.sin(ang)]) * (R + marker_mm * 0.9 + 8)
         mid_ = marker_id if marker_id is not None else int(rng.integers(0, 50))
         cm = _draw_marker(canvas, to_canvas, centre_mm=centre, side_mm=marker_mm, marker_id=mid_,
                           angle_deg=float(rng.uniform(0, 360)))
-        if occlude_marker > 0:
-            cover = cm[0] + (cm[2] - cm[0]) * occlude_marker
-            pts = np.array([cm[0] - 3, [cover[0], cm[0][1] - 3], cover + 1, [cm[0][0] - 3, cover[1]]])
-            cv2.fillPoly(canvas, [np.round((pts * q + to_canvas[:2, 2]) * 16).astype(np.int32)],
-                         tuple(float(v) for v in base), cv2.LINE_AA, shift=4)
+        if occlude_marker > 0:  # a fingertip over one corner, radius occlude_marker x side
+            centre_px = tuple(int(round(v * 16)) for v in cm[0] * q + to_canvas[:2, 2])
+            cv2.circle(canvas, centre_px, int(round(occlude_marker * marker_mm * q * 16)),
+                       tuple(float(v) for v in base * 0.95), -1, cv2.LINE_AA, shift=4)
         marker_corners = _project(H, cm)
     if ruler:
-        ang = rng.uniform(0, 2 * np.pi) if marker else float(rng.uniform(0, 2 * np.pi))
         start = np.array([math.cos(ang + np.pi), math.sin(ang + np.pi)]) * (R + 12)
         rdir = math.degrees(ang + np.pi) - 90  # the ruler's body (its +n side) faces away from the wound
         length = 60.0
