@@ -48,7 +48,7 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
         rect = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
         (cx, cy), (rw, rh), _ = rect
         long_, short = max(rw, rh), min(rw, rh)
-        if short < 3 or long_ / short < 2.5 or stats[i, cv2.CC_STAT_AREA] / (rw * rh) < 0.6:
+        if short < 3 or stats[i, cv2.CC_STAT_AREA] / (rw * rh) < 0.6:
             continue
         box = cv2.boxPoints(rect).astype(np.float64)
         out.append((box + 0.5) / scale - 0.5)
@@ -56,12 +56,12 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def _strip(gray: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Resample the strip so its long axis runs along columns; returns (strip, affine strip->image)."""
+def _strip(gray: np.ndarray, box: np.ndarray, *, along_short: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Resample the strip so its long (or short) axis runs along columns; returns (strip, affine strip->image)."""
     import cv2
 
     e1, e2 = box[1] - box[0], box[2] - box[1]
-    if np.hypot(*e1) < np.hypot(*e2):
+    if (np.hypot(*e1) < np.hypot(*e2)) != along_short:
         box = np.roll(box, -1, axis=0)
         e1, e2 = box[1] - box[0], box[2] - box[1]
     length, width = float(np.hypot(*e1)), float(np.hypot(*e2))
@@ -104,7 +104,7 @@ def _tick_positions(profile: np.ndarray, period: float) -> tuple[np.ndarray, np.
     p = gaussian_filter1d(profile.astype(np.float64), max(period / 8, 0.5))
     n = len(p)
     first = int(np.argmin(p[: int(math.ceil(period)) + 1]))
-    ks, xs = [], []
+    ks, xs, depth = [], [], []
     k = 0
     expected = float(first)
     while expected < n - 1:
@@ -117,18 +117,36 @@ def _tick_positions(profile: np.ndarray, period: float) -> tuple[np.ndarray, np.
                 x = j + (float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den > 0 else 0.0)
                 ks.append(k)
                 xs.append(x)
+                depth.append(float(p[lo:hi + 1].max() - b))
                 expected = x + period
             else:
                 expected += period
         else:
             expected += period
         k += 1
-    return np.asarray(ks, float), np.asarray(xs, float)
+    ks, xs, depth = np.asarray(ks, float), np.asarray(xs, float), np.asarray(depth)
+    if depth.size == 0:
+        return ks, xs
+    real = depth >= 0.35 * np.median(np.sort(depth)[depth.size // 2:])  # drop minima of blank paper or skin
+    return ks[real], xs[real]
 
 
 def measure_ruler(gray: np.ndarray, box: np.ndarray) -> dict | None:
-    """Estimate the tick period inside one candidate strip; None when it is not a mm ruler."""
-    strip, A = _strip(gray, box)
+    """Estimate the tick period inside one candidate region; None when it holds no mm ruler.
+
+    A strip is read along its long axis; a compact region (a calibration card) along
+    both axes.
+    """
+    sides = sorted([np.hypot(*(box[1] - box[0])), np.hypot(*(box[2] - box[1]))])
+    for along_short in ((False,) if sides[1] / max(sides[0], 1e-6) >= 2.5 else (False, True)):
+        found = _measure_axis(gray, box, along_short)
+        if found:
+            return found
+    return None
+
+
+def _measure_axis(gray: np.ndarray, box: np.ndarray, along_short: bool) -> dict | None:
+    strip, A = _strip(gray, box, along_short=along_short)
     length = strip.shape[1]
     if length < 60 or strip.shape[0] < 6:
         return None
