@@ -1,0 +1,85 @@
+"""Segmentation accuracy on the held-out FUSeg split, and speed at 12 MP on one CPU core.
+
+    python benchmarks/bench_segmentation.py [--data ../shared/data/fuseg-train] [--limit N]
+
+Prints, for the shipped model and the classical colour segmenter, on the validation
+photos listed in woundmeasure/segmentation/models/fuseg_split.json (never trained on):
+pooled Dice (all pixels of the split together, as the FUSeg challenge reports), mean
+per-photo Dice, and the median relative area error (photos with a wound). Then the
+segmentation time per photo for a 12 MP (4000 x 3000) synthetic photo with OpenCV
+limited to one thread. Needs the FUSeg data (shared, not in the repository); without
+it, says so and measures speed only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from woundmeasure.io import read_image, read_mask
+from woundmeasure.segmentation import segment
+from woundmeasure.segmentation.model import model_path
+from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
+
+
+def accuracy(data: Path, names: list[str], method: str) -> str:
+    inter = total = 0
+    dices, area_errs = [], []
+    for name in names:
+        rgb = read_image(data / "images" / name).rgb
+        gt = read_mask(data / "masks" / (Path(name).stem + ".png"), shape=rgb.shape[:2])
+        pred, _ = segment(rgb, method=method)
+        i, t = int((pred & gt).sum()), int(pred.sum() + gt.sum())
+        inter += i
+        total += t
+        dices.append(2 * i / t if t else 1.0)
+        if gt.any():
+            area_errs.append(abs(int(pred.sum()) - int(gt.sum())) / int(gt.sum()))
+    return (f"{method:<6} pooled Dice {2 * inter / max(total, 1):.4f}  mean per-photo Dice {np.mean(dices):.4f}  "
+            f"median |area error| {100 * statistics.median(area_errs):.1f}%  ({len(names)} photos)")
+
+
+def speed(method: str, repeats: int = 5) -> str:
+    import cv2
+
+    from woundmeasure.synthetic import make_phantom
+
+    rgb = make_phantom(7, width=4000, height=3000, px_per_mm=20.0).rgb
+    old = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        segment(rgb, method=method)  # warm-up: model load
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            segment(rgb, method=method)
+            times.append(time.perf_counter() - t)
+    finally:
+        cv2.setNumThreads(old)
+    return f"{method:<6} {statistics.median(times):.3f} s per 12 MP photo (median of {repeats}, one OpenCV thread)"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "data" / "fuseg-train")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N validation photos")
+    args = ap.parse_args(argv)
+    split = json.loads((model_path().parent / SPLIT_FILENAME).read_text())
+    names = split["val"][: args.limit or None]
+    if (args.data / "images").is_dir():
+        print(f"held-out split: {len(names)} FUSeg photos (seed {split['seed']}; train {split['train_count']})")
+        for method in ("model", "color"):
+            print(accuracy(args.data, names, method))
+    else:
+        print(f"FUSeg data not found at {args.data}: accuracy not measured (pass --data)")
+    for method in ("model", "color"):
+        print(speed(method))
+
+
+if __name__ == "__main__":
+    main()

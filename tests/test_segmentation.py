@@ -1,0 +1,137 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from woundmeasure.errors import InputError, SegmentationError
+from woundmeasure.io import read_image, read_mask
+from woundmeasure.segmentation import SEGMENTERS, Hints, register_segmenter, segment
+from woundmeasure.segmentation.model import load_model, model_path, wound_probability
+from woundmeasure.synthetic import make_phantom
+
+DATA = Path(__file__).parent / "data" / "segmentation"
+
+
+def dice(a, b):
+    return 2 * (a & b).sum() / max(a.sum() + b.sum(), 1)
+
+
+def test_model_ships_inside_the_installed_package():
+    import woundmeasure
+
+    path = Path(str(model_path()))
+    assert path.is_file() and Path(woundmeasure.__file__).parent in path.parents
+    assert path.stat().st_size < 15 * 2**20
+    assert load_model() is not None
+
+
+@pytest.mark.parametrize("name", ["light", "medium", "dark"])
+def test_model_output_matches_committed_expectations(name):
+    rgb = read_image(DATA / f"{name}.jpg").rgb
+    expected = read_mask(DATA / f"{name}.expected.png", shape=rgb.shape[:2])
+    truth = read_mask(DATA / f"{name}.truth.png", shape=rgb.shape[:2])
+    mask, _ = segment(rgb, method="model")
+    assert dice(mask, expected) >= 0.98
+    assert mask.sum() == pytest.approx(expected.sum(), rel=0.03)
+    assert dice(mask, truth) >= 0.8  # and it outlines the true wound
+
+
+def test_probability_map_at_working_size():
+    p = make_phantom(5, width=1000, height=500)
+    prob, scale = wound_probability(p.rgb)
+    assert prob.shape == (192, 384) and scale == pytest.approx(0.384)
+    assert prob.min() >= 0 and prob.max() <= 1
+
+
+def test_full_resolution_mask_is_smooth_and_accurate():
+    p = make_phantom(6, width=2400, height=1800, px_per_mm=12)
+    mask, _ = segment(p.rgb, method="model")
+    assert mask.shape == p.mask.shape and dice(mask, p.mask) > 0.85
+    # the boundary is not a blocky upsampling: few boundary pixels beyond the outline's length
+    from woundmeasure.outline import pixel_edge_polygons, polygon_length, subpixel_contours
+
+    staircase = sum(np.abs(np.diff(np.vstack([q, q[:1]]), axis=0)).sum() for q in pixel_edge_polygons(mask))
+    smooth = sum(polygon_length(c[:-1]) for c in subpixel_contours(mask))
+    assert staircase / smooth < 1.35  # a digitised smooth curve is about 4/pi = 1.27 longer in city-block length
+
+
+def test_box_hint_restricts_the_result():
+    p = make_phantom(7, width=800, height=600)
+    rows, cols = np.nonzero(p.mask)
+    box = (cols.min() - 10, rows.min() - 10, cols.max() - cols.min() + 20, (rows.max() - rows.min()) // 2)
+    mask, _ = segment(p.rgb, method="model", hints=Hints(box=box))
+    x, y, w, h = box
+    outside = mask.copy()
+    outside[y:y + h, x:x + w] = False
+    assert mask.any() and not outside.any()
+
+
+def test_point_hint_keeps_only_the_pointed_wound():
+    a = make_phantom(8, width=800, height=600, marker=False, wound_radius_mm=10)
+    b = make_phantom(9, width=800, height=600, marker=False, wound_radius_mm=10, wound_offset_px=(250, 0))
+    rgb = np.where(b.mask[..., None], b.rgb, a.rgb)  # two wounds in one photo
+    both, _ = segment(rgb, method="model")
+    assert dice(both & a.mask, a.mask) > 0.8 and dice(both & b.mask, b.mask) > 0.8
+    rows, cols = np.nonzero(b.mask & ~a.mask)
+    point = (float(np.median(cols)), float(np.median(rows)))
+    only_b, _ = segment(rgb, method="model", hints=Hints(points=(point,)))
+    assert dice(only_b, b.mask & ~a.mask) > 0.8 and not (only_b & a.mask & ~b.mask).any()
+
+
+def test_point_hint_recovers_a_wound_the_model_missed():
+    p = make_phantom(10, width=800, height=600, marker=False)
+    rgb = p.rgb.copy()
+    rgb[p.mask] = (rgb[p.mask] * 0.5 + np.array([200, 160, 140]) * 0.5).astype(np.uint8)  # a faint wound
+    plain, _ = segment(rgb, method="model")
+    rows, cols = np.nonzero(p.mask)
+    hinted, _ = segment(rgb, method="model",
+                        hints=Hints(points=((float(np.median(cols)), float(np.median(rows))),)))
+    assert dice(hinted, p.mask) > dice(plain, p.mask)
+    assert hinted[int(np.median(rows)), int(np.median(cols))]
+
+
+@pytest.mark.parametrize("method", ["model", "color"])
+@pytest.mark.parametrize("rgb", [np.zeros((300, 400, 3), np.uint8), np.full((300, 400, 3), 255, np.uint8),
+                                 np.full((1, 1, 3), 128, np.uint8), np.zeros((5, 7, 3), np.uint8)],
+                         ids=["black", "white", "1x1", "5x7"])
+def test_degenerate_images_do_not_crash(method, rgb):
+    mask, warnings = segment(rgb, method=method)
+    assert mask.shape == rgb.shape[:2] and mask.dtype == bool
+    if not mask.any():
+        assert any("no wound found" in w for w in warnings)
+
+
+def test_color_segmenter_on_phantoms():
+    scores = []
+    for seed in (300, 301, 303):
+        p = make_phantom(seed, skin_tone=0.3)
+        mask, _ = segment(p.rgb, method="color")
+        scores.append(dice(mask, p.mask))
+    assert np.median(scores) > 0.8
+
+
+def test_registry_and_errors():
+    with pytest.raises(SegmentationError, match="unknown segmenter 'nope'"):
+        segment(np.zeros((10, 10, 3), np.uint8), method="nope")
+    register_segmenter("everything", lambda rgb, *, hints: (np.ones(rgb.shape[:2], bool), ("all of it",)))
+    try:
+        mask, warnings = segment(np.zeros((10, 10, 3), np.uint8), method="everything")
+        assert mask.all() and warnings == ("all of it",)
+    finally:
+        SEGMENTERS.pop("everything")
+    with pytest.raises(InputError, match="does not overlap"):
+        segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(box=(20, 20, 5, 5)))
+    with pytest.raises(InputError, match="outside the 10 x 10 px photo"):
+        segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(points=((11, 3),)))
+
+
+def test_edge_wound_is_flagged_and_empty_is_a_result():
+    import woundmeasure as wm
+
+    p = make_phantom(11, width=800, height=600, marker=False, wound_offset_px=(380, 0))
+    with pytest.warns(wm.WoundMeasureWarning):
+        r = wm.measure_image(p.rgb, px_per_mm=6.0)
+    assert r.measurement.touches_edge and any("edge" in w for w in r.warnings)
+    with pytest.warns(wm.WoundMeasureWarning, match="no wound"):
+        e = wm.measure_image(np.full((200, 200, 3), 200, np.uint8), px_per_mm=6.0)
+    assert e.measurement.area_mm2 == 0
