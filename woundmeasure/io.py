@@ -190,6 +190,20 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     return Photo(rgb=rgb, path=str(path), sha256=sha, captured=captured, exif_orientation=orientation)
 
 
+def read_capture_date(path) -> dt.datetime | None:
+    """The EXIF capture date of an image file without decoding its pixels (None if absent or unreadable)."""
+    from PIL import Image
+
+    try:
+        with _own_pixel_limit(), Image.open(path) as im:
+            exif = im.getexif()
+            sub = exif.get_ifd(_EXIF_IFD) if exif else {}
+            return (_parse_exif_datetime(sub.get(_DATETIME_ORIGINAL)) or _parse_exif_datetime(sub.get(_DATETIME_DIGITIZED))
+                    or _parse_exif_datetime(exif.get(_DATETIME)))
+    except Exception:  # noqa: BLE001 - an unreadable file has no date; reading it later gives the real error
+        return None
+
+
 def photo_from_array(rgb: np.ndarray, *, name: str = "<array>") -> Photo:
     """Wrap an in-memory image (gray, RGB or RGBA; any integer or float depth) as a Photo."""
     arr = np.asarray(rgb)

@@ -68,6 +68,8 @@ class ImageResult:
             "num_pixels": m.num_pixels,
             "num_regions": m.num_regions,
             "touches_edge": m.touches_edge,
+            "length_line": list(m.length_line) if m.length_line else None,
+            "width_line": list(m.width_line) if m.width_line else None,
             "calibration": {k: v for k, v in self.calibration.to_dict().items() if k != "warnings"},
             "segmentation": {"method": self.segmentation_method},
             "warnings": list(self.warnings),

@@ -210,7 +210,7 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
                  marker_id: int | None = None, ruler: bool = False, skin_tone: float | None = None,
                  light: float = 0.35, blur_sigma: float = 0.7, noise_sigma: float = 3.0, jpeg_quality: int | None = 90,
                  wound_offset_px: tuple[float, float] = (0.0, 0.0), occlude_marker: float = 0.0,
-                 drape: bool | None = None) -> Phantom:
+                 drape: bool | None = None, wound_seed: int | None = None) -> Phantom:
     """Generate a wound photo with exact truth.
 
     Parameters
@@ -242,6 +242,9 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
         over one corner of the marker.
     drape : bool, optional
         Show a blue surgical drape beyond the limb's edge; random when None.
+    wound_seed : int, optional
+        Seed of the wound's shape alone, so a series of photos can show one wound
+        (scaled by ``wound_radius_mm``) under different cameras; default: from ``seed``.
 
     Returns
     -------
@@ -289,8 +292,9 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
         skin = skin * limb + drape_rgb * (1 - limb)
 
     # wound: everything below works inside the wound's box (plus the halo) only
-    poly = wound_polygon(rng, mean_radius_mm=wound_radius_mm, irregularity=rng.uniform(0.5, 1.5),
-                         elongation=rng.uniform(1.0, 2.2))
+    wrng = np.random.default_rng(wound_seed) if wound_seed is not None else rng
+    poly = wound_polygon(wrng, mean_radius_mm=wound_radius_mm, irregularity=wrng.uniform(0.5, 1.5),
+                         elongation=wrng.uniform(1.0, 2.2))
     halo_mm = 8.0
     pc = poly * q + to_canvas[:2, 2]
     x0, y0 = np.maximum(np.floor(pc.min(0) - halo_mm * q).astype(int), 0)

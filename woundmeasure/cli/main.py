@@ -18,9 +18,13 @@ def cli(verbose: int) -> None:
 
 
 def _add_commands() -> None:
+    from woundmeasure.cli.export import export
     from woundmeasure.cli.measure import measure
+    from woundmeasure.cli.track import track
 
     cli.add_command(measure)
+    cli.add_command(track)
+    cli.add_command(export)
 
 
 _add_commands()

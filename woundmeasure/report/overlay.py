@@ -20,31 +20,38 @@ def draw_overlay(rgb: np.ndarray, result) -> np.ndarray:
     rgb : ndarray of uint8, shape (M, N, 3)
     result : ImageResult
     """
+    return draw_overlay_dict(rgb, result.mask, result.to_dict())
+
+
+def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption: str | None = None) -> np.ndarray:
+    """Draw from a result's ``to_dict()`` and its mask (what the SQLite record keeps)."""
     import cv2
 
     out = np.ascontiguousarray(rgb.copy())
     h, w = out.shape[:2]
     unit = max(h, w) / 1000.0
     thick = max(1, int(round(2 * unit)))
-    m = result.measurement
-    contours = [np.round(c * 16).astype(np.int32) for c in subpixel_contours(result.mask)]
+    contours = [np.round(c * 16).astype(np.int32) for c in subpixel_contours(mask)]
     if contours:
         cv2.polylines(out, contours, True, OUTLINE, thick, cv2.LINE_AA, shift=4)
-    for line, colour in ((m.length_line, LENGTH), (m.width_line, WIDTH)):
-        if line is not None and m.num_pixels:
+    for key, colour in (("length_line", LENGTH), ("width_line", WIDTH)):
+        line = info.get(key)
+        if line is not None and info["num_pixels"]:
             p = np.round(np.array(line).reshape(2, 2) * 16).astype(np.int32)
             cv2.line(out, tuple(p[0]), tuple(p[1]), colour, thick, cv2.LINE_AA, shift=4)
-    for poly in dict(result.calibration.details).get("reference_polygons") or []:
+    cal = info["calibration"]
+    for poly in (cal.get("details") or {}).get("reference_polygons") or []:
         cv2.polylines(out, [np.round(np.asarray(poly) * 16).astype(np.int32)], True, REFERENCE, thick,
                       cv2.LINE_AA, shift=4)
-    cal = result.calibration
-    lines = [
-        f"area {m.area_cm2:.2f} cm2 ({m.area_mm2:.0f} mm2)",
-        f"L {m.length_mm:.1f} mm x W {m.width_mm:.1f} mm, perimeter {m.perimeter_mm:.1f} mm",
-        f"scale {cal.px_per_mm:.2f} px/mm ({cal.method}{', perspective corrected' if cal.perspective_corrected else ''})",
+    lines = [caption] if caption else []
+    lines += [
+        f"area {info['area_cm2']:.2f} cm2 ({info['area_mm2']:.0f} mm2)",
+        f"L {info['length_mm']:.1f} mm x W {info['width_mm']:.1f} mm, perimeter {info['perimeter_mm']:.1f} mm",
+        f"scale {cal['px_per_mm']:.2f} px/mm ({cal['method']}"
+        f"{', perspective corrected' if cal['perspective_corrected'] else ''})",
     ]
-    if result.warnings:
-        lines.append(f"{len(result.warnings)} warning(s): see report")
+    if info.get("warnings"):
+        lines.append(f"{len(info['warnings'])} warning(s): see report")
     font_scale = 0.6 * unit
     tthick = max(1, int(round(1.5 * unit)))
     (tw, th), base = cv2.getTextSize(max(lines, key=len), cv2.FONT_HERSHEY_SIMPLEX, font_scale, tthick)
@@ -56,7 +63,7 @@ def draw_overlay(rgb: np.ndarray, result) -> np.ndarray:
         cv2.putText(out, text, (pad, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), tthick, cv2.LINE_AA)
         y += th + base + pad // 2
     # a 10 mm scale bar at the bottom left (at the wound's scale)
-    bar = cal.px_per_mm * 10
+    bar = cal["px_per_mm"] * 10
     if 4 < bar < w * 0.8:
         y0 = h - pad - tthick * 2
         cv2.line(out, (pad, y0), (pad + int(round(bar)), y0), (255, 255, 255), max(2, thick * 2))

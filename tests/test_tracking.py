@@ -1,0 +1,83 @@
+import datetime as dt
+import math
+
+import pytest
+
+from woundmeasure.tracking import Visit, analyse_series, gilman, par_at_day, percent_area_reduction
+
+D0 = dt.date(2024, 1, 1)
+
+
+def v(day, area, perim=None, **kw):
+    return Visit(D0 + dt.timedelta(days=day), f"{day}.jpg", area_mm2=area,
+                 perimeter_mm=perim if perim is not None else 2 * math.sqrt(math.pi * area), **kw)
+
+
+def test_metrics_match_hand_computation():
+    visits = [v(42, 300.0, 60.0), v(0, 1000.0, 110.0), v(14, 700.0, 95.0), v(35, 450.0, 75.0)]  # any order
+    rows, s = analyse_series(visits)
+    assert [r.day for r in rows] == [0, 14, 35, 42]
+    assert [r.par_pct for r in rows] == pytest.approx([0, 30, 55, 70])
+    assert [r.change_mm2 for r in rows] == [None, -300.0, -250.0, -150.0]
+    # Gilman per pair: (A1 - A2) / mean perimeter / weeks
+    assert rows[1].gilman_mm_per_week == pytest.approx(300 / ((110 + 95) / 2) / 2)
+    assert rows[3].gilman_mm_per_week == pytest.approx(150 / ((75 + 60) / 2) / 1)
+    assert s.par_pct == pytest.approx(70)
+    # day 28 lies between day 14 (30%) and day 35 (55%): 30 + 25 * 14/21
+    assert s.par_4wk_pct == pytest.approx(30 + 25 * 14 / 21)
+    assert s.meets_4wk_threshold is False  # 46.7% < 50%
+    assert s.healing_rate_cm2_per_week == pytest.approx((1000 - 300) / 100 / 6)
+    assert s.gilman_mm_per_week == pytest.approx(700 / ((110 + 60) / 2) / 6)
+    assert s.log_area_ratio == pytest.approx(math.log(0.3))
+    t = [0, 14, 35, 42]
+    y = [math.log(a / 1000) for a in (1000, 700, 450, 300)]
+    k = -sum(a * b for a, b in zip(t, y)) / sum(a * a for a in t)
+    assert s.exp_k_per_day == pytest.approx(k)
+    assert s.projected_closure_date_exponential == (D0 + dt.timedelta(days=math.ceil(math.log(100) / k))).isoformat()
+    import numpy as np
+
+    slope = np.polyfit(t, [1000, 700, 450, 300], 1)[0]
+    assert s.projected_closure_date == (D0 + dt.timedelta(days=42 + math.ceil((300 - 10) / -slope))).isoformat()
+    assert s.threshold_pct == 50
+
+
+def test_threshold_and_exact_day_28():
+    rows, s = analyse_series([v(0, 100.0), v(28, 65.0), v(56, 30.0)], threshold_pct=40)
+    assert s.par_4wk_pct == pytest.approx(35) and s.meets_4wk_threshold is False
+
+
+def test_one_visit():
+    rows, s = analyse_series([v(0, 500.0)])
+    assert s.par_pct == 0 and s.par_4wk_pct is None and s.healing_rate_cm2_per_week is None
+    assert s.projected_closure_date is None and "only one measured visit" in s.projection_note
+
+
+def test_identical_dates_are_kept_and_flagged():
+    rows, s = analyse_series([v(0, 500.0), Visit(D0 + dt.timedelta(days=10), "b.jpg", 400.0, 70.0),
+                              Visit(D0 + dt.timedelta(days=10), "c.jpg", 410.0, 71.0)])
+    assert len(rows) == 3 and rows[2].gilman_mm_per_week is None  # zero interval: no rate
+    assert any("same date" in w for w in s.warnings)
+
+
+def test_growing_wound_is_not_projectable():
+    rows, s = analyse_series([v(0, 100.0), v(14, 130.0), v(28, 160.0)])
+    assert s.par_pct == pytest.approx(-60) and s.healing_rate_cm2_per_week < 0
+    assert s.projected_closure_date is None and s.projected_closure_date_exponential is None
+    assert "not shrinking" in s.projection_note
+
+
+def test_failed_visit_is_reported_not_dropped():
+    bad = Visit(D0 + dt.timedelta(days=7), "bad.jpg", error="bad.jpg: damaged")
+    rows, s = analyse_series([v(0, 100.0), bad, v(14, 50.0)])
+    assert [r.image for r in rows] == ["0.jpg", "bad.jpg", "14.jpg"]
+    assert rows[1].error == "bad.jpg: damaged" and rows[1].par_pct is None
+    assert rows[2].change_mm2 == -50.0  # against the last measured visit
+    assert s.failed_visits == 1 and any("bad.jpg" in w for w in s.warnings)
+
+
+def test_helpers():
+    assert percent_area_reduction(200, 50) == 75
+    with pytest.raises(ValueError, match="baseline area is 0"):
+        percent_area_reduction(0, 5)
+    assert par_at_day([0, 10], [0, 20]) is None
+    assert gilman(10, 5, 1, 1, 0) is None

@@ -1,0 +1,82 @@
+"""``woundmeasure track SOURCE``: a wound's visits over time, its healing metrics and report."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from woundmeasure.cli.options import measure_options, pipeline_kwargs
+
+
+def format_track(t) -> str:
+    s = t.summary
+    lines = [f"wound: {t.wound}",
+             f"{'date':<11} {'day':>4} {'area mm2':>9} {'area cm2':>8} {'perim mm':>8} {'PAR %':>6} {'scale':<8} photo"]
+    for v in t.visits:
+        if v.error:
+            lines.append(f"{v.date:<11} {'':>4} FAILED: {v.error}")
+            continue
+        lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {v.perimeter_mm:>8.1f} "
+                     f"{v.par_pct:>6.1f} {(v.calibration or {}).get('method', ''):<8} {v.image}")
+    def f(x, d=1):
+        return "n/a" if x is None else f"{x:.{d}f}"
+    lines += [
+        f"PAR at latest visit ({s.latest_date}): {f(s.par_pct)}%",
+        f"PAR at 4 weeks: {f(s.par_4wk_pct)}% (threshold {s.threshold_pct:g}%: "
+        f"{'n/a' if s.meets_4wk_threshold is None else 'met' if s.meets_4wk_threshold else 'not met'})",
+        f"healing rate {f(s.healing_rate_cm2_per_week, 3)} cm2/week; Gilman {f(s.gilman_mm_per_week, 3)} mm/week; "
+        f"ln(At/A0) {f(s.log_area_ratio, 3)}; k {f(s.exp_k_per_day, 4)}/day",
+        f"projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
+        f"{s.projected_closure_date_exponential or 'not projectable'} ({s.projection_note})",
+    ]
+    lines += [f"warning: {w}" for w in s.warnings]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True))
+@measure_options
+@click.option("--json", "as_json", is_flag=True, help="Print {visits, summary} as JSON.")
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write DIR/report.html.")
+@click.option("--patient", help="Patient name in the record [default: the folder's name].")
+@click.option("--threshold", type=float, default=50.0, show_default=True,
+              help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
+    """Measure a wound's photo series and report its healing (PAR, rates, projections).
+
+    SOURCE is a folder of one wound's photos dated by an ISO date in the file name
+    (or their EXIF date), or a CSV manifest (image,date[,wound,px_per_mm,mask,roi,note]).
+    A <stem>.roi or <stem>.mask.png beside a photo overrides automatic segmentation.
+    """
+    from woundmeasure.errors import WoundMeasureError
+    from woundmeasure.series import track as run_track
+
+    options = pipeline_kwargs(params)
+    for k in ("mask", "roi"):
+        if options.get(k):
+            raise click.UsageError(f"--{k} applies to single photos; in a series put <stem>.roi / <stem>.mask.png "
+                                   "beside each photo or use the manifest's mask/roi columns")
+        options.pop(k)
+    try:
+        tracks = run_track(source, db=db, patient=patient, options=options, threshold_pct=threshold,
+                           progress=lambda msg: click.echo(msg, err=True) if not as_json else None)
+        if report_dir:
+            from woundmeasure.report.html import write_report
+
+            path = write_report(report_dir, tracks, options=options)
+            click.echo(f"report: {path}", err=True)
+    except WoundMeasureError as exc:
+        if debug:
+            raise
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        out = tracks[0].to_dict() if len(tracks) == 1 else {"wounds": [t.to_dict() for t in tracks]}
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo("\n\n".join(format_track(t) for t in tracks))
+    failed = sum(t.summary.failed_visits for t in tracks)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,156 @@
+"""A self-contained HTML report of a wound series (opens from disk, no network)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+
+from woundmeasure import __version__
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th{background:#f3f3f3}td.l,th.l{text-align:left}.warn{color:#a04000}.err{color:#b00020}
+.visits{display:flex;flex-wrap:wrap;gap:12px}.visit{width:340px;font-size:12px}.visit img{width:340px;border:1px solid #ccc}
+.ok{color:#1b7837;font-weight:bold}.bad{color:#b00020;font-weight:bold}code{font-size:12px}
+"""
+
+# set once every image has loaded, so a headless browser can check the report
+ONLOAD = """<script>window.addEventListener('load',function(){var i=Array.from(document.images);
+document.body.setAttribute('data-images-loaded',String(i.length>0&&i.every(function(x){return x.complete&&x.naturalWidth>0})));});</script>"""
+
+
+def _data_uri(png_or_jpeg: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(png_or_jpeg).decode()}"
+
+
+def _jpeg(rgb: np.ndarray, max_side: int = 900) -> bytes:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    s = min(1.0, max_side / max(h, w))
+    if s < 1:
+        rgb = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return buf.tobytes()
+
+
+def _plot_png(track) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from woundmeasure.report.plots import plot_series
+
+    ax = plot_series(track)
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(ax.figure)
+    return buf.getvalue()
+
+
+def _fmt(v, digits=1, suffix=""):
+    return "–" if v is None else f"{v:.{digits}f}{suffix}"
+
+
+def _summary_html(s) -> str:
+    meets = ("–" if s.meets_4wk_threshold is None else
+             '<span class="ok">meets</span>' if s.meets_4wk_threshold else '<span class="bad">below</span>')
+    rows = [
+        ("baseline", f"{s.baseline_date} · {_fmt(s.baseline_area_mm2, 1, ' mm²')}"),
+        ("latest", f"{s.latest_date} · {_fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
+        ("PAR at latest visit", f'<b id="par">{_fmt(s.par_pct, 1, "%")}</b>'),
+        ("PAR at 4 weeks", f"{_fmt(s.par_4wk_pct, 1, '%')} — {meets} the {s.threshold_pct:g}% threshold "
+                           "(50% DFU: Sheehan 2003, Coerper 2009; 40% VLU)"),
+        ("healing rate", _fmt(s.healing_rate_cm2_per_week, 3, " cm²/week")),
+        ("Gilman edge advance", _fmt(s.gilman_mm_per_week, 3, " mm/week")),
+        ("log area ratio ln(At/A0)", _fmt(s.log_area_ratio, 3)),
+        ("exponential k", _fmt(s.exp_k_per_day, 4, " /day") + (f" (half-life {s.half_life_days:.0f} days)"
+                                                                if s.half_life_days else "")),
+        ("projected closure (linear)", s.projected_closure_date or "not projectable"),
+        ("projected closure (exponential)", s.projected_closure_date_exponential or "not projectable"),
+        ("projection", html.escape(s.projection_note)),
+        ("visits", f"{s.visits} ({s.measured_visits} measured, {s.failed_visits} failed)"),
+    ]
+    body = "".join(f'<tr><th class="l">{k}</th><td class="l">{v}</td></tr>' for k, v in rows)
+    warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in s.warnings)
+    return f"<table>{body}</table>{warn}"
+
+
+def _table_html(track) -> str:
+    head = ("<tr><th class='l'>date</th><th>day</th><th class='l'>photo</th><th>area mm²</th><th>area cm²</th>"
+            "<th>perimeter mm</th><th>change mm²</th><th>PAR %</th><th>Gilman mm/wk</th><th class='l'>scale</th>"
+            "<th class='l'>outline</th><th class='l'>notes</th></tr>")
+    body = []
+    for v in track.visits:
+        cal = v.calibration or {}
+        scale = f"{cal.get('method', '–')} {cal.get('px_per_mm', 0):.2f} px/mm" if cal else "–"
+        notes = "; ".join([html.escape(v.note)] * bool(v.note) + [html.escape(w) for w in v.warnings])
+        if v.error:
+            notes = f'<span class="err">{html.escape(v.error)}</span>'
+        body.append(f"<tr><td class='l'>{v.date}</td><td>{v.day if v.day is not None else '–'}</td>"
+                    f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{_fmt(v.area_mm2)}</td>"
+                    f"<td>{_fmt(v.area_cm2, 2)}</td><td>{_fmt(v.perimeter_mm)}</td><td>{_fmt(v.change_mm2)}</td>"
+                    f"<td>{_fmt(v.par_pct)}</td><td>{_fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
+                    f"<td class='l'>{html.escape(v.outline)}</td><td class='l'>{notes}</td></tr>")
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _visit_cards(track) -> str:
+    from woundmeasure.io import read_image
+    from woundmeasure.report.overlay import draw_overlay_dict
+    from woundmeasure.series import decode_mask
+
+    cards = []
+    metrics = {(v.date, v.image): v for v in track.visits}
+    for visit in track.stored:
+        m = metrics.get((visit.date.isoformat(), visit.image))
+        if not visit.measured:
+            continue
+        try:
+            rgb = read_image(visit.image).rgb
+        except Exception as exc:  # noqa: BLE001 - the photo moved since it was measured: say so, keep going
+            cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
+            continue
+        mask = decode_mask(visit.result["mask_png"])
+        over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {_fmt(m.par_pct, 1, '%')}")
+        cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
+                     f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {_fmt(m.par_pct, 1, '%')}"
+                     f"<br><code>{visit.sha256[:16]}…</code></div>")
+    return f"<div class='visits'>{''.join(cards)}</div>"
+
+
+def _provenance(tracks, options: dict) -> str:
+    rows = [("woundmeasure version", __version__),
+            ("parameters", html.escape(", ".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, ()))))]
+    for t in tracks:
+        for v in t.stored:
+            cal = (v.calibration or {}).get("method", "–")
+            rows.append((html.escape(Path(v.image).name),
+                         f"SHA-256 {v.sha256 or '–'} · calibration {cal} · outline {html.escape(v.outline or '–')}"))
+    return "<table>" + "".join(f"<tr><th class='l'>{k}</th><td class='l'><code>{v}</code></td></tr>"
+                               for k, v in rows) + "</table>"
+
+
+def write_report(out_dir, tracks, *, options: dict, title: str = "Wound healing report") -> Path:
+    """Write ``out_dir/report.html`` (images and plots embedded) and return its path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    for t in tracks:
+        parts.append(f"<h2>{html.escape(t.wound)}</h2><h3>Summary</h3>{_summary_html(t.summary)}")
+        parts.append(f"<img alt='area over time' src='{_data_uri(_plot_png(t), 'image/png')}'>")
+        parts.append(f"<h3>Visits</h3>{_table_html(t)}{_visit_cards(t)}")
+    parts.append(f"<h2>Provenance</h2>{_provenance(tracks, options)}")
+    parts.append("<p style='font-size:11px'>Areas are measured on the wound plane (perspective corrected when a "
+                 "marker is used). PAR = (A0 − At)/A0 × 100 against the first measured visit.</p>")
+    parts.append(f"{ONLOAD}</body></html>")
+    path = out_dir / "report.html"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path

@@ -1,0 +1,71 @@
+"""Plots of a wound series (matplotlib, imported lazily)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+
+def plot_series(track, *, ax=None):
+    """Area over time (cm^2) with PAR (%) on a second axis and the projections.
+
+    Parameters
+    ----------
+    track : WoundTrack
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes (the area axis)
+    """
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
+    rows = [v for v in track.visits if v.area_mm2 is not None]
+    s = track.summary
+    if not rows:
+        ax.text(0.5, 0.5, "no measured visit", ha="center", transform=ax.transAxes)
+        return ax
+    dates = [dt.date.fromisoformat(v.date) for v in rows]
+    areas = np.array([v.area_cm2 for v in rows])
+    ax.plot(dates, areas, "o-", color="#b2182b", label="area (cm²)")
+    base = dates[0]
+    end = max(dates)
+    for label, iso, style in (("linear projection", s.projected_closure_date, "--"),
+                              ("exponential projection", s.projected_closure_date_exponential, ":")):
+        if iso:
+            close = dt.date.fromisoformat(iso)
+            end = max(end, min(close, base + dt.timedelta(days=3 * max(s.days or 1, 30))))
+    span = np.arange(0, (end - base).days + 1)
+    if s.projected_closure_date and len(rows) > 1:
+        days = np.array([(d - base).days for d in dates])
+        slope, _ = np.polyfit(days, areas, 1)
+        t = span[span >= days[-1]]
+        ax.plot([base + dt.timedelta(days=int(x)) for x in t], np.clip(areas[-1] + slope * (t - days[-1]), 0, None),
+                "--", color="#555", label=f"linear: closure {s.projected_closure_date}")
+    if s.exp_k_per_day and s.exp_k_per_day > 0:
+        ax.plot([base + dt.timedelta(days=int(t)) for t in span], areas[0] * np.exp(-s.exp_k_per_day * span), ":",
+                color="#2166ac", label=f"exponential: closure {s.projected_closure_date_exponential}")
+    ax.set_ylabel("wound area (cm²)")
+    ax.set_xlabel("visit date")
+    ax.set_ylim(bottom=0)
+    ax2 = ax.twinx()
+    ax2.plot(dates, [v.par_pct for v in rows], "s", color="#1b7837", alpha=0.7, label="PAR (%)")
+    ax2.set_ylabel("percent area reduction (%)")
+    ax2.set_ylim(min(-10, min(v.par_pct for v in rows) - 5), 105)
+    ax2.axhline(s.threshold_pct, color="#1b7837", lw=0.8, ls="-.")
+    if s.par_4wk_pct is not None:
+        ax2.plot([base + dt.timedelta(days=28)], [s.par_4wk_pct], "D", color="#1b7837", ms=7,
+                 label=f"PAR at 4 weeks {s.par_4wk_pct:.0f}% (threshold {s.threshold_pct:g}%)")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper right")
+    ax.set_title(f"{track.wound}: area and percent area reduction")
+    ax.figure.autofmt_xdate()
+    ax.figure.tight_layout()
+    return ax

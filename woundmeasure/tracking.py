@@ -1,0 +1,233 @@
+"""Visits over time: percent area reduction, healing rates, projections.
+
+Pure functions over plain records; dates are ``datetime.date``. Definitions:
+
+* PAR (percent area reduction) = (A0 - At) / A0 x 100 against the first measured visit.
+* PAR at 4 weeks: at day 28, linearly interpolated between the visits that straddle it
+  (or the visit on day 28); flagged against a threshold (50% for diabetic foot ulcers,
+  Sheehan et al. 2003, Coerper et al. 2009; 40% for venous leg ulcers).
+* Healing rate (cm^2/week) = (A0 - A_latest) / weeks elapsed.
+* Gilman's edge advance (mm/week) = (A1 - A2) / ((p1 + p2) / 2) / weeks, between
+  consecutive visits and from baseline to latest (Gilman 1990).
+* Log area ratio = ln(A_latest / A0).
+* Exponential model A(t) = A0 e^(-k t), k fitted by least squares on ln(At / A0).
+* Projected closure: when the area reaches ``closure_fraction`` of the baseline (default
+  1%): linearly, from the latest visit at the least-squares rate of all visits; or by
+  the exponential model from baseline. "Not projectable" when the wound is not
+  shrinking or there are fewer than two measured visits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+THRESHOLDS = {"dfu": 50.0, "vlu": 40.0}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One photo of one wound on one date, measured or failed."""
+
+    date: dt.date
+    image: str
+    area_mm2: float | None = None
+    perimeter_mm: float | None = None
+    calibration: dict | None = None
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    wound: str = "wound"
+    note: str = ""
+    outline: str = ""  # how the outline was obtained: model, color, roi, mask, ...
+    sha256: str = ""
+    result: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def measured(self) -> bool:
+        return self.error is None and self.area_mm2 is not None
+
+
+@dataclass(frozen=True)
+class VisitMetrics:
+    date: str
+    day: int | None
+    image: str
+    area_mm2: float | None
+    area_cm2: float | None
+    perimeter_mm: float | None
+    change_mm2: float | None
+    par_pct: float | None
+    gilman_mm_per_week: float | None
+    calibration: dict | None
+    warnings: list[str]
+    error: str | None
+    outline: str
+    note: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    wound: str
+    visits: int
+    measured_visits: int
+    failed_visits: int
+    baseline_date: str | None
+    baseline_area_mm2: float | None
+    latest_date: str | None
+    latest_area_mm2: float | None
+    days: int | None
+    par_pct: float | None
+    par_4wk_pct: float | None
+    threshold_pct: float
+    meets_4wk_threshold: bool | None
+    healing_rate_cm2_per_week: float | None
+    gilman_mm_per_week: float | None
+    log_area_ratio: float | None
+    exp_k_per_day: float | None
+    half_life_days: float | None
+    projected_closure_date: str | None
+    projected_closure_date_exponential: str | None
+    projection_note: str
+    warnings: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def percent_area_reduction(a0: float, at: float) -> float:
+    """PAR = (A0 - At) / A0 x 100 (%); undefined for a zero baseline."""
+    if a0 <= 0:
+        raise ValueError("the baseline area is 0: percent area reduction is undefined")
+    return 100.0 * (a0 - at) / a0
+
+
+def par_at_day(days: list[int], pars: list[float], day: float = 28.0) -> float | None:
+    """PAR at ``day``, linearly interpolated between the visits that straddle it (None if none do)."""
+    for d, p in zip(days, pars):
+        if d == day:
+            return p
+    before = [(d, p) for d, p in zip(days, pars) if d < day]
+    after = [(d, p) for d, p in zip(days, pars) if d > day]
+    if not before or not after:
+        return None
+    (d0, p0), (d1, p1) = before[-1], after[0]
+    return p0 + (p1 - p0) * (day - d0) / (d1 - d0)
+
+
+def gilman(a1: float, a2: float, p1: float, p2: float, days: float) -> float | None:
+    """Gilman's edge advance in mm/week: (A1 - A2) / mean perimeter / weeks."""
+    if days <= 0 or p1 + p2 <= 0:
+        return None
+    return (a1 - a2) / ((p1 + p2) / 2) / (days / 7.0)
+
+
+def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure_fraction: float):
+    a0 = areas[0]
+    target = closure_fraction * a0
+    linear = exponential = None
+    k = None
+    if len(days) >= 2 and np.ptp(days) > 0:
+        slope, _ = np.polyfit(days, areas, 1)
+        if slope < 0:  # from the latest visit, at the fitted rate
+            linear = baseline + dt.timedelta(days=int(days[-1] + math.ceil(max(areas[-1] - target, 0) / -slope)))
+        pos = areas > 0
+        t, y = days[pos], np.log(areas[pos] / a0)
+        if np.sum(t**2) > 0:
+            k = float(-np.sum(t * y) / np.sum(t**2))
+            if k > 0:
+                exponential = baseline + dt.timedelta(days=int(math.ceil(math.log(1 / closure_fraction) / k)))
+    return linear, exponential, k
+
+
+def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["dfu"],
+                   closure_fraction: float = 0.01) -> tuple[list[VisitMetrics], SeriesSummary]:
+    """Order one wound's visits by date and compute per-visit and summary metrics.
+
+    Parameters
+    ----------
+    visits : list of Visit
+        One wound's visits, any order; failed visits (``error``) are kept and reported.
+    threshold_pct : float
+        The 4-week PAR that predicts healing (50 for DFU, 40 for VLU).
+    closure_fraction : float
+        Area, as a fraction of baseline, that counts as closed for projections.
+
+    Returns
+    -------
+    (list of VisitMetrics in date order, SeriesSummary)
+    """
+    ordered = sorted(visits, key=lambda v: (v.date, v.image))
+    measured = [v for v in ordered if v.measured]
+    warnings: list[str] = []
+    failed = [v for v in ordered if not v.measured]
+    if failed:
+        warnings.append(f"{len(failed)} visit(s) could not be measured and are left out of the metrics: "
+                        + ", ".join(f"{v.date.isoformat()} {v.image}" for v in failed))
+    dates = [v.date for v in measured]
+    dups = sorted({d for d in dates if dates.count(d) > 1})
+    if dups:
+        warnings.append("several measured visits on the same date: " + ", ".join(d.isoformat() for d in dups))
+    wound = ordered[0].wound if ordered else "wound"
+    base = measured[0] if measured else None
+    rows: list[VisitMetrics] = []
+    prev = None
+    for v in ordered:
+        if not v.measured or base is None:
+            rows.append(VisitMetrics(v.date.isoformat(), (v.date - base.date).days if base else None, v.image,
+                                     None, None, None, None, None, None, v.calibration, list(v.warnings), v.error,
+                                     v.outline, v.note))
+            continue
+        day = (v.date - base.date).days
+        par = percent_area_reduction(base.area_mm2, v.area_mm2) if base.area_mm2 > 0 else None
+        change = v.area_mm2 - prev.area_mm2 if prev else None
+        g = gilman(prev.area_mm2, v.area_mm2, prev.perimeter_mm, v.perimeter_mm, (v.date - prev.date).days) \
+            if prev else None
+        rows.append(VisitMetrics(v.date.isoformat(), day, v.image, v.area_mm2, v.area_mm2 / 100, v.perimeter_mm,
+                                 change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note))
+        prev = v
+    if base is None:
+        summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
+                                threshold_pct, None, None, None, None, None, None, None, None,
+                                "not projectable: no measured visit", warnings)
+        return rows, summary
+    last = measured[-1]
+    days_total = (last.date - base.date).days
+    if base.area_mm2 <= 0:
+        warnings.append("the baseline area is 0: PAR and projections are undefined")
+    measured_rows = [r for r in rows if r.error is None and r.area_mm2 is not None]
+    par_latest = measured_rows[-1].par_pct
+    par4 = par_at_day([r.day for r in measured_rows], [r.par_pct for r in measured_rows], 28.0) \
+        if base.area_mm2 > 0 else None
+    weeks = days_total / 7.0
+    rate = (base.area_mm2 - last.area_mm2) / 100 / weeks if weeks > 0 else None
+    g_total = gilman(base.area_mm2, last.area_mm2, base.perimeter_mm, last.perimeter_mm, days_total) \
+        if len(measured) > 1 else None
+    lar = math.log(last.area_mm2 / base.area_mm2) if base.area_mm2 > 0 and last.area_mm2 > 0 else None
+    days_arr = np.array([r.day for r in measured_rows], float)
+    areas = np.array([r.area_mm2 for r in measured_rows], float)
+    linear = exponential = k = None
+    if base.area_mm2 > 0:
+        linear, exponential, k = _projections(days_arr, areas, base.date, closure_fraction)
+    if len(measured) < 2:
+        note = "not projectable: only one measured visit"
+    elif linear is None and exponential is None:
+        note = "not projectable: the wound is not shrinking"
+    else:
+        note = f"closure = area below {100 * closure_fraction:g}% of baseline"
+    summary = SeriesSummary(
+        wound=wound, visits=len(ordered), measured_visits=len(measured), failed_visits=len(failed),
+        baseline_date=base.date.isoformat(), baseline_area_mm2=base.area_mm2, latest_date=last.date.isoformat(),
+        latest_area_mm2=last.area_mm2, days=days_total, par_pct=par_latest, par_4wk_pct=par4,
+        threshold_pct=threshold_pct, meets_4wk_threshold=None if par4 is None else bool(par4 >= threshold_pct),
+        healing_rate_cm2_per_week=rate, gilman_mm_per_week=g_total, log_area_ratio=lar, exp_k_per_day=k,
+        half_life_days=math.log(2) / k if k and k > 0 else None,
+        projected_closure_date=linear.isoformat() if linear else None,
+        projected_closure_date_exponential=exponential.isoformat() if exponential else None,
+        projection_note=note, warnings=warnings)
+    return rows, summary
