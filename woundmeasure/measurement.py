@@ -17,6 +17,7 @@ from woundmeasure.errors import MaskError
 from woundmeasure.outline import (
     imagej_traced_perimeter,
     pixel_edge_polygons,
+    polygon_area,
     polygon_length,
     subpixel_contours,
 )
@@ -156,7 +157,10 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     num_regions = int(label(mask[r0:r1, c0:c1], connectivity=2).max())
     touches_edge = bool(r0 == 0 or c0 == 0 or r1 == mask.shape[0] or c1 == mask.shape[1])
 
+    raw_contours = subpixel_contours(mask, sigma=0)
     contours = subpixel_contours(mask)
+    if abs(sum(polygon_area(c) for c in contours)) < 0.9 * num_pixels:
+        contours = raw_contours  # smoothing erased small regions (a few px wide): use the unsmoothed outline
     plane = [calibration.to_plane(c) for c in contours]
     perimeter_mm = float(sum(polygon_length(p[:-1]) for p in plane))
     if calibration.homography is None:
@@ -165,9 +169,10 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     else:
         perimeter_ij = None
     # extremes from the unsmoothed iso-line (within half a pixel of the edge; smoothing would round corners)
-    raw = [calibration.to_plane(c) for c in subpixel_contours(mask, sigma=0)]
+    raw = [calibration.to_plane(c) for c in raw_contours]
     all_pts = np.vstack(raw) if raw else np.zeros((0, 2))
     length, lpts, width, wpts = _feret(all_pts)
+    width = min(width, length)
     length_line = tuple(float(v) for v in _plane_to_image(calibration, lpts).ravel())
     width_line = tuple(float(v) for v in _plane_to_image(calibration, wpts).ravel())
     warnings = []

@@ -18,6 +18,7 @@ def cli(verbose: int) -> None:
 
 
 def _add_commands() -> None:
+    from woundmeasure.cli.batch import batch
     from woundmeasure.cli.export import export
     from woundmeasure.cli.measure import measure
     from woundmeasure.cli.track import track
@@ -25,6 +26,7 @@ def _add_commands() -> None:
     cli.add_command(measure)
     cli.add_command(track)
     cli.add_command(export)
+    cli.add_command(batch)
 
 
 _add_commands()

@@ -1,0 +1,170 @@
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from woundmeasure.cli.main import cli
+from woundmeasure.io import write_rgb
+from woundmeasure.synthetic import make_phantom
+
+
+def _png_header_only(path, width, height):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Good photos in several encodings plus every kind of bad file; returns (folder, expectations)."""
+    d = tmp_path_factory.mktemp("corpus")
+    p = make_phantom(31, width=640, height=480, px_per_mm=4.0, marker=False, wound_radius_mm=14)
+    rgb = p.rgb
+    good = {}
+    write_rgb(d / "good.jpg", rgb, quality=95)
+    good["good.jpg"] = None
+    Image.fromarray(rgb).convert("CMYK").save(d / "cmyk.jpg", quality=95)
+    Image.fromarray(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])).save(d / "rgba.png")
+    Image.fromarray((rgb.astype(np.uint16) * 257)[..., 1]).save(d / "gray16.png")
+    import cv2
+
+    cv2.imwrite(str(d / "rgb16.png"), (rgb.astype(np.uint16) * 257)[:, :, ::-1])
+    for o in range(1, 9):  # the raw pixels stored so that the EXIF tag makes them upright again
+        raw = {1: rgb, 2: rgb[:, ::-1], 3: rgb[::-1, ::-1], 4: rgb[::-1], 5: rgb.transpose(1, 0, 2),
+               6: np.rot90(rgb, 1), 7: rgb[::-1, ::-1].transpose(1, 0, 2),
+               8: np.rot90(rgb, -1)}[o]
+        exif = Image.Exif()
+        exif[274] = o
+        Image.fromarray(np.ascontiguousarray(raw)).save(d / f"orient{o}.png", exif=exif)
+    bad = {}
+    (d / "empty.jpg").write_bytes(b"")
+    bad["empty.jpg"] = "file is empty"
+    data = (d / "good.jpg").read_bytes()
+    (d / "trunc.jpg").write_bytes(data[: len(data) // 3])
+    bad["trunc.jpg"] = "damaged or truncated"
+    png = (d / "rgba.png").read_bytes()
+    (d / "trunc.png").write_bytes(png[: len(png) // 3])
+    bad["trunc.png"] = "damaged or truncated"
+    (d / "text.jpg").write_text("this is a text file")
+    bad["text.jpg"] = "not a readable image"
+    Image.new("RGB", (1, 1), (200, 50, 50)).save(d / "one.png")
+    good["one.png"] = None
+    _png_header_only(d / "bomb.png", 100_000, 100_000)
+    bad["bomb.png"] = "exceeds the limit"
+    return d, p, good, bad
+
+
+def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
+    d, p, good, bad = corpus
+    r = CliRunner().invoke(cli, ["batch", str(d), "--out", str(tmp_path / "o"), "--px-per-mm", "4",
+                                 "--segmenter", "color", "--workers", "1", "--quiet"])
+    assert r.exit_code == 1, r.output
+    rows = {os.path.basename(json.loads(line)["image"]): json.loads(line)
+            for line in (tmp_path / "o" / "results.jsonl").read_text().splitlines()}
+    photos = {f.name for f in d.iterdir()}
+    assert set(rows) == photos
+    for name, msg in bad.items():
+        assert msg in rows[name]["error"] and name in rows[name]["error"] and "\n" not in rows[name]["error"]
+    ok = [n for n in rows if n not in bad]
+    assert all("error" not in rows[n] for n in ok)
+    # every encoding and EXIF orientation of the same photo measures the same area
+    ref = rows["orient1.png"]["area_mm2"]
+    for n in ["rgba.png", "rgb16.png"] + [f"orient{o}.png" for o in range(2, 9)]:
+        assert rows[n]["area_mm2"] == pytest.approx(ref, rel=1e-9), n
+    for n in ["good.jpg", "cmyk.jpg"]:  # lossy: close, not identical
+        assert rows[n]["area_mm2"] == pytest.approx(ref, rel=0.15), n
+    assert any("no wound" in w for w in rows["gray16.png"]["warnings"])  # no colour, no colour segmentation
+    csv_lines = (tmp_path / "o" / "results.csv").read_text().strip().splitlines()
+    assert len(csv_lines) == len(photos) + 1
+
+
+def test_roi_outside_and_mask_of_wrong_size_are_clear_errors(tmp_path):
+    import roifile
+
+    p = make_phantom(32, width=400, height=300, marker=False)
+    write_rgb(tmp_path / "a.jpg", p.rgb)
+    roifile.ImagejRoi.frompoints(np.array([[900, 900], [950, 900], [950, 950]])).tofile(tmp_path / "a.roi")
+    r = CliRunner().invoke(cli, ["measure", str(tmp_path / "a.jpg"), "--px-per-mm", "4", "--roi",
+                                 str(tmp_path / "a.roi")])
+    assert r.exit_code == 1 and "lies outside the 400 x 300 px photo" in r.stderr
+
+
+def test_marker_cut_by_the_edge_is_not_used():
+    p = make_phantom(33, width=900, height=700, wound_offset_px=(0, 0))
+    c = p.marker_corners
+    # crop the photo through the marker
+    x_cut = int((c[:, 0].min() + c[:, 0].max()) / 2)
+    keep = slice(x_cut, None) if c[:, 0].mean() < 450 else slice(0, x_cut)
+    from woundmeasure.calibration.marker import detect_markers
+
+    assert detect_markers(p.rgb)[0]
+    assert detect_markers(np.ascontiguousarray(p.rgb[:, keep]))[0] == []
+
+
+def _series(d, n):
+    for i in range(n):
+        write_rgb(d / f"p{i:02d}.jpg", make_phantom(40 + i, width=640, height=480, marker=False).rgb)
+
+
+def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    _series(src, 8)
+    out = tmp_path / "out"
+    jsonl = out / "results.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "woundmeasure", "batch", str(src), "--out", str(out),
+                             "--px-per-mm", "6", "--workers", "1", "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (jsonl.exists() and len(jsonl.read_text().splitlines()) >= 2):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len([line for line in jsonl.read_text().splitlines() if line.strip()])
+    assert 2 <= before < 8, "the batch was not caught mid-way"
+    with jsonl.open("a") as f:
+        f.write('{"image": "torn')  # a line torn by the kill is ignored
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1",
+                                 "--quiet"])
+    assert r.exit_code == 0, r.output
+    from woundmeasure.batch import read_done
+
+    rows = list(read_done(jsonl).values())
+    assert sorted(os.path.basename(r["image"]) for r in rows) == [f"p{i:02d}.jpg" for i in range(8)]
+    assert f"{8 - before} measured" in r.stderr
+    assert len((out / "results.csv").read_text().strip().splitlines()) == 9
+
+
+def test_parallel_and_dask_give_the_same_rows(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    src = tmp_path / "in"
+    src.mkdir()
+    _series(src, 4)
+    args = ["--px-per-mm", "6", "--quiet"]
+    local = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "local"), "--workers", "2", *args])
+    assert local.exit_code == 0, local.output
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "dask"), "--dask",
+                                     cluster.scheduler_address, *args])
+    assert r.exit_code == 0, r.output
+    from woundmeasure.batch import read_done
+
+    def by_image(p):
+        return {os.path.basename(r["image"]): r for r in read_done(p / "results.jsonl").values()}
+
+    a, b = by_image(tmp_path / "local"), by_image(tmp_path / "dask")
+    assert set(a) == set(b) and len(a) == 4
+    for k in a:
+        assert a[k]["area_mm2"] == b[k]["area_mm2"] and a[k]["sha256"] == b[k]["sha256"]

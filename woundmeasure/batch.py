@@ -1,0 +1,193 @@
+"""Measure many photos in parallel, resumably: the engine behind ``woundmeasure batch``.
+
+Each photo is one task (the same one on local worker processes or on a Dask cluster).
+Results are appended to ``results.jsonl`` one line per photo, flushed and fsynced as
+each arrives; ``results.csv`` is rebuilt from it. A re-run skips photos whose content
+hash and parameters already have a row, so a killed run loses nothing and duplicates
+nothing. A failed photo is a row with its error; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from woundmeasure.sources import PhotoSpec
+from woundmeasure.store import file_sha256, params_key
+
+CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm", "length_mm", "width_mm",
+               "num_pixels", "num_regions", "calibration_method", "px_per_mm", "perspective_corrected",
+               "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256", "params_key"]
+
+
+def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, masks: bool = False,
+                 overlays: bool = False) -> dict:
+    """Measure one photo; never raises for a bad photo (the row carries the error)."""
+    from woundmeasure.errors import WoundMeasureError
+    from woundmeasure.io import read_image, write_mask, write_rgb
+    from woundmeasure.pipeline import measure_photo
+
+    kw = dict(options)
+    if spec.px_per_mm:
+        kw.update(px_per_mm=spec.px_per_mm, ruler=None)
+    if spec.roi:
+        kw.update(roi=str(spec.roi), mask=None)
+    elif spec.mask:
+        kw.update(mask=str(spec.mask), roi=None)
+    base = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+    max_pixels = kw.pop("max_pixels", None)
+    try:
+        photo = read_image(spec.image, **({"max_pixels": max_pixels} if max_pixels else {}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = measure_photo(photo, **kw)
+    except WoundMeasureError as exc:
+        return {**base, "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - one photo's unexpected failure must not stop the batch
+        return {**base, "error": f"{spec.image}: unexpected {type(exc).__name__}: {exc}"}
+    row = {**base, **result.to_dict(), "image": str(spec.image)}
+    if out_dir and (masks or overlays):
+        stem = Path(spec.image).stem
+        if masks:
+            write_mask(Path(out_dir) / "masks" / f"{stem}.png", result.mask)
+        if overlays:
+            from woundmeasure.report.overlay import draw_overlay
+
+            write_rgb(Path(out_dir) / "overlays" / f"{stem}.jpg", draw_overlay(photo.rgb, result))
+    return row
+
+
+def _warm_worker() -> None:
+    """Load the model once per worker process."""
+    try:
+        from woundmeasure.segmentation.model import load_model
+
+        load_model()
+    except Exception:  # noqa: BLE001 - a missing model is reported per photo, not at start-up
+        pass
+
+
+def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
+    """Rows already stored, keyed by (sha256, params_key); a torn last line is ignored."""
+    done = {}
+    if jsonl.is_file():
+        for line in jsonl.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if row.get("sha256") and row.get("params_key"):
+                done[(row["sha256"], row["params_key"])] = row
+    return done
+
+
+def _csv_row(row: dict) -> dict:
+    cal = row.get("calibration") or {}
+    out = {k: row.get(k) for k in CSV_COLUMNS}
+    out.update(calibration_method=cal.get("method"), px_per_mm=cal.get("px_per_mm"),
+               perspective_corrected=cal.get("perspective_corrected"), uncertainty_pct=cal.get("uncertainty_pct"),
+               segmentation_method=(row.get("segmentation") or {}).get("method"),
+               warnings="; ".join(row.get("warnings") or []))
+    return out
+
+
+def write_csv(jsonl: Path, csv_path: Path) -> None:
+    """Rebuild the CSV from the JSONL (the record), atomically."""
+    rows = list(read_done(jsonl).values())
+    tmp = csv_path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        w.writeheader()
+        w.writerows(_csv_row(r) for r in rows)
+    os.replace(tmp, csv_path)
+
+
+class _Progress:
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.t0, self.stream = total, 0, time.time(), stream
+
+    def step(self) -> None:
+        self.done += 1
+        elapsed = time.time() - self.t0
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        self.stream.write(f"\r{self.done}/{self.total} photos, {rate:.2f}/s, {left:.0f} s left ")
+        if self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | None = None,
+              dask_address: str | None = None, masks: bool = False, overlays: bool = False,
+              progress: bool = True) -> dict:
+    """Measure ``specs`` into ``out_dir/results.jsonl`` and ``results.csv``.
+
+    Returns
+    -------
+    dict with ``measured``, ``skipped``, ``failed`` counts.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl, csv_path = out / "results.jsonl", out / "results.csv"
+    done = read_done(jsonl)
+    todo = []
+    for spec in specs:
+        sha = file_sha256(spec.image)
+        params = {k: v for k, v in options.items() if k not in ("mask", "roi")}
+        params.update(px_per_mm_override=spec.px_per_mm, override_sha256=file_sha256(spec.roi or spec.mask)
+                      if (spec.roi or spec.mask) else None)
+        key = params_key(params)
+        if sha is not None and (sha, key) in done:
+            continue
+        todo.append((spec, sha, key))
+    bar = _Progress(len(todo)) if progress and todo else None
+    counts = {"measured": 0, "skipped": len(specs) - len(todo), "failed": 0}
+    if jsonl.is_file() and jsonl.stat().st_size:
+        with jsonl.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
+        if torn:  # a run killed mid-line: close that line so the next row stands alone
+            with jsonl.open("a", encoding="utf-8") as f:
+                f.write("\n")
+    with jsonl.open("a", encoding="utf-8") as sink:
+        def keep(row, sha, key):
+            row = {**row, "sha256": row.get("sha256") or sha or "", "params_key": key}
+            if sha is None:  # a missing file has no content hash: record it under its path
+                row["sha256"] = "missing:" + row["image"]
+            sink.write(json.dumps(row) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+            counts["measured"] += 1
+            counts["failed"] += "error" in row
+            if bar:
+                bar.step()
+
+        if dask_address:
+            from dask.distributed import Client, as_completed
+
+            with Client(dask_address) as client:
+                futures = {client.submit(measure_task, spec, options, str(out), masks, overlays, pure=False):
+                           (sha, key) for spec, sha, key in todo}
+                for fut in as_completed(futures):
+                    keep(fut.result(), *futures[fut])
+        elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
+            for spec, sha, key in todo:
+                keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed as done_first
+
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=ctx,
+                                     initializer=_warm_worker) as pool:
+                futures = {pool.submit(measure_task, spec, options, str(out), masks, overlays): (sha, key)
+                           for spec, sha, key in todo}
+                for fut in done_first(futures):
+                    keep(fut.result(), *futures[fut])
+    write_csv(jsonl, csv_path)
+    return counts

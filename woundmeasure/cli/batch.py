@@ -1,0 +1,57 @@
+"""``woundmeasure batch SOURCE --out DIR``: many photos, in parallel, resumable."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from woundmeasure.cli.options import measure_options, pipeline_kwargs
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Write DIR/results.csv and DIR/results.jsonl (and masks/, overlays/ when asked).")
+@measure_options
+@click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: all cores].")
+@click.option("--dask", "dask_address", metavar="ADDRESS", help="Run on this Dask scheduler (needs the dask extra).")
+@click.option("--masks", is_flag=True, help="Also write DIR/masks/<stem>.png.")
+@click.option("--overlays", is_flag=True, help="Also write DIR/overlays/<stem>.jpg.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **params):
+    """Measure every photo of SOURCE (a folder, searched recursively, or a CSV manifest).
+
+    A re-run skips photos already measured with the same content and parameters; a
+    failed photo is a row with its error and the batch goes on. Exit status 1 when any
+    photo failed.
+    """
+    from pathlib import Path
+
+    from woundmeasure.batch import run_batch
+    from woundmeasure.errors import WoundMeasureError
+    from woundmeasure.sources import folder_photos, read_manifest
+
+    options = pipeline_kwargs(params)
+    for k in ("mask", "roi"):
+        if options.get(k):
+            raise click.UsageError(f"--{k} applies to single photos; in a batch use <stem>.roi / <stem>.mask.png "
+                                   "sidecars or the manifest's mask/roi columns")
+        options.pop(k)
+    src = Path(source)
+    try:
+        specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)
+    except WoundMeasureError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not specs:
+        raise click.ClickException(f"{src}: holds no photos (.jpg, .png, .tif)")
+    if dask_address:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise click.ClickException("--dask needs dask.distributed: pip install 'woundmeasure[dask]'") from None
+    counts = run_batch(specs, out_dir, options=options, workers=workers, dask_address=dask_address, masks=masks,
+                       overlays=overlays, progress=not quiet)
+    click.echo(f"{counts['measured']} measured ({counts['failed']} failed), {counts['skipped']} already done; "
+               f"results in {Path(out_dir) / 'results.csv'}", err=True)
+    sys.exit(1 if counts["failed"] else 0)
