@@ -14,11 +14,10 @@ import json
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 from woundmeasure.sources import PhotoSpec
-from woundmeasure.store import file_sha256, params_key
+from woundmeasure.store import file_sha256
 
 CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm", "length_mm", "width_mm",
                "num_pixels", "num_regions", "calibration_method", "px_per_mm", "perspective_corrected",
@@ -29,23 +28,12 @@ def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, mas
                  overlays: bool = False) -> dict:
     """Measure one photo; never raises for a bad photo (the row carries the error)."""
     from woundmeasure.errors import WoundMeasureError
-    from woundmeasure.io import read_image, write_mask, write_rgb
-    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.io import write_mask, write_rgb
+    from woundmeasure.pipeline import measure_file
 
-    kw = dict(options)
-    if spec.px_per_mm:
-        kw.update(px_per_mm=spec.px_per_mm, ruler=None)
-    if spec.roi:
-        kw.update(roi=str(spec.roi), mask=None)
-    elif spec.mask:
-        kw.update(mask=str(spec.mask), roi=None)
     base = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
-    max_pixels = kw.pop("max_pixels", None)
     try:
-        photo = read_image(spec.image, **({"max_pixels": max_pixels} if max_pixels else {}))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = measure_photo(photo, **kw)
+        photo, result = measure_file(spec.image, **spec.measure_options(options))
     except WoundMeasureError as exc:
         return {**base, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one photo's unexpected failure must not stop the batch
@@ -138,10 +126,7 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
     todo = []
     for spec in specs:
         sha = file_sha256(spec.image)
-        params = {k: v for k, v in options.items() if k not in ("mask", "roi")}
-        params.update(px_per_mm_override=spec.px_per_mm, override_sha256=file_sha256(spec.roi or spec.mask)
-                      if (spec.roi or spec.mask) else None)
-        key = params_key(params)
+        key = spec.params_key(options)
         if sha is not None and (sha, key) in done:
             continue
         todo.append((spec, sha, key))

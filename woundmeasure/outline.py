@@ -100,12 +100,8 @@ def pixel_edge_polygons(mask: np.ndarray) -> list[np.ndarray]:
             options = outgoing[cur]
             if len(options) == 1 or prev_dir is None:
                 nxt = options[0]
-            else:
-                # 8-connectivity: at a vertex shared by diagonal pixels take the left turn
-                def turn(p):
-                    d = (p[0] - cur[0], p[1] - cur[1])
-                    return prev_dir[0] * d[1] - prev_dir[1] * d[0]
-                nxt = min(options, key=turn)
+            else:  # 8-connectivity: at a vertex shared by diagonal pixels take the left turn
+                nxt = min(options, key=lambda p, c=cur, d=prev_dir: d[0] * (p[1] - c[1]) - d[1] * (p[0] - c[0]))
             options.remove(nxt)
             if not options:
                 del outgoing[cur]

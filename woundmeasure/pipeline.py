@@ -243,6 +243,17 @@ def _distance_warning(calibration: Calibration, wound: np.ndarray) -> tuple[str,
     return ()
 
 
+def measure_file(path, *, max_pixels: int | None = None, **options) -> tuple[Photo, ImageResult]:
+    """Read and measure one photo file, without emitting Python warnings (they are in the result).
+
+    The shared step of the CLI, series and batch runs; returns the photo too, for outputs.
+    """
+    photo = read_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", WoundMeasureWarning)
+        return photo, measure_photo(photo, **options)
+
+
 def measure_image(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, **options) -> ImageResult:
     """Measure the wound in one photo.
 

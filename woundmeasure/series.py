@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.errors import InputError, WoundMeasureError
-from woundmeasure.io import read_capture_date, read_image
-from woundmeasure.pipeline import measure_photo
+from woundmeasure.io import read_capture_date
+from woundmeasure.pipeline import measure_file
 from woundmeasure.sources import PhotoSpec, date_from_name, photo_specs
-from woundmeasure.store import Store, file_sha256, params_key
+from woundmeasure.store import Store, file_sha256
 from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series
 
 
@@ -65,34 +64,24 @@ def measure_spec(spec: PhotoSpec, store: Store, patient: str, options: dict, *, 
     if sha is None:
         return Visit(date, image, error=f"{image}: no such file; check the path", wound=spec.wound, note=spec.note)
     override = spec.roi or spec.mask
-    kw = dict(options)
-    if spec.px_per_mm:
-        kw.update(px_per_mm=spec.px_per_mm, ruler=None)
-    if spec.roi:
-        kw.update(roi=str(spec.roi), mask=None)
-    elif spec.mask:
-        kw.update(mask=str(spec.mask), roi=None)
+    kw = spec.measure_options(options)
+    key = spec.params_key(options)
     params = {k: v for k, v in kw.items() if k not in ("mask", "roi")}
-    params["override_sha256"] = file_sha256(override) if override else None
-    key = params_key(params)
+    override_sha = file_sha256(override) if override else None
     visit_id = store.visit_id(patient, spec.wound, image, date.isoformat(), spec.note)
     found = store.find(visit_id, sha, key)
     if found is None:
         if progress:
             progress(f"measuring {image}")
-        max_pixels = kw.pop("max_pixels", None)
         try:
-            photo = read_image(spec.image, **({"max_pixels": max_pixels} if max_pixels else {}))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = measure_photo(photo, **kw)
+            _, result = measure_file(spec.image, **kw)
             found = {"result": result.to_dict(), "mask_png": _encode_mask(result.mask), "error": None,
                      "outline": result.segmentation_method}
         except WoundMeasureError as exc:
             found = {"result": None, "mask_png": None, "error": str(exc), "outline": ""}
         store.save(visit_id, sha, key, params, result=found["result"], mask_png=found["mask_png"],
                    error=found["error"], outline=found["outline"], override_path=str(override) if override else None,
-                   override_sha256=params["override_sha256"], version=__version__)
+                   override_sha256=override_sha, version=__version__)
     r = found["result"]
     if found["error"] or r is None:
         return Visit(date, image, error=found["error"], wound=spec.wound, note=spec.note, sha256=sha)

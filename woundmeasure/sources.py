@@ -33,6 +33,26 @@ class PhotoSpec:
     roi: Path | None = None
     note: str = ""
 
+    def measure_options(self, options: dict) -> dict:
+        """The shared measurement options with this photo's own scale and outline applied."""
+        kw = dict(options)
+        if self.px_per_mm:
+            kw.update(px_per_mm=self.px_per_mm, ruler=None)
+        if self.roi:
+            kw.update(roi=str(self.roi), mask=None)
+        elif self.mask:
+            kw.update(mask=str(self.mask), roi=None)
+        return kw
+
+    def params_key(self, options: dict) -> str:
+        """Key of what decides this photo's result besides its content: options and the override's hash."""
+        from woundmeasure.store import file_sha256, params_key
+
+        params = {k: v for k, v in self.measure_options(options).items() if k not in ("mask", "roi")}
+        override = self.roi or self.mask
+        params["override_sha256"] = file_sha256(override) if override else None
+        return params_key(params)
+
     def with_sidecars(self) -> "PhotoSpec":
         """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo when no outline was given."""
         if self.mask or self.roi:

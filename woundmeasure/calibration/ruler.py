@@ -46,9 +46,8 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
             continue
         ys, xs = np.nonzero(labels == i)
         rect = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
-        (cx, cy), (rw, rh), _ = rect
-        long_, short = max(rw, rh), min(rw, rh)
-        if short < 3 or stats[i, cv2.CC_STAT_AREA] / (rw * rh) < 0.6:
+        _, (rw, rh), _ = rect
+        if min(rw, rh) < 3 or stats[i, cv2.CC_STAT_AREA] / (rw * rh) < 0.6:
             continue
         box = cv2.boxPoints(rect).astype(np.float64)
         out.append((box + 0.5) / scale - 0.5)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from woundmeasure.cli.options import measure_options, pipeline_kwargs
+from woundmeasure.cli.options import measure_options, series_kwargs
 
 
 @click.command()
@@ -32,12 +32,7 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.sources import folder_photos, read_manifest
 
-    options = pipeline_kwargs(params)
-    for k in ("mask", "roi"):
-        if options.get(k):
-            raise click.UsageError(f"--{k} applies to single photos; in a batch use <stem>.roi / <stem>.mask.png "
-                                   "sidecars or the manifest's mask/roi columns")
-        options.pop(k)
+    options = series_kwargs(params, "batch")
     src = Path(source)
     try:
         specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)

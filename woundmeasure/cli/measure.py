@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-import warnings
 from pathlib import Path
 
 import click
@@ -34,16 +33,10 @@ def measure_one(image: str, kwargs: dict, *, mask_out=None, roi_out=None, overla
                 debug: bool = False) -> dict:
     """Measure one photo and write its outputs; a failure becomes ``{"image", "error"}``."""
     from woundmeasure.errors import WoundMeasureError
-    from woundmeasure.io import read_image
-    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.pipeline import measure_file
 
-    kw = dict(kwargs)
-    max_pixels = kw.pop("max_pixels")
     try:
-        photo = read_image(image, max_pixels=max_pixels)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = measure_photo(photo, **kw)
+        photo, result = measure_file(image, **kwargs)
         write_outputs(result, photo.rgb, mask_out=mask_out, roi_out=roi_out, overlay_out=overlay_out)
         return result.to_dict()
     except WoundMeasureError as exc:

@@ -94,3 +94,13 @@ def pipeline_kwargs(params: dict) -> dict:
                 calibration_method=params["calibration_method"], marker_mm=params["marker_mm"],
                 mask=params["mask"], roi=params["roi"], segmenter=params["segmenter"], box=params["box"],
                 points=params["points"], max_pixels=int(params["max_megapixels"] * 1e6))
+
+
+def series_kwargs(params: dict, command: str) -> dict:
+    """Shared options for the many-photo commands, which take outlines from sidecars, not --mask/--roi."""
+    options = pipeline_kwargs(params)
+    for k in ("mask", "roi"):
+        if options.pop(k):
+            raise click.UsageError(f"--{k} applies to single photos; with {command} put <stem>.roi / <stem>.mask.png "
+                                   "beside each photo or use the manifest's mask/roi columns")
+    return options

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from woundmeasure.cli.options import measure_options, pipeline_kwargs
+from woundmeasure.cli.options import measure_options, series_kwargs
 
 
 def format_track(t) -> str:
@@ -55,12 +55,7 @@ def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.series import track as run_track
 
-    options = pipeline_kwargs(params)
-    for k in ("mask", "roi"):
-        if options.get(k):
-            raise click.UsageError(f"--{k} applies to single photos; in a series put <stem>.roi / <stem>.mask.png "
-                                   "beside each photo or use the manifest's mask/roi columns")
-        options.pop(k)
+    options = series_kwargs(params, "track")
     try:
         tracks = run_track(source, db=db, patient=patient, options=options, threshold_pct=threshold,
                            progress=lambda msg: click.echo(msg, err=True) if not as_json else None)

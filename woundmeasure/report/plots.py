@@ -36,8 +36,7 @@ def plot_series(track, *, ax=None):
     ax.plot(dates, areas, "o-", color="#b2182b", label="area (cm²)")
     base = dates[0]
     end = max(dates)
-    for label, iso, style in (("linear projection", s.projected_closure_date, "--"),
-                              ("exponential projection", s.projected_closure_date_exponential, ":")):
+    for iso in (s.projected_closure_date, s.projected_closure_date_exponential):
         if iso:
             close = dt.date.fromisoformat(iso)
             end = max(end, min(close, base + dt.timedelta(days=3 * max(s.days or 1, 30))))

@@ -48,7 +48,7 @@ def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     """
     import cv2
 
-    scale = min(1.0, INPUT_SIZE / max(rgb.shape[:2])) if max(rgb.shape[:2]) > INPUT_SIZE else 1.0
+    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
     small = resize_rgb(rgb, scale)
     h, w = small.shape[:2]
     ph, pw = -h % 16, -w % 16
