@@ -15,6 +15,7 @@ import numpy as np
 from woundmeasure.calibration.record import Calibration
 from woundmeasure.errors import MaskError
 from woundmeasure.outline import (
+    bounding_box,
     imagej_traced_perimeter,
     pixel_edge_polygons,
     polygon_area,
@@ -144,7 +145,12 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     if mask.ndim != 2:
         raise MaskError(f"mask must be two-dimensional (rows, cols), got shape {mask.shape}")
     mask = mask.astype(bool, copy=False)
-    rows, cols = np.nonzero(mask)
+    box = bounding_box(mask)
+    if box is not None:  # index the wound's box only: 12 MP masks are mostly background
+        rows, cols = np.nonzero(mask[box])
+        rows, cols = rows + box[0].start, cols + box[1].start
+    else:
+        rows = cols = np.zeros(0, int)
     num_pixels = int(rows.size)
     if num_pixels == 0:
         return WoundMeasurement(0.0, 0.0, 0, 0.0, 0.0 if calibration.homography is None else None, 0.0, 0.0, 0.0,

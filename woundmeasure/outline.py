@@ -22,7 +22,8 @@ import numpy as np
 SMOOTHING_SIGMA_PX = 2.0  # removes the pixel staircase: perimeter bias < 0.1% for radii >= 50 px
 
 
-def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice] | None:
+def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
+    """Row and column slices of the mask's true pixels (plus ``pad``), or None when it is empty."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return None
@@ -42,7 +43,7 @@ def subpixel_contours(mask: np.ndarray, *, sigma: float = SMOOTHING_SIGMA_PX) ->
     from skimage.measure import find_contours
 
     pad = int(4 * sigma) + 2
-    box = _bbox(mask, 0)
+    box = bounding_box(mask, 0)
     if box is None:
         return []
     sub = mask[box].astype(np.float32)
@@ -83,7 +84,7 @@ def pixel_edge_polygons(mask: np.ndarray) -> list[np.ndarray]:
     Outer boundaries run clockwise on screen (y down); hole boundaries run the other way.
     """
     mask = np.asarray(mask, bool)
-    box = _bbox(mask, 0)
+    box = bounding_box(mask, 0)
     if box is None:
         return []
     x0, y0 = box[1].start, box[0].start

@@ -189,7 +189,7 @@ def _measure_photo(photo: Photo, *, calibration: Calibration | None = None, cali
     measurement = measure_mask(wound, calibration=calibration)
     calibration = _at_wound(calibration, measurement)
     all_warnings = tuple(dict.fromkeys(calibration.warnings + seg_warnings + measurement.warnings
-                                       + _distance_warning(calibration, wound)))
+                                       + _distance_warning(calibration, measurement, shape)))
     for w in all_warnings:
         _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=4)
     return ImageResult(image=photo.path, measurement=measurement, calibration=calibration,
@@ -210,33 +210,34 @@ def calibration_exclusion(calibration: Calibration, shape) -> np.ndarray | None:
     return out.astype(bool)
 
 
-def _wound_centre(wound: np.ndarray) -> tuple[float, float] | None:
-    rows, cols = np.nonzero(wound)
-    if rows.size == 0:
+def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:
+    """The middle of the wound's length line (image px), or None without a wound."""
+    if not measurement.num_pixels or measurement.length_line is None:
         return None
-    return float(cols.mean()), float(rows.mean())
+    x1, y1, x2, y2 = measurement.length_line
+    return (x1 + x2) / 2, (y1 + y2) / 2
 
 
 def _at_wound(calibration: Calibration, measurement: WoundMeasurement) -> Calibration:
     """Report scale and uncertainty at the wound's centre (they vary under perspective)."""
-    if calibration.homography is None or measurement.length_line is None:
+    centre = _wound_centre(measurement)
+    if calibration.homography is None or centre is None:
         return calibration
     from dataclasses import replace
 
     from woundmeasure.calibration.marker import uncertainty_at
 
-    x1, y1, x2, y2 = measurement.length_line
-    x, y = (x1 + x2) / 2, (y1 + y2) / 2
+    x, y = centre
     return replace(calibration.at(x, y), uncertainty_pct=uncertainty_at(calibration, x, y))
 
 
-def _distance_warning(calibration: Calibration, wound: np.ndarray) -> tuple[str, ...]:
+def _distance_warning(calibration: Calibration, measurement: WoundMeasurement, shape) -> tuple[str, ...]:
     centre = dict(calibration.details).get("reference_centre_px")
-    wc = _wound_centre(wound)
+    wc = _wound_centre(measurement)
     if centre is None or wc is None:
         return ()
     dist_px = float(np.hypot(wc[0] - centre[0], wc[1] - centre[1]))
-    diag = float(np.hypot(*wound.shape))
+    diag = float(np.hypot(*shape))
     if dist_px > 0.4 * diag:
         return (f"the scale reference is far from the wound ({dist_px:.0f} px, {100 * dist_px / diag:.0f}% of the "
                 "photo's diagonal): if the skin curves, the scale at the wound differs; place it next to the wound",)
