@@ -112,3 +112,19 @@ def test_debug_shows_traceback(tmp_path):
 def test_usage_errors():
     assert run().exit_code == 2
     assert CliRunner().invoke(cli, ["--version"]).exit_code == 0
+
+
+def test_hints_through_the_cli(phantom_files, phantom):
+    img, _ = phantom_files
+    rows, cols = np.nonzero(phantom.mask)
+    x, y = int(np.median(cols)), int(np.median(rows))
+    r = run(img, "--px-per-mm", 6, "--point", f"{x},{y}", "--box", f"{cols.min() - 5},{rows.min() - 5},"
+            f"{cols.max() - cols.min() + 10},{rows.max() - rows.min() + 10}", "--json")
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.stdout)[0]
+    assert row["segmentation"]["method"] == "model"
+    assert row["area_mm2"] == pytest.approx(phantom.area_mm2, rel=0.15)
+    bad = run(img, "--px-per-mm", 6, "--point", "12")
+    assert bad.exit_code == 2 and "must be X,Y" in bad.output
+    outside = run(img, "--px-per-mm", 6, "--point", "5000,10")
+    assert outside.exit_code == 1 and "outside the 1200 x 900 px photo" in outside.stderr

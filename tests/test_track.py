@@ -172,3 +172,25 @@ def test_report_renders_in_a_real_browser(series_dir, tmp_path):
 
     par = re.search(r'<b id="par">([-\d.]+)%</b>', dom)
     assert par and float(par.group(1)) > 50
+
+
+def test_dates_from_names_and_exif(tmp_path):
+    import datetime as dt
+
+    from PIL import Image
+
+    from woundmeasure.sources import date_from_name, folder_photos
+
+    assert date_from_name("visit-2024-03-05.png") == dt.date(2024, 3, 5)
+    assert date_from_name("2024-02-30.jpg") is None and date_from_name("IMG_20240305.jpg") is None
+    p = make_phantom(60, width=640, height=480, px_per_mm=4.0, marker=False)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2023:11:02 09:30:00"
+    Image.fromarray(p.rgb).save(tmp_path / "IMG_0001.jpg", exif=exif, quality=92)
+    Image.fromarray(p.rgb).save(tmp_path / "undated.jpg", quality=92)
+    (tmp_path / "IMG_0001.mask.png").write_bytes(b"")  # a sidecar is not a photo
+    assert [s.image.name for s in folder_photos(tmp_path)] == ["IMG_0001.jpg", "undated.jpg"]
+    out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
+    dated = [v for v in out["visits"] if v["image"].endswith("IMG_0001.jpg")][0]
+    undated = [v for v in out["visits"] if v["image"].endswith("undated.jpg")][0]
+    assert dated["date"] == "2023-11-02" and "no date" in undated["error"]
