@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import resource
 import shutil
 import statistics
 import subprocess
@@ -23,6 +22,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+
+LAUNCHER = """
+import resource, subprocess, sys
+folder, out, workers = sys.argv[1:4]
+rc = subprocess.run([sys.executable, "-m", "woundmeasure", "batch", folder, "--out", out, "--workers", workers,
+                     "--quiet"], capture_output=True).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
 
 
 def _median_time(fn, repeats=3):
@@ -89,19 +97,21 @@ def main(argv=None):
             shutil.copy(photo_path, folder / f"p{i:02d}.jpg")
             with open(folder / f"p{i:02d}.jpg", "ab") as f:
                 f.write(bytes([i]))  # distinct content hashes
-        rates = {}
+        rates, peaks = {}, {}
         for workers in (1, 2):
             out = tmp / f"out{workers}"
             t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "woundmeasure", "batch", str(folder), "--out", str(out),
-                                   "--workers", str(workers), "--quiet"], capture_output=True, text=True)
+            # a small launcher forks the batch, so the peak it reports is the batch's and its workers' own
+            # (a child forked from this benchmark would inherit its large RSS)
+            proc = subprocess.run([sys.executable, "-c", LAUNCHER, str(folder), str(out), str(workers)],
+                                  capture_output=True, text=True)
             dt_ = time.perf_counter() - t
             rates[workers] = args.photos / dt_
+            peaks[workers] = float(proc.stdout.strip().splitlines()[-1])
             print(f"batch of {args.photos} photos, {workers} worker(s): {rates[workers]:.2f} photos/s "
-                  f"({dt_:.1f} s, exit {proc.returncode})")
+                  f"({dt_:.1f} s including start-up, exit {proc.returncode})")
         print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"peak resident memory of a worker process: {peak:.0f} MB (target <= 1536 MB)")
+        print(f"peak resident memory of a batch process or worker: {max(peaks.values()):.0f} MB (target <= 1536 MB)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
