@@ -176,8 +176,12 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
     """
     from scipy.ndimage import map_coordinates
 
-    img = gray.astype(np.float32)
-    c = corners.astype(np.float64)
+    # work on the marker's neighbourhood only (a 12 MP frame as float would cost more than the fit)
+    pad = int(_side_px(corners) / 2) + 16
+    x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + pad, [gray.shape[1], gray.shape[0]])
+    img = gray[y0:y1, x0:x1].astype(np.float32)
+    c = corners.astype(np.float64) - [x0, y0]
     for _ in range(iterations):
         side = _side_px(c)
         half = max(2.0, min(side / 6 * 0.45, 12.0))  # stay within the one-cell black border
@@ -219,7 +223,7 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
         c = new
         if moved < half / 4:  # the profiles straddled the edge well: another pass changes < 0.02 px
             break
-    return c
+    return c + [x0, y0]
 
 
 def _square(side_mm: float) -> np.ndarray:
