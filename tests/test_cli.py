@@ -128,3 +128,16 @@ def test_hints_through_the_cli(phantom_files, phantom):
     assert bad.exit_code == 2 and "must be X,Y" in bad.output
     outside = run(img, "--px-per-mm", 6, "--point", "5000,10")
     assert outside.exit_code == 1 and "outside the 1200 x 900 px photo" in outside.stderr
+
+
+def test_photo_without_reference_explains_how_to_give_a_scale(tmp_path):
+    from woundmeasure.synthetic import make_phantom
+    from woundmeasure.io import write_rgb
+
+    write_rgb(tmp_path / "plain.jpg", make_phantom(5, width=640, height=480, marker=False).rgb)
+    r = run(tmp_path / "plain.jpg")
+    assert r.exit_code == 1
+    line = r.stderr.strip()
+    assert line.count("\n") == 0 and "plain.jpg" in line and "no scale found" in line and "give a scale" in line
+    forced = run(tmp_path / "plain.jpg", "--calibration", "marker")
+    assert "no readable ArUco marker" in forced.stderr and "no mm ruler with clear tick marks" not in forced.stderr
