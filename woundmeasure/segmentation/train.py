@@ -6,7 +6,8 @@ Run (needs the optional ``train`` extra, i.e. the PyTorch CPU wheel)::
     python -m woundmeasure.segmentation.train --data ../shared/data/fuseg-train \
         --out woundmeasure/segmentation/models
 
-The split is deterministic (seed 0): ``VAL_COUNT`` photos are held out, each
+``--init models/wound_unet.pt`` continues from the shipped weights (committed beside the ONNX
+file). The split is deterministic (seed 0): ``VAL_COUNT`` photos are held out, each
 duplicate group of ``duplicate-groups.txt`` kept on one side. The validation
 file list is written next to the weights (``fuseg_split.json``) and read by
 ``benchmarks/bench_segmentation.py``.
@@ -199,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--hours", type=float, default=24.0, help="stop after this wall time, keeping the best model")
-    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="continue an interrupted run from models/checkpoint.pt")
+    ap.add_argument("--init", type=Path, help="start from these weights (a state dict, e.g. models/wound_unet.pt) "
+                                              "with a fresh schedule: continue training the shipped model")
     args = ap.parse_args(argv)
     if not (args.data / "images").is_dir():
         print(f"error: no FUSeg data at {args.data} (expected images/ and masks/); pass --data", file=sys.stderr)
@@ -216,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     va_img, va_mask = load_pairs(args.data, val_names, INPUT_SIZE)
 
     model = build_model()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=True))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = len(train_names) // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         val = pooled_dice(model, va_img, va_mask)
         if val > best:
             best = val
-            torch.save(model.state_dict(), args.out / "best.pt")
+            torch.save(model.state_dict(), args.out / "wound_unet.pt")
             export_onnx(model, args.out / MODEL_FILENAME)
             model.train()
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
