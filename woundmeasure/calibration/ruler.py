@@ -37,7 +37,8 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
         return []
     bright = (white > max(threshold_otsu(white), np.percentile(white, 50))) & (sat < 70)
     k = max(3, int(round(max(small.shape) / 150)))
-    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # skin speckle
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))  # bridge the ticks
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
     out = []
     min_area = 0.001 * small.shape[0] * small.shape[1]
