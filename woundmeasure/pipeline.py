@@ -52,7 +52,6 @@ class ImageResult:
     width_px: int
     height_px: int
     mask: np.ndarray = field(repr=False, compare=False, default=None)
-    options: tuple[tuple[str, object], ...] = ()
 
     def to_dict(self) -> dict:
         m = self.measurement
