@@ -43,14 +43,6 @@ class Hints:
             if not (0 <= x < cols and 0 <= y < rows):
                 raise InputError(f"point ({x}, {y}) lies outside the {cols} x {rows} px photo")
 
-    def box_mask(self, shape: tuple[int, int]) -> np.ndarray | None:
-        if self.box is None:
-            return None
-        x, y, w, h = (int(round(v)) for v in self.box)
-        m = np.zeros(shape, bool)
-        m[max(y, 0):max(y + h, 0), max(x, 0):max(x + w, 0)] = True
-        return m
-
 
 Segmenter = Callable[..., "tuple[np.ndarray, tuple[str, ...]]"]
 SEGMENTERS: dict[str, Segmenter] = {}

@@ -20,6 +20,7 @@ import numpy as np
 
 from woundmeasure.segmentation.refine import (
     apply_hints,
+    box_at_scale,
     largest_regions,
     resize_rgb,
     score_to_full_mask,
@@ -43,8 +44,7 @@ def segment_color(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...
     if hints.exclude is not None:
         ex = cv2.resize(hints.exclude.astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
         valid &= ex == 0
-    box_small = apply_hints(np.ones(a.shape, bool), type(hints)(box=hints.box), scale, a.shape)
-    region = valid & box_small
+    region = valid & (box_at_scale(hints.box, scale, a.shape) if hints.box is not None else True)
     values = a[region]
     if values.size < 16 or np.ptp(values) < 1:
         return np.zeros(rgb.shape[:2], bool), ("the colour segmenter found no contrast",)

@@ -15,7 +15,7 @@ import numpy as np
 
 from woundmeasure.errors import SegmentationError
 from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME
-from woundmeasure.segmentation.refine import apply_hints, resize_rgb, score_to_full_mask, work_scale
+from woundmeasure.segmentation.refine import apply_hints, box_at_scale, resize_rgb, score_to_full_mask, work_scale
 
 THRESHOLD = 0.5
 
@@ -72,10 +72,7 @@ def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float)
     init = np.where(prob > THRESHOLD, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     init[prob > 0.9] = cv2.GC_FGD
     if hints.box is not None:
-        x, y, bw, bh = hints.box
-        inside = np.zeros((h, w), bool)
-        inside[max(int(y * scale), 0):max(int(np.ceil((y + bh) * scale)), 0),
-               max(int(x * scale), 0):max(int(np.ceil((x + bw) * scale)), 0)] = True
+        inside = box_at_scale(hints.box, scale, (h, w))
         init[~inside] = cv2.GC_BGD
         if not (init[inside] != cv2.GC_PR_BGD).any():  # the model saw nothing there: let the box lead
             init[inside] = cv2.GC_PR_FGD

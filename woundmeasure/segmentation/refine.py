@@ -51,16 +51,21 @@ def score_to_full_mask(score: np.ndarray, shape: tuple[int, int], threshold: flo
     return out
 
 
+def box_at_scale(box, scale: float, shape_small) -> np.ndarray:
+    """The hint box (x, y, w, h in photo pixels) as a mask on a copy scaled by ``scale``."""
+    x, y, w, h = box
+    keep = np.zeros(shape_small, bool)
+    keep[max(int(y * scale), 0):max(int(np.ceil((y + h) * scale)), 0),
+         max(int(x * scale), 0):max(int(np.ceil((x + w) * scale)), 0)] = True
+    return keep
+
+
 def apply_hints(mask_small: np.ndarray, hints, scale: float, shape_small) -> np.ndarray:
     """Restrict a low-resolution mask to the box and to the regions holding the points."""
     from skimage.measure import label
 
     if hints.box is not None:
-        x, y, w, h = hints.box
-        keep = np.zeros(shape_small, bool)
-        keep[max(int(y * scale), 0):max(int(np.ceil((y + h) * scale)), 0),
-             max(int(x * scale), 0):max(int(np.ceil((x + w) * scale)), 0)] = True
-        mask_small = mask_small & keep
+        mask_small = mask_small & box_at_scale(hints.box, scale, shape_small)
     if hints.points:
         lab = label(mask_small, connectivity=2)
         ids = {int(lab[min(int(py * scale), shape_small[0] - 1), min(int(px * scale), shape_small[1] - 1)])
