@@ -51,7 +51,10 @@ def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, mas
 
 
 def _warm_worker() -> None:
-    """Load the model once per worker process."""
+    """One core per worker (OpenCV single-threaded), and the model loaded once per worker process."""
+    import cv2
+
+    cv2.setNumThreads(1)
     try:
         from woundmeasure.segmentation.model import load_model
 
@@ -161,13 +164,22 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
                 for fut in as_completed(futures):
                     keep(fut.result(), *futures[fut])
         elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
-            for spec, sha, key in todo:
-                keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
+            import cv2
+
+            threads = cv2.getNumThreads()
+            _warm_worker()
+            try:
+                for spec, sha, key in todo:
+                    keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
+            finally:
+                cv2.setNumThreads(threads)
         else:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor, as_completed as done_first
 
-            ctx = mp.get_context("spawn")
+            # fork starts workers in milliseconds (spawn re-imports everything); each worker sets OpenCV to
+            # one thread before any parallel call, so no thread pool state crosses the fork
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=ctx,
                                      initializer=_warm_worker) as pool:
                 futures = {pool.submit(measure_task, spec, options, str(out), masks, overlays): (sha, key)
