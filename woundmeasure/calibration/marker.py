@@ -21,7 +21,7 @@ DICTIONARY = "DICT_4X4_50"
 DETECT_LONG_SIDE = 1600
 MIN_SIDE_PX = 16
 SMALL_SIDE_PX = 50
-CORNER_SIGMA_PX = 0.1  # 1-sigma corner error of one marker: measured 0.01-0.16 px (mean 0.05) on synthetic photos
+CORNER_SIGMA_PX = 0.1  # 1-sigma corner error of one marker: measured mean 0.045 px, max 0.26 px (64 synthetic corners)
 
 
 def _dictionary():
