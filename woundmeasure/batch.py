@@ -177,9 +177,13 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor, as_completed as done_first
 
-            # fork starts workers in milliseconds (spawn re-imports everything); each worker sets OpenCV to
-            # one thread before any parallel call, so no thread pool state crosses the fork
-            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            # forkserver: a clean server process (woundmeasure preloaded) forks the workers, so they start fast
+            # without inheriting the caller's threads (forking a process that ran OpenCV can deadlock)
+            if "forkserver" in mp.get_all_start_methods():
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["woundmeasure.batch", "woundmeasure.pipeline", "cv2"])
+            else:
+                ctx = mp.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=ctx,
                                      initializer=_warm_worker) as pool:
                 futures = {pool.submit(measure_task, spec, options, str(out), masks, overlays): (sha, key)
