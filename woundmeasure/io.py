@@ -85,7 +85,7 @@ def _parse_exif_datetime(value) -> dt.datetime | None:
     return None
 
 
-def _to_uint8_rgb(arr: np.ndarray, mode: str) -> np.ndarray:
+def _to_uint8_rgb(arr: np.ndarray) -> np.ndarray:
     """Convert a decoded array of any depth and channel count to RGB uint8."""
     if arr.dtype == bool:
         arr = arr.astype(np.uint8) * 255
@@ -141,6 +141,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """
     from PIL import Image, UnidentifiedImageError
 
+    given = str(path)  # results name the photo as the caller wrote it
     path = Path(path)
     if not path.exists():
         raise ImageReadError(f"{path}: no such file; check the path")
@@ -184,10 +185,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
         raise ImageReadError(f"{path}: not a readable image (JPEG, PNG or TIFF expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(f"{path}: the image is damaged or truncated ({exc}); re-export the photo") from None
-    if arr.ndim == 3 and arr.shape[2] == 4 and mode == "RGBA":
-        arr = arr[:, :, :3]
-    rgb = _apply_orientation(_to_uint8_rgb(arr, mode), orientation)
-    return Photo(rgb=rgb, path=str(path), sha256=sha, captured=captured, exif_orientation=orientation)
+    rgb = _apply_orientation(_to_uint8_rgb(arr), orientation)
+    return Photo(rgb=rgb, path=given, sha256=sha, captured=captured, exif_orientation=orientation)
 
 
 def read_capture_date(path) -> dt.datetime | None:
@@ -209,7 +208,7 @@ def photo_from_array(rgb: np.ndarray, *, name: str = "<array>") -> Photo:
     arr = np.asarray(rgb)
     if arr.ndim not in (2, 3) or arr.size == 0:
         raise ImageReadError(f"{name}: expected an image array of shape (M, N) or (M, N, C), got {arr.shape}")
-    rgb8 = _to_uint8_rgb(arr, "")
+    rgb8 = _to_uint8_rgb(arr)
     return Photo(rgb=rgb8, path=name, sha256=hashlib.sha256(rgb8.tobytes()).hexdigest())
 
 

@@ -298,5 +298,4 @@ def measure_image(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, **options) -> 
         photo = photo_from_array(image)
     else:
         photo = read_image(image, max_pixels=max_pixels)
-        photo = Photo(photo.rgb, str(image), photo.sha256, photo.captured, photo.exif_orientation)
     return measure_photo(photo, **options)
