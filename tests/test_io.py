@@ -46,10 +46,11 @@ def test_reads_gray_rgba_cmyk_and_16bit(tmp_path):
     assert np.abs(read_image(tmp_path / "rgb16.tif").rgb.astype(int) - _pattern()).max() <= 1
 
 
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])  # JPEGs are decoded by OpenCV, the rest by Pillow
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_exif_orientation_gives_the_upright_photo(tmp_path, orientation):
+def test_exif_orientation_gives_the_upright_photo(tmp_path, orientation, suffix):
     raw = _pattern(30, 50)
-    p = tmp_path / "o.png"
+    p = tmp_path / f"o{suffix}"
     exif = Image.Exif()
     exif[274] = orientation
     Image.fromarray(raw).save(p, exif=exif)
@@ -83,6 +84,12 @@ def test_missing_empty_text_truncated(tmp_path):
     (tmp_path / "trunc.png").write_bytes(data[: len(data) // 2])
     with pytest.raises(ImageReadError, match=r"trunc\.png: the image is damaged or truncated"):
         read_image(tmp_path / "trunc.png")
+    Image.fromarray(_pattern(400, 400)).save(tmp_path / "full.jpg")
+    data = (tmp_path / "full.jpg").read_bytes()
+    for cut in (len(data) // 2, len(data) - 2):  # half the scan; only the end-of-image marker missing
+        (tmp_path / "trunc.jpg").write_bytes(data[:cut])
+        with pytest.raises(ImageReadError, match=r"trunc\.jpg: the image is damaged or truncated"):
+            read_image(tmp_path / "trunc.jpg")
     with pytest.raises(ImageReadError, match="is a folder"):
         read_image(tmp_path)
 

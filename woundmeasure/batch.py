@@ -51,10 +51,16 @@ def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, mas
 
 
 def _warm_worker() -> None:
-    """One core per worker (OpenCV single-threaded), and the model loaded once per worker process."""
+    """One core per worker (OpenCV and the BLAS single-threaded), and the model loaded once per worker process.
+
+    Left at their defaults, each worker's BLAS threads compete with the other workers for the
+    cores: on 2 cores that halved the speed of the measurement step with 2 workers.
+    """
     import cv2
+    from threadpoolctl import threadpool_limits
 
     cv2.setNumThreads(1)
+    threadpool_limits(1)
     try:
         from woundmeasure.segmentation.model import load_model
 
@@ -165,14 +171,16 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
                     keep(fut.result(), *futures[fut])
         elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
             import cv2
+            from threadpoolctl import threadpool_limits
 
             threads = cv2.getNumThreads()
-            _warm_worker()
-            try:
-                for spec, sha, key in todo:
-                    keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
-            finally:
-                cv2.setNumThreads(threads)
+            with threadpool_limits():  # restores the caller's BLAS threads afterwards
+                _warm_worker()
+                try:
+                    for spec, sha, key in todo:
+                        keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
+                finally:
+                    cv2.setNumThreads(threads)
         else:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor, as_completed as done_first

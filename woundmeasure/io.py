@@ -120,6 +120,20 @@ def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops.get(orientation, ops[1])(arr))
 
 
+def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
+    """Decode an RGB JPEG with OpenCV (the same libjpeg-turbo pixels as Pillow, without Pillow's copies).
+
+    EXIF orientation is left to the caller. None when OpenCV refuses the data
+    (it refuses truncated files), so that Pillow's decoder can name the fault.
+    """
+    import cv2
+
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if bgr is None or bgr.ndim != 3:
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """Read a photo file (JPEG, PNG, TIFF, ...) as an upright RGB uint8 array.
 
@@ -170,6 +184,10 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
             for tag in (_DATETIME_ORIGINAL, _DATETIME_DIGITIZED):
                 captured = captured or _parse_exif_datetime(sub.get(tag))
             captured = captured or _parse_exif_datetime(exif.get(_DATETIME))
+            arr = _decode_jpeg_fast(data) if (im.format, im.mode) == ("JPEG", "RGB") else None
+            if arr is not None:
+                return Photo(rgb=_apply_orientation(arr, orientation), path=given, sha256=sha, captured=captured,
+                             exif_orientation=orientation)
             im.load()
             mode = im.mode
             if mode in ("CMYK", "YCbCr", "LAB", "HSV", "P", "PA", "1"):

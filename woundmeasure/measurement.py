@@ -14,6 +14,7 @@ import numpy as np
 
 from woundmeasure.calibration.record import Calibration
 from woundmeasure.errors import MaskError
+from woundmeasure.imageops import label_regions
 from woundmeasure.outline import (
     bounding_box,
     imagej_traced_perimeter,
@@ -81,14 +82,11 @@ def _feret(points: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
 
     Returns (length, (p, q) end points, width, (a, b) end points of the width segment).
     """
-    from scipy.spatial import ConvexHull, QhullError
+    import cv2
 
     if len(points) < 3:
         return 0.0, np.zeros((2, 2)), 0.0, np.zeros((2, 2))
-    try:
-        hull = points[ConvexHull(points).vertices]
-    except QhullError:  # all points on a line
-        hull = points
+    hull = points[cv2.convexHull(points.astype(np.float32), returnPoints=False).ravel()]
     d2 = ((hull[:, None, :] - hull[None, :, :]) ** 2).sum(-1)
     i, j = np.unravel_index(np.argmax(d2), d2.shape)
     p, q = hull[i], hull[j]
@@ -139,8 +137,6 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     and width from the unsmoothed iso-line (no rounded corners). Length is the
     maximum Feret diameter and width the greatest extent perpendicular to it.
     """
-    from skimage.measure import label
-
     mask = np.asarray(mask)
     if mask.ndim != 2:
         raise MaskError(f"mask must be two-dimensional (rows, cols), got shape {mask.shape}")
@@ -160,7 +156,7 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     else:
         area_mm2 = float(calibration.area_per_pixel(np.column_stack([cols, rows])).sum())
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    num_regions = int(label(mask[r0:r1, c0:c1], connectivity=2).max())
+    num_regions = label_regions(mask[r0:r1, c0:c1])[1]
     touches_edge = bool(r0 == 0 or c0 == 0 or r1 == mask.shape[0] or c1 == mask.shape[1])
 
     raw_contours = subpixel_contours(mask, sigma=0)

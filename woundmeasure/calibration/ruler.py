@@ -16,6 +16,7 @@ import numpy as np
 
 from woundmeasure.calibration.record import Calibration
 from woundmeasure.errors import CalibrationError
+from woundmeasure.imageops import shrink
 
 WORK_LONG_SIDE = 1000
 MIN_TICKS = 15
@@ -30,7 +31,7 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
 
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK_LONG_SIDE / max(h, w))
-    small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    small = shrink(rgb, scale)
     sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[..., 1]
     white = small.min(axis=2)  # paper is bright in every channel; skin, even light skin, has little blue
     if np.ptp(white) < 30:

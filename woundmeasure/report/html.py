@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from woundmeasure import __version__
+from woundmeasure.imageops import shrink
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -33,8 +34,7 @@ def _jpeg(rgb: np.ndarray, max_side: int = 900) -> bytes:
 
     h, w = rgb.shape[:2]
     s = min(1.0, max_side / max(h, w))
-    if s < 1:
-        rgb = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    rgb = shrink(rgb, s)
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return buf.tobytes()
 

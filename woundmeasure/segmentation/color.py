@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from woundmeasure.imageops import shrink
 from woundmeasure.segmentation.refine import (
     apply_hints,
     box_at_scale,
     largest_regions,
-    resize_rgb,
     score_to_full_mask,
     work_scale,
 )
@@ -37,7 +37,7 @@ def segment_color(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...
     from skimage.filters import threshold_otsu
 
     scale = work_scale(rgb.shape[:2], WORK_SIZE)
-    small = resize_rgb(rgb, scale)
+    small = shrink(rgb, scale)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
     a = cv2.GaussianBlur(lab[..., 1], (0, 0), 1.5)
     valid = (lab[..., 0] > 40) & (lab[..., 0] < 245)  # not padding, shadow or glare

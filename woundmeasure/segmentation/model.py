@@ -15,7 +15,8 @@ import numpy as np
 
 from woundmeasure.errors import SegmentationError
 from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME
-from woundmeasure.segmentation.refine import apply_hints, box_at_scale, resize_rgb, score_to_full_mask, work_scale
+from woundmeasure.imageops import shrink
+from woundmeasure.segmentation.refine import apply_hints, box_at_scale, score_to_full_mask, work_scale
 
 THRESHOLD = 0.5
 
@@ -49,7 +50,7 @@ def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     import cv2
 
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    small = resize_rgb(rgb, scale)
+    small = shrink(rgb, scale)
     h, w = small.shape[:2]
     ph, pw = -h % 16, -w % 16
     padded = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
@@ -96,7 +97,7 @@ def segment_model(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...
     prob, scale = wound_probability(rgb)
     score = prob
     if hints.box is not None or hints.points:
-        score = grabcut_refine(resize_rgb(rgb, scale), prob, hints, scale)
+        score = grabcut_refine(shrink(rgb, scale), prob, hints, scale)
         score = np.where(apply_hints(score > THRESHOLD, hints, scale, score.shape), score, 0.0)
     mask = score_to_full_mask(score, rgb.shape[:2], THRESHOLD)
     return mask, ()

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from woundmeasure.imageops import label_regions
+
 
 def work_scale(shape: tuple[int, int], long_side: int) -> float:
     """Factor that brings the photo's long side to ``long_side`` (never enlarges)."""
     return min(1.0, long_side / max(shape))
 
 
-def resize_rgb(rgb: np.ndarray, scale: float) -> np.ndarray:
-    import cv2
-
-    if scale >= 1.0:
-        return rgb
-    h, w = rgb.shape[:2]
-    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def score_to_full_mask(score: np.ndarray, shape: tuple[int, int], threshold: float) -> np.ndarray:
@@ -62,12 +57,10 @@ def box_at_scale(box, scale: float, shape_small) -> np.ndarray:
 
 def apply_hints(mask_small: np.ndarray, hints, scale: float, shape_small) -> np.ndarray:
     """Restrict a low-resolution mask to the box and to the regions holding the points."""
-    from skimage.measure import label
-
     if hints.box is not None:
         mask_small = mask_small & box_at_scale(hints.box, scale, shape_small)
     if hints.points:
-        lab = label(mask_small, connectivity=2)
+        lab, _ = label_regions(mask_small)
         ids = {int(lab[min(int(py * scale), shape_small[0] - 1), min(int(px * scale), shape_small[1] - 1)])
                for px, py in hints.points}
         ids.discard(0)
@@ -77,10 +70,8 @@ def apply_hints(mask_small: np.ndarray, hints, scale: float, shape_small) -> np.
 
 def largest_regions(mask: np.ndarray, *, min_fraction: float = 0.1) -> np.ndarray:
     """Keep regions at least ``min_fraction`` of the largest one (drops specks)."""
-    from skimage.measure import label
-
-    lab = label(mask, connectivity=2)
-    if lab.max() <= 1:
+    lab, count = label_regions(mask)
+    if count <= 1:
         return mask
     sizes = np.bincount(lab.ravel())
     sizes[0] = 0

@@ -1,0 +1,58 @@
+"""Small array operations shared by the stages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def shrink(image: np.ndarray, scale: float) -> np.ndarray:
+    """Area-averaged copy of ``image`` (M, N[, C]) scaled by ``scale`` (< 1; 1 or more returns it unchanged).
+
+    OpenCV's area resampling is an order of magnitude faster for whole-number factors,
+    so the image is first averaged over k x k blocks (k the largest whole factor that
+    keeps it at least the target size), then area-resampled the rest of the way.
+    On a 12 MP photo this takes about 10 ms instead of 45 ms.
+    """
+    import cv2
+
+    if scale >= 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    k = int(min(w // size[0], h // size[1]))
+    if k >= 2:
+        image = cv2.resize(image, (w // k, h // k), interpolation=cv2.INTER_AREA)
+        if image.shape[1] == size[0] and image.shape[0] == size[1]:
+            return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def bilinear_sample(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values of a 2-D ``image`` at fractional (row, col) points, bilinearly interpolated, edges repeated.
+
+    The same numbers as ``scipy.ndimage.map_coordinates(image, [rows, cols], order=1, mode="nearest")``
+    without importing SciPy (0.3 s), and without OpenCV remap's 1/32-pixel rounding of positions.
+    """
+    h, w = image.shape
+    r = np.clip(np.asarray(rows, np.float64), 0, h - 1)
+    c = np.clip(np.asarray(cols, np.float64), 0, w - 1)
+    r0 = np.minimum(np.floor(r).astype(np.intp), max(h - 2, 0))
+    c0 = np.minimum(np.floor(c).astype(np.intp), max(w - 2, 0))
+    fr, fc = r - r0, c - c0
+    r1, c1 = np.minimum(r0 + 1, h - 1), np.minimum(c0 + 1, w - 1)
+    img = image.astype(np.float64, copy=False)
+    top = img[r0, c0] * (1 - fc) + img[r0, c1] * fc
+    bottom = img[r1, c0] * (1 - fc) + img[r1, c1] * fc
+    return top * (1 - fr) + bottom * fr
+
+
+def label_regions(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected regions of a boolean mask: (labels, count); 0 is background.
+
+    OpenCV's connected components, the same partition as ``skimage.measure.label(mask,
+    connectivity=2)`` without importing SciPy.
+    """
+    import cv2
+
+    count, labels = cv2.connectedComponents(np.ascontiguousarray(mask, dtype=np.uint8), connectivity=8)
+    return labels, count - 1
