@@ -5,7 +5,8 @@
 Prints, for the shipped model and the classical colour segmenter, on the validation
 photos listed in woundmeasure/segmentation/models/fuseg_split.json (never trained on):
 pooled Dice (all pixels of the split together, as the FUSeg challenge reports), mean
-per-photo Dice, and the median relative area error (photos with a wound). Then the
+per-photo Dice, and the median relative area error (photos with a wound), then the mean
+Dice and the found/true area ratio by true wound size. Then the
 segmentation time per photo for a 12 MP (4000 x 3000) synthetic photo with OpenCV
 limited to one thread. Needs the FUSeg data (shared, not in the repository); without
 it, says so and measures speed only.
@@ -27,9 +28,12 @@ from woundmeasure.segmentation.model import model_path
 from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
 
 
+SIZE_BINS = ((0, 1000), (1000, 5000), (5000, 20000), (20000, None))  # true wound area, px of the 512 px photo
+
+
 def accuracy(data: Path, names: list[str], method: str) -> str:
     inter = total = 0
-    dices, area_errs = [], []
+    dices, area_errs, areas = [], [], []
     for name in names:
         rgb = read_image(data / "images" / name).rgb
         gt = read_mask(data / "masks" / (Path(name).stem + ".png"), shape=rgb.shape[:2])
@@ -38,10 +42,18 @@ def accuracy(data: Path, names: list[str], method: str) -> str:
         inter += i
         total += t
         dices.append(2 * i / t if t else 1.0)
+        areas.append((int(gt.sum()), int(pred.sum())))
         if gt.any():
             area_errs.append(abs(int(pred.sum()) - int(gt.sum())) / int(gt.sum()))
-    return (f"{method:<6} pooled Dice {2 * inter / max(total, 1):.4f}  mean per-photo Dice {np.mean(dices):.4f}  "
-            f"median |area error| {100 * statistics.median(area_errs):.1f}%  ({len(names)} photos)")
+    lines = [f"{method:<6} pooled Dice {2 * inter / max(total, 1):.4f}  mean per-photo Dice {np.mean(dices):.4f}  "
+             f"median |area error| {100 * statistics.median(area_errs):.1f}%  ({len(names)} photos)"]
+    gt_px, pred_px = np.array(areas).T
+    for lo, hi in SIZE_BINS:
+        sel = (gt_px >= lo) & (gt_px < (hi or np.inf))
+        if sel.any():
+            lines.append(f"         true area {lo}-{hi or ''} px: {sel.sum():3d} photos, mean Dice "
+                         f"{np.mean(np.array(dices)[sel]):.3f}, found/true area {pred_px[sel].sum() / gt_px[sel].sum():.2f}")
+    return "\n".join(lines)
 
 
 def speed(method: str, repeats: int = 5) -> str:
