@@ -127,3 +127,31 @@ def test_photo_from_array_rejects_non_images():
     assert photo_from_array(np.zeros((4, 5), np.uint16)).rgb.shape == (4, 5, 3)
     with pytest.raises(ImageReadError, match="expected an image array"):
         photo_from_array(np.zeros(5))
+
+
+def test_reads_heic_photos_and_their_capture_date(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")  # the `heic` extra; the test extra installs it
+    from woundmeasure.io import read_capture_date
+    from woundmeasure.sources import folder_photos
+
+    pillow_heif.register_heif_opener()
+    a = _pattern(48, 64)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2024:03:05 10:11:12"
+    # truly lossless HEVC: no chroma subsampling, RGB stored as is (matrix coefficients 0)
+    Image.fromarray(a).save(tmp_path / "visit.heic", quality=-1, chroma=444, matrix_coefficients=0, exif=exif)
+    photo = read_image(tmp_path / "visit.heic")
+    assert np.array_equal(photo.rgb, a)
+    assert photo.captured == dt.datetime(2024, 3, 5, 10, 11, 12)
+    assert read_capture_date(tmp_path / "visit.heic") == photo.captured
+    assert [s.image.name for s in folder_photos(tmp_path)] == ["visit.heic"]
+
+
+def test_heic_without_pillow_heif_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "x.heic").write_bytes(b"\x00\x00\x00\x1cftypheic" + bytes(64))
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as if not installed
+    with pytest.raises(ImageReadError, match=r"x\.heic: a HEIC photo; reading HEIC needs pillow-heif: "
+                                             r"pip install 'woundmeasure\[heic\]'"):
+        read_image(tmp_path / "x.heic")

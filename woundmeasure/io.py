@@ -71,6 +71,28 @@ def _own_pixel_limit():
         Image.MAX_IMAGE_PIXELS = old
 
 
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+
+
+def _is_heif(head: bytes) -> bool:
+    """HEIF/HEIC (the iPhone's default format): an ISO-BMFF ``ftyp`` box with a HEIF brand."""
+    return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
+
+
+def _heif_opener(path) -> None:
+    """Let Pillow open HEIC files (``pillow-heif``, the optional ``heic`` extra); one-line error without it.
+
+    libheif applies the file's rotation and mirroring (normative in HEIF), and pillow-heif
+    then reports EXIF orientation 1, so the orientation is not applied twice.
+    """
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        raise ImageReadError(f"{path}: a HEIC photo; reading HEIC needs pillow-heif: pip install "
+                             "'woundmeasure[heic]' (or export the photo as JPEG)") from None
+    register_heif_opener()
+
+
 def _parse_exif_datetime(value) -> dt.datetime | None:
     if isinstance(value, bytes):
         value = value.decode("ascii", "ignore")
@@ -165,6 +187,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     if not data:
         raise ImageReadError(f"{path}: the file is empty (0 bytes); re-export the photo")
     sha = hashlib.sha256(data).hexdigest()
+    if _is_heif(data[:12]):
+        _heif_opener(path)
     try:
         with _own_pixel_limit():
             im = Image.open(_io.BytesIO(data))
@@ -200,7 +224,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     except ImageReadError:
         raise
     except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not a readable image (JPEG, PNG or TIFF expected)") from None
+        raise ImageReadError(f"{path}: not a readable image (JPEG, PNG, TIFF or HEIC expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(f"{path}: the image is damaged or truncated ({exc}); re-export the photo") from None
     rgb = _apply_orientation(_to_uint8_rgb(arr), orientation)
@@ -212,6 +236,9 @@ def read_capture_date(path) -> dt.datetime | None:
     from PIL import Image
 
     try:
+        with open(path, "rb") as f:
+            if _is_heif(f.read(12)):
+                _heif_opener(path)
         with _own_pixel_limit(), Image.open(path) as im:
             exif = im.getexif()
             sub = exif.get_ifd(_EXIF_IFD) if exif else {}

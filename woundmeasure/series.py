@@ -112,7 +112,7 @@ def track(source, *, db=None, patient: str | None = None, options: dict | None =
         raise InputError(f"{source}: no such folder or manifest")
     specs = photo_specs(source)
     if not specs:
-        raise InputError(f"{source}: holds no photos (.jpg, .png, .tif)")
+        raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
     home = source if source.is_dir() else source.parent
     db = Path(db) if db else home / "woundmeasure.db"
     patient = patient or (source.name if source.is_dir() else source.stem)

@@ -39,7 +39,7 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
     except WoundMeasureError as exc:
         raise click.ClickException(str(exc)) from None
     if not specs:
-        raise click.ClickException(f"{src}: holds no photos (.jpg, .png, .tif)")
+        raise click.ClickException(f"{src}: holds no photos (.jpg, .png, .tif, .heic)")
     if dask_address:
         try:
             import dask.distributed  # noqa: F401
