@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import os
 import signal
@@ -47,6 +48,14 @@ def corpus(tmp_path_factory):
         exif[274] = o
         Image.fromarray(np.ascontiguousarray(raw)).save(d / f"orient{o}.png", exif=exif)
     bad = {}
+    if importlib.util.find_spec("pillow_heif"):  # the heic extra (in the test extra)
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        Image.fromarray(rgb).save(d / "lossless.heic", quality=-1, chroma=444, matrix_coefficients=0)
+        heic = (d / "lossless.heic").read_bytes()
+        (d / "trunc.heic").write_bytes(heic[: len(heic) // 3])
+        bad["trunc.heic"] = "damaged or truncated"
     (d / "empty.jpg").write_bytes(b"")
     bad["empty.jpg"] = "file is empty"
     data = (d / "good.jpg").read_bytes()
@@ -79,7 +88,8 @@ def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
     assert all("error" not in rows[n] for n in ok)
     # every encoding and EXIF orientation of the same photo measures the same area
     ref = rows["orient1.png"]["area_mm2"]
-    for n in ["rgba.png", "rgb16.png"] + [f"orient{o}.png" for o in range(2, 9)]:
+    same = ["rgba.png", "rgb16.png", *(f"orient{o}.png" for o in range(2, 9)), "lossless.heic"]
+    for n in (n for n in same if n in rows):
         assert rows[n]["area_mm2"] == pytest.approx(ref, rel=1e-9), n
     for n in ["good.jpg", "cmyk.jpg"]:  # lossy: close, not identical
         assert rows[n]["area_mm2"] == pytest.approx(ref, rel=0.15), n

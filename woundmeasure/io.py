@@ -226,7 +226,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not a readable image (JPEG, PNG, TIFF or HEIC expected)") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageReadError(f"{path}: the image is damaged or truncated ({exc}); re-export the photo") from None
+        reason = " ".join(str(exc).split())  # one line: decoders' messages may end in a newline
+        raise ImageReadError(f"{path}: the image is damaged or truncated ({reason}); re-export the photo") from None
     rgb = _apply_orientation(_to_uint8_rgb(arr), orientation)
     return Photo(rgb=rgb, path=given, sha256=sha, captured=captured, exif_orientation=orientation)
 
