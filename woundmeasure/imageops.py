@@ -10,8 +10,9 @@ def shrink(image: np.ndarray, scale: float) -> np.ndarray:
 
     OpenCV's area resampling is an order of magnitude faster for whole-number factors,
     so the image is first averaged over k x k blocks (k the largest whole factor that
-    keeps it at least the target size), then area-resampled the rest of the way.
-    On a 12 MP photo this takes about 10 ms instead of 45 ms.
+    keeps it at least the target size), then area-resampled the rest of the way. On a 12 MP
+    RGB photo, one thread: 12.6 ms instead of 41.6 ms to 384 px, 24.7 ms instead of 43.6 ms to
+    1600 px (9.2 ms instead of 18.4 ms for the gray copy the marker detector uses).
     """
     import cv2
 

@@ -74,17 +74,16 @@ def _own_pixel_limit():
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 
 
-def _is_heif(head: bytes) -> bool:
-    """HEIF/HEIC (the iPhone's default format): an ISO-BMFF ``ftyp`` box with a HEIF brand."""
-    return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
-
-
-def _heif_opener(path) -> None:
-    """Let Pillow open HEIC files (``pillow-heif``, the optional ``heic`` extra); one-line error without it.
+def _allow_heif(path, head: bytes) -> None:
+    """When the file is HEIF/HEIC (the iPhone's default format: an ISO-BMFF ``ftyp`` box with a
+    HEIF brand), let Pillow open it through ``pillow-heif`` (the optional ``heic`` extra);
+    a one-line error without it.
 
     libheif applies the file's rotation and mirroring (normative in HEIF), and pillow-heif
     then reports EXIF orientation 1, so the orientation is not applied twice.
     """
+    if head[4:8] != b"ftyp" or head[8:12] not in _HEIF_BRANDS:
+        return
     try:
         from pillow_heif import register_heif_opener
     except ImportError:
@@ -111,6 +110,8 @@ def _to_uint8_rgb(arr: np.ndarray) -> np.ndarray:
     """Convert a decoded array of any depth and channel count to RGB uint8."""
     if arr.dtype == bool:
         arr = arr.astype(np.uint8) * 255
+    elif arr.dtype == np.uint8:
+        pass  # (checked first: the test below would scan every pixel of a 12 MP photo for its maximum)
     elif arr.dtype == np.uint16 or (arr.dtype.kind in "iu" and arr.max(initial=0) > 255):
         arr = np.clip(np.round(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
     elif arr.dtype.kind == "f":
@@ -156,6 +157,14 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+def _decode_pillow(im) -> np.ndarray:
+    """Decode with Pillow: every format and mode it reads, as an array (8 or 16 bit, 1-4 channels)."""
+    im.load()
+    if im.mode in ("CMYK", "YCbCr", "LAB", "HSV", "P", "PA", "1"):
+        im = im.convert("RGBA" if im.mode in ("P", "PA") else "RGB")
+    return np.asarray(im).astype(np.uint16) if im.mode.startswith("I;16") else np.asarray(im)
+
+
 def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """Read a photo file (JPEG, PNG, TIFF, ...) as an upright RGB uint8 array.
 
@@ -187,8 +196,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     if not data:
         raise ImageReadError(f"{path}: the file is empty (0 bytes); re-export the photo")
     sha = hashlib.sha256(data).hexdigest()
-    if _is_heif(data[:12]):
-        _heif_opener(path)
+    _allow_heif(path, data[:12])
     try:
         with _own_pixel_limit():
             im = Image.open(_io.BytesIO(data))
@@ -209,18 +217,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
                 captured = captured or _parse_exif_datetime(sub.get(tag))
             captured = captured or _parse_exif_datetime(exif.get(_DATETIME))
             arr = _decode_jpeg_fast(data) if (im.format, im.mode) == ("JPEG", "RGB") else None
-            if arr is not None:
-                return Photo(rgb=_apply_orientation(arr, orientation), path=given, sha256=sha, captured=captured,
-                             exif_orientation=orientation)
-            im.load()
-            mode = im.mode
-            if mode in ("CMYK", "YCbCr", "LAB", "HSV", "P", "PA", "1"):
-                im = im.convert("RGBA" if mode in ("P", "PA") else "RGB")
-                mode = im.mode
-            if mode.startswith("I;16"):
-                arr = np.asarray(im).astype(np.uint16)
-            else:
-                arr = np.asarray(im)
+            if arr is None:
+                arr = _decode_pillow(im)
     except ImageReadError:
         raise
     except UnidentifiedImageError:
@@ -238,8 +236,7 @@ def read_capture_date(path) -> dt.datetime | None:
 
     try:
         with open(path, "rb") as f:
-            if _is_heif(f.read(12)):
-                _heif_opener(path)
+            _allow_heif(path, f.read(12))
         with _own_pixel_limit(), Image.open(path) as im:
             exif = im.getexif()
             sub = exif.get_ifd(_EXIF_IFD) if exif else {}

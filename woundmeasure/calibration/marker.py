@@ -129,7 +129,7 @@ def normal_cdf(z: np.ndarray) -> np.ndarray:
 def levenberg_marquardt(residual, jacobian, x0: np.ndarray, *, max_iter: int = 200) -> tuple[np.ndarray, bool]:
     """Minimise ``sum(residual(x) ** 2)`` from ``x0`` (Marquardt's scaled damping, analytic Jacobian).
 
-    A dozen lines in place of ``scipy.optimize.least_squares`` (0.5 s to import on every run).
+    In place of ``scipy.optimize.least_squares``, which takes 0.5 s to import on every run.
     Returns the solution and whether it converged (no step reduces the cost any more, or
     the relative decrease fell below 1e-12) within ``max_iter`` steps.
     """
@@ -192,10 +192,10 @@ def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[flo
     def jacobian(x):  # analytic: a numerical one costs 8 model evaluations per step
         d, b_, s_, a, b, d1, b1 = x
         z = (o_ - a - b * u_) / abs(s_)
-        phi_z, step = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), normal_cdf(z)
-        g = (b_ + b1 * un - d - d1 * un) * phi_z
-        return np.column_stack([1 - step, step, -g * z / s_, -g / abs(s_), -g * u_ / abs(s_),
-                                un * (1 - step), un * step])
+        pdf, cdf = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), normal_cdf(z)
+        g = (b_ + b1 * un - d - d1 * un) * pdf
+        return np.column_stack([1 - cdf, cdf, -g * z / s_, -g / abs(s_), -g * u_ / abs(s_),
+                                un * (1 - cdf), un * cdf])
 
     x, converged = levenberg_marquardt(residual, jacobian, np.array([dark, bright, 1.0, a0, 0.0, 0.0, 0.0]))
     if not converged or abs(x[3] - a0) > offsets[-1] / 2:

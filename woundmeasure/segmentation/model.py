@@ -47,10 +47,14 @@ def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     scale : float
         Working size / photo size.
     """
+    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
+    return _probability(shrink(rgb, scale)), scale
+
+
+def _probability(small: np.ndarray) -> np.ndarray:
+    """The model's wound probability for a photo already at its working size."""
     import cv2
 
-    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    small = shrink(rgb, scale)
     h, w = small.shape[:2]
     ph, pw = -h % 16, -w % 16
     padded = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
@@ -62,7 +66,7 @@ def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     net.setInput(blob)
     logit = net.forward()[0, 0, :h, :w]
     prob = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
-    return prob.astype(np.float32), scale
+    return prob.astype(np.float32)
 
 
 def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float) -> np.ndarray:
@@ -94,10 +98,11 @@ def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float)
 
 def segment_model(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...]]:
     """Segment with the shipped CNN; hints (box, points) refine it with GrabCut."""
-    prob, scale = wound_probability(rgb)
-    score = prob
+    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
+    small = shrink(rgb, scale)  # once: the model and GrabCut see the same copy
+    prob = score = _probability(small)
     if hints.box is not None or hints.points:
-        score = grabcut_refine(shrink(rgb, scale), prob, hints, scale)
+        score = grabcut_refine(small, prob, hints, scale)
         score = np.where(apply_hints(score > THRESHOLD, hints, scale, score.shape), score, 0.0)
     mask = score_to_full_mask(score, rgb.shape[:2], THRESHOLD)
     return mask, ()

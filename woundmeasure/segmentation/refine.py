@@ -12,8 +12,6 @@ def work_scale(shape: tuple[int, int], long_side: int) -> float:
     return min(1.0, long_side / max(shape))
 
 
-
-
 def score_to_full_mask(score: np.ndarray, shape: tuple[int, int], threshold: float) -> np.ndarray:
     """Threshold a low-resolution score map after smooth (bilinear) upsampling.
 
