@@ -10,6 +10,7 @@ nothing. A failed photo is a row with its error; the batch goes on.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -69,6 +70,37 @@ def _warm_worker() -> None:
         pass
 
 
+WORKER_MODULES = ["woundmeasure.batch", "woundmeasure.pipeline", "cv2", "PIL.Image"]
+THREADED_MODULES = ("cv2", "numpy", "torch")  # they start thread pools on import, which forking would break
+
+
+def worker_context(overlays: bool = False):
+    """The multiprocessing context for local workers.
+
+    On Linux, a caller that has no threads and has loaded none of ``THREADED_MODULES`` (as at
+    the top of ``woundmeasure batch``) forks its workers directly: they start at once and import
+    in parallel. Any other caller (a notebook or a test that ran OpenCV) gets a fork server, a
+    clean process with ``WORKER_MODULES`` imported, started now, which forks the workers, so
+    none inherits the caller's threads (forking a process that ran OpenCV can deadlock). Where
+    the platform has neither, workers are spawned.
+    """
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    loaded = any(name in sys.modules for name in THREADED_MODULES)
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and not loaded:
+        return mp.get_context("fork")
+    if "forkserver" not in methods:
+        return mp.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_MODULES + ["woundmeasure.report.overlay"] * overlays)
+    forkserver.ensure_running()
+    return ctx
+
+
 def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
     """Rows already stored, keyed by (sha256, params_key); a torn last line is ignored."""
     done = {}
@@ -105,11 +137,21 @@ def write_csv(jsonl: Path, csv_path: Path) -> None:
 
 
 class _Progress:
+    """``done/total photos, rate, time left`` on one line; photos found already measured leave the total."""
+
     def __init__(self, total: int, stream=sys.stderr):
         self.total, self.done, self.t0, self.stream = total, 0, time.time(), stream
 
+    def skip(self) -> None:
+        self.total -= 1
+        if self.done:
+            self._show()
+
     def step(self) -> None:
         self.done += 1
+        self._show()
+
+    def _show(self) -> None:
         elapsed = time.time() - self.t0
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
@@ -119,10 +161,70 @@ class _Progress:
         self.stream.flush()
 
 
+def _close_torn_line(jsonl: Path) -> None:
+    """After a run killed mid-line, end that line so that the next row stands alone."""
+    if jsonl.is_file() and jsonl.stat().st_size:
+        with jsonl.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
+        if torn:
+            with jsonl.open("a", encoding="utf-8") as f:
+                f.write("\n")
+
+
+def _run_on_dask(address: str, items, args: tuple, keep) -> None:
+    from dask.distributed import Client, as_completed
+
+    with Client(address) as client:
+        futures = {client.submit(measure_task, spec, *args, pure=False): (sha, key) for spec, sha, key in items}
+        for fut in as_completed(futures):
+            keep(fut.result(), *futures[fut])
+
+
+def _run_here(items, args: tuple, keep) -> None:
+    """In this process, as one worker would (one thread), restoring the caller's thread counts."""
+    import cv2
+    from threadpoolctl import threadpool_limits
+
+    threads = cv2.getNumThreads()
+    with threadpool_limits():
+        _warm_worker()
+        try:
+            for spec, sha, key in items:
+                keep(measure_task(spec, *args), sha, key)
+        finally:
+            cv2.setNumThreads(threads)
+
+
+def _run_on_pool(workers: int, items, args: tuple, keep) -> None:
+    """On local worker processes; a few photos per worker are queued, each result kept as it comes back."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    def keep_finished():
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            keep(fut.result(), *running.pop(fut))
+
+    overlays = args[-1]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(overlays),
+                             initializer=_warm_worker) as pool:
+        running = {}
+        for spec, sha, key in items:
+            if len(running) >= 4 * workers:
+                keep_finished()
+            running[pool.submit(measure_task, spec, *args)] = (sha, key)
+        while running:
+            keep_finished()
+
+
 def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | None = None,
               dask_address: str | None = None, masks: bool = False, overlays: bool = False,
               progress: bool = True) -> dict:
     """Measure ``specs`` into ``out_dir/results.jsonl`` and ``results.csv``.
+
+    Photos are hashed one at a time as they are handed out, so the workers start on the first
+    photo at once however long the list; at most a few photos per worker wait in the queue, and
+    each result is written as soon as it comes back.
 
     Returns
     -------
@@ -132,71 +234,45 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
     out.mkdir(parents=True, exist_ok=True)
     jsonl, csv_path = out / "results.jsonl", out / "results.csv"
     done = read_done(jsonl)
-    todo = []
-    for spec in specs:
-        sha = file_sha256(spec.image)
-        key = spec.params_key(options)
-        if sha is not None and (sha, key) in done:
-            continue
-        todo.append((spec, sha, key))
-    bar = _Progress(len(todo)) if progress and todo else None
-    counts = {"measured": 0, "skipped": len(specs) - len(todo), "failed": 0}
-    if jsonl.is_file() and jsonl.stat().st_size:
-        with jsonl.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            torn = f.read(1) != b"\n"
-        if torn:  # a run killed mid-line: close that line so the next row stands alone
-            with jsonl.open("a", encoding="utf-8") as f:
-                f.write("\n")
-    with jsonl.open("a", encoding="utf-8") as sink:
-        def keep(row, sha, key):
-            row = {**row, "sha256": row.get("sha256") or sha or "", "params_key": key}
-            if sha is None:  # a missing file has no content hash: record it under its path
-                row["sha256"] = "missing:" + row["image"]
-            sink.write(json.dumps(row) + "\n")
-            sink.flush()
-            os.fsync(sink.fileno())
-            counts["measured"] += 1
-            counts["failed"] += "error" in row
-            if bar:
-                bar.step()
+    counts = {"measured": 0, "skipped": 0, "failed": 0}
+    bar = _Progress(len(specs)) if progress and specs else None
 
-        if dask_address:
-            from dask.distributed import Client, as_completed
+    def todo():
+        for spec in specs:
+            sha = file_sha256(spec.image)
+            key = spec.params_key(options)
+            if sha is not None and (sha, key) in done:
+                counts["skipped"] += 1
+                if bar:
+                    bar.skip()
+                continue
+            yield spec, sha, key
 
-            with Client(dask_address) as client:
-                futures = {client.submit(measure_task, spec, options, str(out), masks, overlays, pure=False):
-                           (sha, key) for spec, sha, key in todo}
-                for fut in as_completed(futures):
-                    keep(fut.result(), *futures[fut])
-        elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
-            import cv2
-            from threadpoolctl import threadpool_limits
+    args = (options, str(out), masks, overlays)
+    _close_torn_line(jsonl)
+    items = todo()
+    first = next(items, None)
+    if first is not None:  # something to measure: only now start workers
+        items = itertools.chain([first], items)
+        with jsonl.open("a", encoding="utf-8") as sink:
+            def keep(row, sha, key):
+                row = {**row, "sha256": row.get("sha256") or sha or "", "params_key": key}
+                if sha is None:  # a missing file has no content hash: record it under its path
+                    row["sha256"] = "missing:" + row["image"]
+                sink.write(json.dumps(row) + "\n")
+                sink.flush()
+                os.fsync(sink.fileno())
+                counts["measured"] += 1
+                counts["failed"] += "error" in row
+                if bar:
+                    bar.step()
 
-            threads = cv2.getNumThreads()
-            with threadpool_limits():  # restores the caller's BLAS threads afterwards
-                _warm_worker()
-                try:
-                    for spec, sha, key in todo:
-                        keep(measure_task(spec, options, str(out), masks, overlays), sha, key)
-                finally:
-                    cv2.setNumThreads(threads)
-        else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed as done_first
-
-            # forkserver: a clean server process (woundmeasure preloaded) forks the workers, so they start fast
-            # without inheriting the caller's threads (forking a process that ran OpenCV can deadlock)
-            if "forkserver" in mp.get_all_start_methods():
-                ctx = mp.get_context("forkserver")
-                ctx.set_forkserver_preload(["woundmeasure.batch", "woundmeasure.pipeline", "cv2"])
+            workers = workers or os.cpu_count() or 1
+            if dask_address:
+                _run_on_dask(dask_address, items, args, keep)
+            elif workers == 1 or len(specs) == 1:
+                _run_here(items, args, keep)
             else:
-                ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=ctx,
-                                     initializer=_warm_worker) as pool:
-                futures = {pool.submit(measure_task, spec, options, str(out), masks, overlays): (sha, key)
-                           for spec, sha, key in todo}
-                for fut in done_first(futures):
-                    keep(fut.result(), *futures[fut])
+                _run_on_pool(workers, items, args, keep)
     write_csv(jsonl, csv_path)
     return counts
