@@ -126,14 +126,15 @@ def _series(d, n):
         write_rgb(d / f"p{i:02d}.jpg", make_phantom(40 + i, width=640, height=480, marker=False).rgb)
 
 
-def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path, workers):
     src = tmp_path / "in"
     src.mkdir()
     _series(src, 8)
     out = tmp_path / "out"
     jsonl = out / "results.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "woundmeasure", "batch", str(src), "--out", str(out),
-                             "--px-per-mm", "6", "--workers", "1", "--quiet"], stdout=subprocess.DEVNULL,
+                             "--px-per-mm", "6", "--workers", workers, "--quiet"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and not (jsonl.exists() and len(jsonl.read_text().splitlines()) >= 2):
@@ -178,3 +179,39 @@ def test_parallel_and_dask_give_the_same_rows(tmp_path):
     assert set(a) == set(b) and len(a) == 4
     for k in a:
         assert a[k]["area_mm2"] == b[k]["area_mm2"] and a[k]["sha256"] == b[k]["sha256"]
+
+
+def test_progress_counts_only_the_photos_left_to_measure(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    _series(src, 3)
+    out = tmp_path / "out"
+    args = ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and "3/3 photos" in first.stderr
+    write_rgb(src / "p09.jpg", make_phantom(49, width=640, height=480, marker=False).rgb)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "1/1 photos" in again.stderr and "3/" not in again.stderr
+    assert "1 measured (0 failed), 3 already done" in again.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is chosen on Linux only")
+def test_workers_fork_only_from_a_caller_without_threaded_libraries():
+    from woundmeasure.batch import worker_context
+
+    assert worker_context().get_start_method() == "forkserver"  # this test process has run OpenCV
+    clean = subprocess.run([sys.executable, "-c", "from woundmeasure.batch import worker_context; "
+                            "print(worker_context().get_start_method())"], capture_output=True, text=True)
+    assert clean.stdout.strip() == "fork", clean.stderr
+    loaded = subprocess.run([sys.executable, "-c", "import numpy; from woundmeasure.batch import worker_context; "
+                             "print(worker_context().get_start_method())"], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "forkserver", loaded.stderr
+
+
+def test_the_command_line_starts_without_numpy():
+    """What lets ``woundmeasure batch`` fork its workers before any thread pool exists."""
+    code = ("import sys; from woundmeasure.cli.main import cli; import woundmeasure.batch, woundmeasure.sources; "
+            "print(sorted(m for m in ('numpy', 'cv2', 'onnxruntime') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "[]", r.stderr

@@ -36,6 +36,25 @@ def test_model_output_matches_committed_expectations(name):
     assert dice(mask, truth) >= 0.8  # and it outlines the true wound
 
 
+def test_model_runs_on_as_many_threads_as_opencv_is_allowed():
+    import cv2
+
+    rgb = make_phantom(5, width=640, height=480).rgb
+    old = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(1)  # what a batch worker does
+        one = load_model()
+        assert one.get_session_options().intra_op_num_threads == 1
+        a, _ = wound_probability(rgb)
+        cv2.setNumThreads(2)
+        two = load_model()
+        assert two is not one and two.get_session_options().intra_op_num_threads == 2
+        b, _ = wound_probability(rgb)
+    finally:
+        cv2.setNumThreads(old)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_probability_map_at_working_size():
     p = make_phantom(5, width=1000, height=500)
     prob, scale = wound_probability(p.rgb)

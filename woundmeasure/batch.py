@@ -139,8 +139,9 @@ def write_csv(jsonl: Path, csv_path: Path) -> None:
 class _Progress:
     """``done/total photos, rate, time left`` on one line; photos found already measured leave the total."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.t0, self.stream = total, 0, time.time(), stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.t0 = total, 0, time.time()
+        self.stream = stream or sys.stderr  # looked up now: a caller may have redirected it since import
 
     def skip(self) -> None:
         self.total -= 1

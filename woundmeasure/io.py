@@ -151,10 +151,12 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     """
     import cv2
 
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    if bgr is None or bgr.ndim != 3:
+    rgb_flag = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10: libjpeg-turbo writes RGB directly
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8),
+                       (rgb_flag or cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION)
+    if arr is None or arr.ndim != 3:
         return None
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return arr if rgb_flag else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
 
 
 def _decode_pillow(im) -> np.ndarray:

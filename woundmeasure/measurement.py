@@ -8,7 +8,7 @@ taken, and each pixel's area is its own plane area.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -53,6 +53,8 @@ class WoundMeasurement:
     length_line, width_line : tuple of 4 floats
         End points (x1, y1, x2, y2) in image pixels, for drawing.
     warnings : tuple of str
+    outline : tuple of (K, 2) arrays
+        The measured sub-pixel outline (x, y) in image pixels, for drawing; not in ``to_dict``.
     """
 
     area_mm2: float
@@ -68,9 +70,10 @@ class WoundMeasurement:
     length_line: tuple[float, float, float, float] | None = None
     width_line: tuple[float, float, float, float] | None = None
     warnings: tuple[str, ...] = ()
+    outline: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "outline"}
         d["warnings"] = list(self.warnings)
         for k in ("length_line", "width_line"):
             d[k] = list(d[k]) if d[k] is not None else None
@@ -187,4 +190,4 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
         perimeter_mm=perimeter_mm, perimeter_imagej_mm=perimeter_ij,
         length_mm=length, width_mm=width, ellipse_area_mm2=math.pi / 4 * length * width,
         num_regions=num_regions, touches_edge=touches_edge,
-        length_line=length_line, width_line=width_line, warnings=tuple(warnings))
+        length_line=length_line, width_line=width_line, warnings=tuple(warnings), outline=tuple(contours))

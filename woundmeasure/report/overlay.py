@@ -20,18 +20,24 @@ def draw_overlay(rgb: np.ndarray, result) -> np.ndarray:
     rgb : ndarray of uint8, shape (M, N, 3)
     result : ImageResult
     """
-    return draw_overlay_dict(rgb, result.mask, result.to_dict())
+    return draw_overlay_dict(rgb, result.mask, result.to_dict(), outline=result.measurement.outline)
 
 
-def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption: str | None = None) -> np.ndarray:
-    """Draw from a result's ``to_dict()`` and its mask (what the SQLite record keeps)."""
+def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption: str | None = None,
+                      outline=None) -> np.ndarray:
+    """Draw from a result's ``to_dict()`` and its mask (what the SQLite record keeps).
+
+    ``outline`` is the measured outline when the caller has it; else it is traced from the mask.
+    """
     import cv2
 
     out = np.ascontiguousarray(rgb.copy())
     h, w = out.shape[:2]
     unit = max(h, w) / 1000.0
     thick = max(1, int(round(2 * unit)))
-    contours = [np.round(c * 16).astype(np.int32) for c in subpixel_contours(mask)]
+    if outline is None:
+        outline = subpixel_contours(mask)
+    contours = [np.round(c * 16).astype(np.int32) for c in outline]
     if contours:
         cv2.polylines(out, contours, True, OUTLINE, thick, cv2.LINE_AA, shift=4)
     for key, colour in (("length_line", LENGTH), ("width_line", WIDTH)):

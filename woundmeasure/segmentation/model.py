@@ -1,4 +1,4 @@
-"""The shipped wound segmentation CNN, run with OpenCV's DNN module (no torch, no network).
+"""The shipped wound segmentation CNN, run with ONNX Runtime on the CPU (no torch, no network).
 
 The model is a compact U-Net trained on FUSeg 2021 (see
 ``woundmeasure/segmentation/train.py`` and ``models/MODEL_CARD.md``). It sees the photo
@@ -26,16 +26,30 @@ def model_path():
     return resources.files("woundmeasure.segmentation") / "models" / MODEL_FILENAME
 
 
-@functools.lru_cache(maxsize=1)
 def load_model():
-    """Load the shipped network once per process."""
+    """The shipped network, loaded once per process and thread count.
+
+    It runs on as many threads as OpenCV is allowed (``cv2.setNumThreads``), so that one
+    setting governs both: batch workers set it to 1.
+    """
     import cv2
+
+    return _session(max(1, cv2.getNumThreads()))
+
+
+@functools.lru_cache(maxsize=2)
+def _session(threads: int):
+    import onnxruntime as ort
 
     path = model_path()
     if not path.is_file():
         raise SegmentationError(f"the shipped model {path} is missing; reinstall woundmeasure, "
                                 "or use the 'color' segmenter")
-    return cv2.dnn.readNetFromONNX(str(path))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the cores
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -61,10 +75,9 @@ def _probability(small: np.ndarray) -> np.ndarray:
     if padded.shape[0] < 16 or padded.shape[1] < 16:
         padded = cv2.copyMakeBorder(padded, 0, max(0, 16 - padded.shape[0]), 0, max(0, 16 - padded.shape[1]),
                                     cv2.BORDER_CONSTANT)
-    net = load_model()
-    blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None].astype(np.float32))
-    net.setInput(blob)
-    logit = net.forward()[0, 0, :h, :w]
+    session = load_model()
+    blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None], dtype=np.float32)
+    logit = session.run(None, {session.get_inputs()[0].name: blob})[0][0, 0, :h, :w]
     prob = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
     return prob.astype(np.float32)
 

@@ -185,8 +185,9 @@ def export_onnx(model, path: Path) -> None:
 
     model.eval()
     dummy = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE)
-    torch.onnx.export(model, dummy, str(path), input_names=["rgb"], output_names=["logit"],
-                      opset_version=13, dynamo=False)
+    torch.onnx.export(model, dummy, str(path), input_names=["rgb"], output_names=["logit"], opset_version=13,
+                      dynamic_axes={"rgb": {2: "height", 3: "width"}, "logit": {2: "height", 3: "width"}},
+                      dynamo=False)  # any size that is a multiple of 16: photos are not square
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,7 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--select", choices=("last", "best"), default="last",
                     help="ship the last epoch's weights (default: the held-out split is never used to choose), "
                          "or the epoch with the best held-out Dice (optimistic: the choice sees the split)")
+    ap.add_argument("--export", type=Path, metavar="PT",
+                    help="only write the ONNX file for these weights (a state dict) into --out, and stop")
     args = ap.parse_args(argv)
+    if args.export:
+        model = build_model()
+        model.load_state_dict(torch.load(args.export, weights_only=True))
+        export_onnx(model, args.out / MODEL_FILENAME)
+        return 0
     if not (args.data / "images").is_dir():
         print(f"error: no FUSeg data at {args.data} (expected images/ and masks/); pass --data", file=sys.stderr)
         return 2
