@@ -55,6 +55,24 @@ def test_model_runs_on_as_many_threads_as_opencv_is_allowed():
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+def test_mirrored_prediction_does_not_depend_on_how_the_photo_is_flipped():
+    from woundmeasure.segmentation.model import _probability
+
+    small = make_phantom(8, width=384, height=288).rgb  # a working size that needs no padding
+    prob = _probability(small)
+    for flipped, undo in ((small[:, ::-1], lambda p: p[:, ::-1]), (small[::-1], lambda p: p[::-1])):
+        np.testing.assert_allclose(undo(_probability(np.ascontiguousarray(flipped))), prob, atol=1e-5)
+    single = _probability(small, mirrored=False)  # one pass is not symmetric: the mean above is a real mean
+    assert np.abs(undo(_probability(np.ascontiguousarray(small[::-1]), mirrored=False)) - single).max() > 1e-3
+
+
+def test_fast_model_is_one_pass_of_the_same_network():
+    p = make_phantom(9, width=640, height=480)
+    fast, _ = segment(p.rgb, method="model-fast")
+    full, _ = segment(p.rgb, method="model")
+    assert dice(fast, full) > 0.9 and dice(fast, p.mask) > 0.8
+
+
 def test_probability_map_at_working_size():
     p = make_phantom(5, width=1000, height=500)
     prob, scale = wound_probability(p.rgb)

@@ -89,12 +89,15 @@ def segment(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
 
 
 def _register_builtins() -> None:
-    if "model" in SEGMENTERS and "color" in SEGMENTERS:
+    if {"model", "model-fast", "color"} <= SEGMENTERS.keys():
         return
+    from functools import partial
+
     from woundmeasure.segmentation.color import segment_color
     from woundmeasure.segmentation.model import segment_model
 
     SEGMENTERS.setdefault("model", segment_model)
+    SEGMENTERS.setdefault("model-fast", partial(segment_model, mirrored=False))
     SEGMENTERS.setdefault("color", segment_color)
 
 

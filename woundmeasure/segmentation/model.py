@@ -52,7 +52,10 @@ def _session(threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+MIRRORS = ((False, False), (False, True), (True, False), (True, True))  # (rows, columns) flipped
+
+
+def wound_probability(rgb: np.ndarray, *, mirrored: bool = True) -> tuple[np.ndarray, float]:
     """Wound probability at the model's working size.
 
     Returns
@@ -62,11 +65,15 @@ def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
         Working size / photo size.
     """
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    return _probability(shrink(rgb, scale)), scale
+    return _probability(shrink(rgb, scale), mirrored=mirrored), scale
 
 
-def _probability(small: np.ndarray) -> np.ndarray:
-    """The model's wound probability for a photo already at its working size."""
+def _probability(small: np.ndarray, *, mirrored: bool = True) -> np.ndarray:
+    """The model's wound probability for a photo already at its working size.
+
+    ``mirrored``: the mean over the photo and its three mirror images (the model was trained
+    with flips), as nnU-Net predicts by default; one pass otherwise.
+    """
     import cv2
 
     h, w = small.shape[:2]
@@ -75,11 +82,19 @@ def _probability(small: np.ndarray) -> np.ndarray:
     if padded.shape[0] < 16 or padded.shape[1] < 16:
         padded = cv2.copyMakeBorder(padded, 0, max(0, 16 - padded.shape[0]), 0, max(0, 16 - padded.shape[1]),
                                     cv2.BORDER_CONSTANT)
+    views = MIRRORS if mirrored else MIRRORS[:1]
+    image = padded.transpose(2, 0, 1)
+    batch = np.stack([_mirror(image, rows, cols) for rows, cols in views]).astype(np.float32)
     session = load_model()
-    blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None], dtype=np.float32)
-    logit = session.run(None, {session.get_inputs()[0].name: blob})[0][0, 0, :h, :w]
-    prob = 1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
-    return prob.astype(np.float32)
+    logits = session.run(None, {session.get_inputs()[0].name: batch})[0][:, 0]
+    prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+    mean = sum(_mirror(p, rows, cols) for p, (rows, cols) in zip(prob, views)) / len(views)
+    return np.ascontiguousarray(mean[:h, :w], dtype=np.float32)
+
+
+def _mirror(a: np.ndarray, rows: bool, cols: bool) -> np.ndarray:
+    """Flip the last two axes as asked (its own inverse)."""
+    return a[..., ::-1 if rows else 1, ::-1 if cols else 1]
 
 
 def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float) -> np.ndarray:
@@ -109,11 +124,14 @@ def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float)
     return cv2.GaussianBlur(fg, (0, 0), 1.0)
 
 
-def segment_model(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Segment with the shipped CNN; hints (box, points) refine it with GrabCut."""
+def segment_model(rgb: np.ndarray, *, hints, mirrored: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Segment with the shipped CNN; hints (box, points) refine it with GrabCut.
+
+    ``mirrored=False`` (segmenter ``model-fast``) runs the network once instead of four times.
+    """
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
     small = shrink(rgb, scale)  # once: the model and GrabCut see the same copy
-    prob = score = _probability(small)
+    prob = score = _probability(small, mirrored=mirrored)
     if hints.box is not None or hints.points:
         score = grabcut_refine(small, prob, hints, scale)
         score = np.where(apply_hints(score > THRESHOLD, hints, scale, score.shape), score, 0.0)

@@ -186,8 +186,8 @@ def export_onnx(model, path: Path) -> None:
     model.eval()
     dummy = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE)
     torch.onnx.export(model, dummy, str(path), input_names=["rgb"], output_names=["logit"], opset_version=13,
-                      dynamic_axes={"rgb": {2: "height", 3: "width"}, "logit": {2: "height", 3: "width"}},
-                      dynamo=False)  # any size that is a multiple of 16: photos are not square
+                      dynamic_axes={name: {0: "batch", 2: "height", 3: "width"} for name in ("rgb", "logit")},
+                      dynamo=False)  # any size that is a multiple of 16 (photos are not square); mirror batches
 
 
 def main(argv: list[str] | None = None) -> int:
