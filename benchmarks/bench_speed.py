@@ -5,7 +5,8 @@
 Prints, measured in one run on the same 12 MP (4000 x 3000) synthetic JPEG with a marker:
 the time of a bare JPEG decode (OpenCV, which ``read_image`` uses for JPEGs, and Pillow), of
 the whole ``measure`` path (decode, marker calibration, model segmentation, measurement,
-overlay) and their ratio (target <= 3); a per-stage profile; photos per second with 1 and 2
+overlay) with the default segmenter and with ``model-fast``, and their ratios (target <= 3);
+a per-stage profile; photos per second with 1 and 2
 workers on a folder of N such photos, each run repeated and the medians compared (target:
 2 workers >= 1.8 x one), with start-up included and once the workers are running; the peak
 resident memory of a worker (target <= 1.5 GB).
@@ -76,9 +77,9 @@ def main(argv=None):
         def decode():  # the decoder read_image uses for JPEGs: the stricter baseline
             cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
 
-        def whole():
+        def whole(segmenter="model"):
             photo = read_image(photo_path)
-            r = measure_photo(photo)
+            r = measure_photo(photo, segmenter=segmenter)
             draw_overlay(photo.rgb, r)
 
         import warnings
@@ -86,10 +87,11 @@ def main(argv=None):
         warnings.simplefilter("ignore")
         whole()  # warm-up (model load)
         t_decode, t_pillow = _median_time(decode, 5), _median_time(decode_pillow, 5)
-        t_whole = _median_time(whole, 5)
-        print(f"12 MP photo: bare JPEG decode {t_decode:.3f} s (OpenCV; Pillow to a NumPy array {t_pillow:.3f} s); "
-              f"whole measure path {t_whole:.3f} s; ratio {t_whole / t_decode:.2f} to OpenCV's decode, "
-              f"{t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
+        print(f"12 MP photo: bare JPEG decode {t_decode:.3f} s with OpenCV (Pillow to a NumPy array {t_pillow:.3f} s)")
+        for segmenter in ("model", "model-fast"):
+            t_whole = _median_time(lambda: whole(segmenter), 5)
+            print(f"  whole measure path with --segmenter {segmenter:<10} {t_whole:.3f} s: ratio "
+                  f"{t_whole / t_decode:.2f} to OpenCV's decode, {t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
         photo = read_image(photo_path)
         from woundmeasure.calibration.detect import detect_calibration
         from woundmeasure.measurement import measure_mask
@@ -101,6 +103,7 @@ def main(argv=None):
         stages = {"read_image (decode + hash + EXIF)": lambda: read_image(photo_path),
                   "calibration (marker)": lambda: detect_calibration(photo.rgb),
                   "segmentation (model)": lambda: segment(photo.rgb),
+                  "segmentation (model-fast)": lambda: segment(photo.rgb, method="model-fast"),
                   "measurement": lambda: measure_mask(mask, calibration=cal),
                   "overlay": lambda: draw_overlay(photo.rgb, r)}
         for name, fn in stages.items():

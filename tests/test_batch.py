@@ -217,11 +217,13 @@ def test_the_command_line_starts_without_numpy():
     assert r.stdout.strip() == "[]", r.stderr
 
 
-def test_measuring_a_photo_imports_no_scipy(tmp_path):
-    """SciPy's import alone cost 0.6 s per worker; the marker path does without it (the ruler path does not)."""
-    p = make_phantom(3, width=1600, height=1200, px_per_mm=8.0)
+@pytest.mark.parametrize("reference", ["marker", "ruler"])
+def test_measuring_a_photo_imports_no_scipy(tmp_path, reference):
+    """SciPy's import alone cost 0.6 s per process; neither automatic calibration needs it."""
+    p = make_phantom(3, width=1600, height=1200, px_per_mm=8.0, marker=reference == "marker",
+                     ruler=reference == "ruler")
     write_rgb(tmp_path / "p.jpg", p.rgb)
     code = (f"import sys; from woundmeasure import measure_image; r = measure_image({str(tmp_path / 'p.jpg')!r}); "
             "print(r.calibration.method, 'scipy' in sys.modules)")
     r = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True)
-    assert r.stdout.strip() == "marker False", r.stderr
+    assert r.stdout.strip() == f"{reference} False", r.stderr

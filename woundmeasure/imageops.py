@@ -57,3 +57,38 @@ def label_regions(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
     count, labels = cv2.connectedComponents(np.ascontiguousarray(mask, dtype=np.uint8), connectivity=8)
     return labels, count - 1
+
+
+def gaussian_smooth_1d(values: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing of a 1-D signal, mirrored at the ends.
+
+    The same numbers as ``scipy.ndimage.gaussian_filter1d(values, sigma)`` (mode "reflect",
+    kernel cut at 4 sigma), without importing SciPy on the measuring path.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    radius = int(4.0 * sigma + 0.5)
+    x = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (x / sigma) ** 2)
+    kernel /= kernel.sum()
+    return np.convolve(np.pad(values, radius, mode="symmetric"), kernel, mode="valid")
+
+
+def otsu_threshold(values: np.ndarray) -> int:
+    """Otsu's threshold of integer values, one histogram bin per value.
+
+    The same value as ``skimage.filters.threshold_otsu`` for an integer image (whose
+    import loads SciPy): pixels above it are the bright class.
+    """
+    v = np.asarray(values).ravel()
+    lo = int(v.min())
+    counts = np.bincount(v - lo).astype(np.float64)
+    if np.count_nonzero(counts) == 1:
+        return lo
+    centers = np.arange(lo, lo + len(counts), dtype=np.float64)
+    weight1 = np.cumsum(counts)
+    weight2 = np.cumsum(counts[::-1])[::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean1 = np.cumsum(counts * centers) / weight1
+        mean2 = (np.cumsum((counts * centers)[::-1]) / weight2[::-1])[::-1]
+    variance12 = weight1[:-1] * weight2[1:] * (mean1[:-1] - mean2[1:]) ** 2
+    return int(centers[np.nanargmax(variance12)])

@@ -16,7 +16,7 @@ import numpy as np
 
 from woundmeasure.calibration.record import Calibration
 from woundmeasure.errors import CalibrationError
-from woundmeasure.imageops import shrink
+from woundmeasure.imageops import gaussian_smooth_1d, otsu_threshold, shrink
 
 WORK_LONG_SIDE = 1000
 MIN_TICKS = 15
@@ -27,7 +27,6 @@ TILT_WARN_PCT = 1.5
 def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
     """Rotated rectangles (4 corners, full-resolution px) of bright elongated strips."""
     import cv2
-    from skimage.filters import threshold_otsu
 
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK_LONG_SIDE / max(h, w))
@@ -36,7 +35,7 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
     white = small.min(axis=2)  # paper is bright in every channel; skin, even light skin, has little blue
     if np.ptp(white) < 30:
         return []
-    bright = (white > max(threshold_otsu(white), np.percentile(white, 50))) & (sat < 70)
+    bright = (white > max(otsu_threshold(white), np.percentile(white, 50))) & (sat < 70)
     k = max(3, int(round(max(small.shape) / 150)))
     bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # skin speckle
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))  # bridge the ticks
@@ -100,9 +99,7 @@ def _spectrum_peak(profile: np.ndarray, min_period: float, max_period: float) ->
 
 def _tick_positions(profile: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
     """Sub-pixel positions of the dark ticks (local minima near multiples of the period)."""
-    from scipy.ndimage import gaussian_filter1d
-
-    p = gaussian_filter1d(profile.astype(np.float64), max(period / 8, 0.5))
+    p = gaussian_smooth_1d(profile, max(period / 8, 0.5))
     n = len(p)
     first = int(np.argmin(p[: int(math.ceil(period)) + 1]))
     ks, xs, depth = [], [], []
