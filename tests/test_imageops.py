@@ -6,7 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from woundmeasure.imageops import bilinear_sample, gaussian_smooth_1d, label_regions, otsu_threshold
+from woundmeasure.imageops import (
+    bilinear_sample,
+    gaussian_smooth_1d,
+    label_regions,
+    otsu_threshold,
+)
 
 
 @settings(max_examples=60, deadline=None)
