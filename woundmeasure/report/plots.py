@@ -63,8 +63,10 @@ def plot_series(track, *, ax=None):
                  label=f"PAR at 4 weeks {s.par_4wk_pct:.0f}% (threshold {s.threshold_pct:g}%)")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper right")
     ax.set_title(f"{track.wound}: area and percent area reduction")
     ax.figure.autofmt_xdate()
+    # below the axes, where it cannot hide a visit (inside, the corners fill with late PAR or early area)
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=3, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.3))
     ax.figure.tight_layout()
     return ax
