@@ -197,7 +197,7 @@ def _run_here(items, args: tuple, keep) -> None:
             cv2.setNumThreads(threads)
 
 
-def _run_on_pool(workers: int, items, args: tuple, keep) -> None:
+def _run_on_pool(workers: int, items, args: tuple, keep, *, overlays: bool) -> None:
     """On local worker processes; a few photos per worker are queued, each result kept as it comes back."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -206,7 +206,6 @@ def _run_on_pool(workers: int, items, args: tuple, keep) -> None:
         for fut in finished:
             keep(fut.result(), *running.pop(fut))
 
-    overlays = args[-1]
     with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(overlays),
                              initializer=_warm_worker) as pool:
         running = {}
@@ -274,6 +273,6 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
             elif workers == 1 or len(specs) == 1:
                 _run_here(items, args, keep)
             else:
-                _run_on_pool(workers, items, args, keep)
+                _run_on_pool(workers, items, args, keep, overlays=overlays)
     write_csv(jsonl, csv_path)
     return counts
