@@ -2,14 +2,13 @@
 
     python benchmarks/bench_segmentation.py [--data ../shared/data/fuseg-train] [--limit N]
 
-Prints, for the shipped model (mirrored: the mean over four mirror images; model-fast: one
-pass) and the classical colour segmenter, on the validation
-photos listed in woundmeasure/segmentation/models/fuseg_split.json (never trained on):
-pooled Dice (all pixels of the split together, as the FUSeg challenge reports), mean
-per-photo Dice, and the median relative area error (photos with a wound), then the mean
-Dice and the found/true area ratio by true wound size. Then Dice on twelve synthetic
-phantoms with exact masks, and the
-segmentation time per photo for a 12 MP (4000 x 3000) synthetic photo with OpenCV
+Prints, for the shipped model (``model``: the mean over four mirror images; ``model-fast``:
+one pass) and the classical colour segmenter, on the validation photos listed in
+woundmeasure/segmentation/models/fuseg_split.json (never trained on): pooled Dice (all
+pixels of the split together, as the FUSeg challenge reports), mean per-photo Dice, and the
+median relative area error (photos with a wound), then the mean Dice and the found/true
+area ratio by true wound size. Then Dice on twelve synthetic phantoms with exact masks, and
+the segmentation time per photo for a 12 MP (4000 x 3000) synthetic photo with OpenCV
 limited to one thread. Needs the FUSeg data (shared, not in the repository); without
 it, says so and measures speed only.
 """

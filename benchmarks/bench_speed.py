@@ -6,10 +6,10 @@ Prints, measured in one run on the same 12 MP (4000 x 3000) synthetic JPEG with 
 the time of a bare JPEG decode (OpenCV, which ``read_image`` uses for JPEGs, and Pillow), of
 the whole ``measure`` path (decode, marker calibration, model segmentation, measurement,
 overlay) with the default segmenter and with ``model-fast``, and their ratios (target <= 3);
-a per-stage profile; photos per second with 1 and 2
-workers on a folder of N such photos, each run repeated and the medians compared (target:
-2 workers >= 1.8 x one), with start-up included and once the workers are running; the peak
-resident memory of a worker (target <= 1.5 GB).
+a per-stage profile; photos per second with 1 and 2 workers on a folder of N such photos,
+each run repeated and the medians compared (target: 2 workers >= 1.8 x one), with start-up
+included and once the workers are running; the peak resident memory of a worker (target
+<= 1.5 GB).
 """
 
 from __future__ import annotations

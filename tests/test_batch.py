@@ -228,3 +228,11 @@ def test_measuring_a_photo_imports_no_scipy(tmp_path, reference):
             "print(r.calibration.method, 'scipy' in sys.modules)")
     r = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == f"{reference} False", r.stderr
+
+
+def test_every_public_name_loads_on_first_use():
+    """``__all__`` (kept literal for static tools) and the lazy-loading table name the same things."""
+    import woundmeasure
+
+    assert set(woundmeasure.__all__) == set(woundmeasure._MODULE_OF) | {"__version__"}
+    assert all(getattr(woundmeasure, name) is not None for name in woundmeasure.__all__)

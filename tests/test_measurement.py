@@ -132,9 +132,9 @@ def test_calibration_record_validates():
 def test_outline_is_kept_for_drawing_but_not_in_the_record():
     import json
 
+    from woundmeasure.io import photo_from_array
     from woundmeasure.outline import polygon_area
     from woundmeasure.pipeline import measure_photo
-    from woundmeasure.io import photo_from_array
     from woundmeasure.report.overlay import draw_overlay, draw_overlay_dict
 
     m = measure_mask(disk_mask((300, 400), (150, 200), 80), calibration=manual_calibration(4.0))

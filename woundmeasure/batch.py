@@ -198,7 +198,7 @@ def _run_here(items, args: tuple, keep) -> None:
 
 
 def _run_on_pool(workers: int, items, args: tuple, keep, *, overlays: bool) -> None:
-    """On local worker processes; a few photos per worker are queued, each result kept as it comes back."""
+    """On local worker processes; at most four photos per worker in flight, each result kept as it comes back."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     def keep_finished():
@@ -223,8 +223,8 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | 
     """Measure ``specs`` into ``out_dir/results.jsonl`` and ``results.csv``.
 
     Photos are hashed one at a time as they are handed out, so the workers start on the first
-    photo at once however long the list; at most a few photos per worker wait in the queue, and
-    each result is written as soon as it comes back.
+    photo at once however long the list; at most four photos per worker are handed out at a
+    time, and each result is written as soon as it comes back.
 
     Returns
     -------

@@ -81,14 +81,13 @@ def otsu_threshold(values: np.ndarray) -> int:
     """
     v = np.asarray(values).ravel()
     lo = int(v.min())
-    counts = np.bincount(v - lo).astype(np.float64)
-    if np.count_nonzero(counts) == 1:
+    counts = np.bincount(v - lo).astype(np.float64)  # the first and last bins are never empty
+    if len(counts) == 1:
         return lo
     centers = np.arange(lo, lo + len(counts), dtype=np.float64)
     weight1 = np.cumsum(counts)
     weight2 = np.cumsum(counts[::-1])[::-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean1 = np.cumsum(counts * centers) / weight1
-        mean2 = (np.cumsum((counts * centers)[::-1]) / weight2[::-1])[::-1]
+    mean1 = np.cumsum(counts * centers) / weight1
+    mean2 = (np.cumsum((counts * centers)[::-1]) / weight2[::-1])[::-1]
     variance12 = weight1[:-1] * weight2[1:] * (mean1[:-1] - mean2[1:]) ** 2
-    return int(centers[np.nanargmax(variance12)])
+    return int(centers[np.argmax(variance12)])

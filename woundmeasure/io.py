@@ -151,7 +151,7 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     """
     import cv2
 
-    rgb_flag = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10: libjpeg-turbo writes RGB directly
+    rgb_flag = getattr(cv2, "IMREAD_COLOR_RGB", None)  # newer OpenCV: libjpeg-turbo writes RGB directly
     arr = cv2.imdecode(np.frombuffer(data, np.uint8),
                        (rgb_flag or cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION)
     if arr is None or arr.ndim != 3:

@@ -84,7 +84,7 @@ def _probability(small: np.ndarray, *, mirrored: bool = True) -> np.ndarray:
                                     cv2.BORDER_CONSTANT)
     views = MIRRORS if mirrored else MIRRORS[:1]
     image = padded.transpose(2, 0, 1)
-    batch = np.stack([_mirror(image, rows, cols) for rows, cols in views]).astype(np.float32)
+    batch = np.stack([_mirror(image, rows, cols) for rows, cols in views], dtype=np.float32)
     session = load_model()
     logits = session.run(None, {session.get_inputs()[0].name: batch})[0][:, 0]
     prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
