@@ -5,8 +5,10 @@
 Prints, measured in one run on the same 12 MP (4000 x 3000) synthetic JPEG with a marker:
 the time of a bare JPEG decode (OpenCV, which ``read_image`` uses for JPEGs, and Pillow), of
 the whole ``measure`` path (decode, marker calibration, model segmentation, measurement,
-overlay) with the default segmenter and with ``model-fast``, and their ratios (target <= 3);
-a per-stage profile; photos per second with 1 and 2 workers on a folder of N such photos,
+overlay) with the default segmenter and with ``model-fast``, and their ratios (target <= 3),
+once with glibc's default memory settings (as in a library user's process) and once, in a
+fresh process, with freed memory kept for reuse (``keep_freed_memory``, as the command line
+and the batch workers run: both the decode and the path get faster); a per-stage profile; photos per second with 1 and 2 workers on a folder of N such photos,
 each run repeated and the medians compared (target: 2 workers >= 1.8 x one), with start-up
 included and once the workers are running; the peak resident memory of a worker (target
 <= 1.5 GB).
@@ -52,46 +54,64 @@ def _median_time(fn, repeats=3):
     return statistics.median(times)
 
 
+def time_path(photo_path: Path, label: str) -> None:
+    """Print the bare decode of ``photo_path`` and the whole measure path with each model segmenter."""
+    import warnings
+
+    from PIL import Image
+
+    from woundmeasure.io import read_image
+    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.report.overlay import draw_overlay
+
+    data = photo_path.read_bytes()
+
+    def decode_pillow():
+        np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+    def decode():  # the decoder read_image uses for JPEGs: the stricter baseline
+        cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+
+    def whole(segmenter="model"):
+        photo = read_image(photo_path)
+        r = measure_photo(photo, segmenter=segmenter)
+        draw_overlay(photo.rgb, r)
+
+    warnings.simplefilter("ignore")
+    whole()  # warm-up (model load)
+    t_decode, t_pillow = _median_time(decode, 5), _median_time(decode_pillow, 5)
+    print(f"12 MP photo, {label}: bare JPEG decode {t_decode:.3f} s with OpenCV "
+          f"(Pillow to a NumPy array {t_pillow:.3f} s)")
+    for segmenter in ("model", "model-fast"):
+        t_whole = _median_time(lambda: whole(segmenter), 5)
+        print(f"  whole measure path with --segmenter {segmenter:<10} {t_whole:.3f} s: ratio "
+              f"{t_whole / t_decode:.2f} to OpenCV's decode, {t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photos", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3, help="batch runs per worker count (medians are reported)")
+    ap.add_argument("--path-only", type=Path, help=argparse.SUPPRESS)  # time_path alone, in a fresh process
     args = ap.parse_args(argv)
-    from PIL import Image
-
+    from woundmeasure.batch import keep_freed_memory
     from woundmeasure.io import read_image, write_rgb
     from woundmeasure.pipeline import measure_photo
     from woundmeasure.report.overlay import draw_overlay
     from woundmeasure.synthetic import make_phantom
 
+    if args.path_only:
+        keep_freed_memory()
+        time_path(args.path_only, "memory kept for reuse as the command line and batch workers run")
+        return
     tmp = Path(tempfile.mkdtemp(prefix="wm-speed-"))
     try:
         p = make_phantom(7, width=4000, height=3000, px_per_mm=20.0, tilt_deg=15)
         photo_path = tmp / "photo.jpg"
         write_rgb(photo_path, p.rgb, quality=90)
-        data = photo_path.read_bytes()
-
-        def decode_pillow():
-            np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-
-        def decode():  # the decoder read_image uses for JPEGs: the stricter baseline
-            cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-
-        def whole(segmenter="model"):
-            photo = read_image(photo_path)
-            r = measure_photo(photo, segmenter=segmenter)
-            draw_overlay(photo.rgb, r)
-
-        import warnings
-
-        warnings.simplefilter("ignore")
-        whole()  # warm-up (model load)
-        t_decode, t_pillow = _median_time(decode, 5), _median_time(decode_pillow, 5)
-        print(f"12 MP photo: bare JPEG decode {t_decode:.3f} s with OpenCV (Pillow to a NumPy array {t_pillow:.3f} s)")
-        for segmenter in ("model", "model-fast"):
-            t_whole = _median_time(lambda: whole(segmenter), 5)
-            print(f"  whole measure path with --segmenter {segmenter:<10} {t_whole:.3f} s: ratio "
-                  f"{t_whole / t_decode:.2f} to OpenCV's decode, {t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
+        time_path(photo_path, "in this process, glibc's default memory settings (a library user's)")
+        sys.stdout.flush()
+        subprocess.run([sys.executable, __file__, "--path-only", str(photo_path)], check=True)
         photo = read_image(photo_path)
         from woundmeasure.calibration.detect import detect_calibration
         from woundmeasure.measurement import measure_mask
@@ -106,6 +126,7 @@ def main(argv=None):
                   "segmentation (model-fast)": lambda: segment(photo.rgb, method="model-fast"),
                   "measurement": lambda: measure_mask(mask, calibration=cal),
                   "overlay": lambda: draw_overlay(photo.rgb, r)}
+        print("per stage, in this process:")
         for name, fn in stages.items():
             print(f"  {name:<36} {_median_time(fn):.3f} s")
         folder = tmp / "folder"
