@@ -157,6 +157,28 @@ def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path, workers):
     assert len((out / "results.csv").read_text().strip().splitlines()) == 9
 
 
+def crash_on_photos_named_crash(spec, *args):
+    """A pool task that dies as a native crash would, on photos whose name says so."""
+    if "crash" in os.path.basename(spec.image):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return {"image": str(spec.image)}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSEGV") or sys.platform == "win32", reason="POSIX signals")
+def test_a_worker_that_dies_costs_only_its_own_photo(tmp_path):
+    from woundmeasure.batch import WORKER_DIED, _run_on_pool
+    from woundmeasure.sources import PhotoSpec
+
+    names = ["a.jpg", "b.jpg", "crash1.jpg", "c.jpg", "d.jpg", "e.jpg", "crash2.jpg", "f.jpg", "g.jpg"]
+    rows = []
+    _run_on_pool(2, [(PhotoSpec(tmp_path / n), f"sha-{n}", "key") for n in names], ({},),
+                 lambda row, sha, key: rows.append((sha, row)), overlays=False, task=crash_on_photos_named_crash)
+    assert sorted(sha for sha, _ in rows) == sorted(f"sha-{n}" for n in names)  # one row per photo
+    errors = {os.path.basename(row["image"]): row.get("error") for _, row in rows}
+    assert all(errors.pop(n).endswith(WORKER_DIED) for n in ("crash1.jpg", "crash2.jpg"))
+    assert set(errors.values()) == {None}
+
+
 def test_parallel_and_dask_give_the_same_rows(tmp_path):
     pytest.importorskip("dask.distributed")
     from dask.distributed import LocalCluster
@@ -180,6 +202,31 @@ def test_parallel_and_dask_give_the_same_rows(tmp_path):
     assert set(a) == set(b) and len(a) == 4
     for k in a:
         assert a[k]["area_mm2"] == b[k]["area_mm2"] and a[k]["sha256"] == b[k]["sha256"]
+
+
+def fail_on_photos_named_fail(spec, *args):
+    """A task that fails on the cluster itself (as after its worker was killed) for photos whose name says so."""
+    if "fail" in spec.image.name:
+        raise RuntimeError("worker lost")
+    return {"image": str(spec.image)}
+
+
+def test_a_failed_dask_task_is_a_row_and_the_batch_goes_on(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    from woundmeasure.batch import _run_on_dask
+    from woundmeasure.sources import PhotoSpec
+
+    names = ["a.jpg", "fail.jpg", "b.jpg"]
+    rows = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        _run_on_dask(cluster.scheduler_address, [(PhotoSpec(tmp_path / n), n, "key") for n in names], ({},),
+                     lambda row, sha, key: rows.append((sha, row)), task=fail_on_photos_named_fail)
+    errors = dict((sha, row.get("error")) for sha, row in rows)
+    assert sorted(errors) == sorted(names)
+    assert "RuntimeError: worker lost" in errors.pop("fail.jpg")
+    assert set(errors.values()) == {None}
 
 
 def test_progress_counts_only_the_photos_left_to_measure(tmp_path):

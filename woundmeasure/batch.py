@@ -25,6 +25,10 @@ CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm",
                "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256", "params_key"]
 
 
+def _base_row(spec: PhotoSpec) -> dict:
+    return {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+
+
 def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, masks: bool = False,
                  overlays: bool = False) -> dict:
     """Measure one photo; never raises for a bad photo (the row carries the error)."""
@@ -32,7 +36,7 @@ def measure_task(spec: PhotoSpec, options: dict, out_dir: str | None = None, mas
     from woundmeasure.io import write_mask, write_rgb
     from woundmeasure.pipeline import measure_file
 
-    base = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+    base = _base_row(spec)
     try:
         photo, result = measure_file(spec.image, **spec.measure_options(options))
     except WoundMeasureError as exc:
@@ -203,13 +207,19 @@ def _close_torn_line(jsonl: Path) -> None:
                 f.write("\n")
 
 
-def _run_on_dask(address: str, items, args: tuple, keep) -> None:
+def _run_on_dask(address: str, items, args: tuple, keep, *, task=measure_task) -> None:
+    """On a Dask cluster; a task that fails there (a worker killed again and again) is a row with its error."""
     from dask.distributed import Client, as_completed
 
     with Client(address) as client:
-        futures = {client.submit(measure_task, spec, *args, pure=False): (sha, key) for spec, sha, key in items}
+        futures = {client.submit(task, item[0], *args, pure=False): item for item in items}
         for fut in as_completed(futures):
-            keep(fut.result(), *futures[fut])
+            spec, sha, key = futures[fut]
+            try:
+                row = fut.result()
+            except Exception as exc:  # noqa: BLE001 - one photo's lost task must not stop the batch
+                row = {**_base_row(spec), "error": f"{spec.image}: its Dask task failed ({type(exc).__name__}: {exc})"}
+            keep(row, sha, key)
 
 
 def _run_here(items, args: tuple, keep) -> None:
@@ -227,24 +237,62 @@ def _run_here(items, args: tuple, keep) -> None:
             cv2.setNumThreads(threads)
 
 
-def _run_on_pool(workers: int, items, args: tuple, keep, *, overlays: bool) -> None:
-    """On local worker processes; at most four photos per worker in flight, each result kept as it comes back."""
+WORKER_DIED = ("the worker process measuring this photo died (a crash in a native library such as an image "
+               "decoder, or out of memory); check that the file opens in an image viewer, or convert it to PNG")
+
+
+def _run_on_pool(workers: int, items, args: tuple, keep, *, overlays: bool, task=measure_task) -> None:
+    """On local worker processes, each result kept as it comes back.
+
+    A worker that dies (a native crash, the kernel's out-of-memory killer) breaks the whole
+    pool. The photos that were in flight are then measured again one at a time, each in a pool
+    of its own; one that kills its worker again gets a row with that error. Then a new pool
+    goes on with the rest.
+    """
+    items = iter(items)
+    while lost := _pool_pass(workers, items, args, keep, overlays=overlays, task=task):
+        for item in lost:
+            if _pool_pass(1, iter([item]), args, keep, overlays=overlays, task=task):
+                spec, sha, key = item
+                keep({**_base_row(spec), "error": f"{spec.image}: {WORKER_DIED}"}, sha, key)
+
+
+def _pool_pass(workers: int, items, args: tuple, keep, *, overlays: bool, task) -> list[tuple]:
+    """Measure ``items`` on one pool, at most four photos per worker handed out at a time.
+
+    Returns the photos it lost if a worker died (none when all went well); ``items`` then
+    resumes after them.
+    """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    running, item = {}, None
 
     def keep_finished():
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for fut in finished:
-            keep(fut.result(), *running.pop(fut))
+            row = fut.result()  # raises BrokenProcessPool if a worker died: the photo stays in `running`
+            keep(row, *running.pop(fut)[1:])
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(overlays),
                              initializer=_start_worker) as pool:
-        running = {}
-        for spec, sha, key in items:
-            if len(running) >= 4 * workers:
+        try:
+            for item in items:
+                if len(running) >= 4 * workers:
+                    keep_finished()
+                running[pool.submit(task, item[0], *args)] = item
+                item = None
+            while running:
                 keep_finished()
-            running[pool.submit(measure_task, spec, *args)] = (sha, key)
-        while running:
-            keep_finished()
+            return []
+        except BrokenProcessPool:
+            lost = [item] if item is not None else []  # taken from `items` but not handed out
+            for fut, held in running.items():
+                if fut.done() and fut.exception() is None:  # finished before the crash
+                    keep(fut.result(), *held[1:])
+                else:
+                    lost.append(held)
+            return lost
 
 
 def run_batch(specs: list[PhotoSpec], out_dir, *, options: dict, workers: int | None = None,
