@@ -62,10 +62,11 @@ def keep_freed_memory() -> bool:
     """Have glibc keep freed blocks of up to 256 MB for reuse instead of handing them back at once.
 
     By default glibc maps any block over 32 MB fresh from the kernel and unmaps it when it is
-    freed, so each 12 MP photo's 36 MB arrays are faulted in page by page, photo after photo:
-    a bare decode of the benchmark's 12 MP JPEG took 0.068 s so, 0.039 s with this. It changes
-    the whole process, so only processes woundmeasure owns call it: the command line and batch
-    workers, never the library. Returns whether the C library took the setting (glibc only).
+    freed, so each 12 MP photo's 36 MB arrays are faulted in page by page, photo after photo.
+    A bare decode of the benchmark's 12 MP JPEG takes 0.087 s that way, 0.036 s with this
+    (``benchmarks/bench_speed.py``). It changes the whole process, so only processes
+    woundmeasure owns call it: the command line and batch workers, never the library. Returns
+    whether the C library took the setting (glibc only).
     """
     if not sys.platform.startswith("linux"):
         return False
