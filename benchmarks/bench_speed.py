@@ -94,16 +94,17 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3, help="batch runs per worker count (medians are reported)")
     ap.add_argument("--path-only", type=Path, help=argparse.SUPPRESS)  # time_path alone, in a fresh process
     args = ap.parse_args(argv)
-    from woundmeasure.batch import keep_freed_memory
+    if args.path_only:
+        from woundmeasure.batch import keep_freed_memory
+
+        keep_freed_memory()
+        time_path(args.path_only, "memory kept for reuse as the command line and batch workers run")
+        return
     from woundmeasure.io import read_image, write_rgb
     from woundmeasure.pipeline import measure_photo
     from woundmeasure.report.overlay import draw_overlay
     from woundmeasure.synthetic import make_phantom
 
-    if args.path_only:
-        keep_freed_memory()
-        time_path(args.path_only, "memory kept for reuse as the command line and batch workers run")
-        return
     tmp = Path(tempfile.mkdtemp(prefix="wm-speed-"))
     try:
         p = make_phantom(7, width=4000, height=3000, px_per_mm=20.0, tilt_deg=15)

@@ -122,11 +122,10 @@ def worker_context(overlays: bool = False):
     import multiprocessing as mp
     import threading
 
-    methods = mp.get_all_start_methods()
     loaded = any(name in sys.modules for name in THREADED_MODULES)
     if sys.platform.startswith("linux") and threading.active_count() == 1 and not loaded:
         return mp.get_context("fork")
-    if "forkserver" not in methods:
+    if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     from multiprocessing import forkserver
 

@@ -31,7 +31,7 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
     """
     import cv2
 
-    out = np.ascontiguousarray(rgb.copy())
+    out = rgb.copy()  # C-contiguous, as OpenCV's drawing needs
     h, w = out.shape[:2]
     unit = max(h, w) / 1000.0
     thick = max(1, int(round(2 * unit)))
