@@ -61,6 +61,7 @@ def time_path(photo_path: Path, label: str) -> None:
     from PIL import Image
 
     from woundmeasure.io import read_image
+    from woundmeasure.options import MeasureOptions
     from woundmeasure.pipeline import measure_photo
     from woundmeasure.report.overlay import draw_overlay
 
@@ -74,7 +75,7 @@ def time_path(photo_path: Path, label: str) -> None:
 
     def whole(segmenter="model"):
         photo = read_image(photo_path)
-        r = measure_photo(photo, segmenter=segmenter)
+        r = measure_photo(photo, MeasureOptions(segmenter=segmenter))
         draw_overlay(photo.rgb, r)
 
     warnings.simplefilter("ignore")
@@ -95,7 +96,7 @@ def main(argv=None):
     ap.add_argument("--path-only", type=Path, help=argparse.SUPPRESS)  # time_path alone, in a fresh process
     args = ap.parse_args(argv)
     if args.path_only:
-        from woundmeasure.batch import keep_freed_memory
+        from woundmeasure.batch.process import keep_freed_memory
 
         keep_freed_memory()
         time_path(args.path_only, "memory kept for reuse as the command line and batch workers run")

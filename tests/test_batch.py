@@ -110,6 +110,26 @@ def test_roi_outside_and_mask_of_wrong_size_are_clear_errors(tmp_path):
     assert r.exit_code == 1 and "lies outside the 400 x 300 px photo" in r.stderr
 
 
+def test_a_sidecar_mask_of_the_wrong_size_is_its_photos_error_and_the_batch_goes_on(tmp_path):
+    from woundmeasure.io import write_mask
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, seed in (("a", 34), ("b", 35)):
+        p = make_phantom(seed, width=400, height=300, marker=False)
+        write_rgb(src / f"{name}.jpg", p.rgb)
+        write_mask(src / f"{name}.mask.png", p.mask if name == "a" else p.mask[:200, :350])
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "o"), "--px-per-mm", "4", "--quiet"])
+    assert r.exit_code == 1, r.output
+    rows = {os.path.basename(json.loads(line)["image"]): json.loads(line)
+            for line in (tmp_path / "o" / "results.jsonl").read_text().splitlines()}
+    error = rows["b.jpg"]["error"]
+    assert "b.mask.png" in error and "350 x 200 px but the photo is 400 x 300 px" in error and "\n" not in error
+    assert "error" not in rows["a.jpg"] and rows["a.jpg"]["segmentation"]["method"] == "mask"
+    truth = make_phantom(34, width=400, height=300, marker=False).mask.sum() / 16  # 4 px/mm
+    assert rows["a.jpg"]["area_mm2"] == pytest.approx(truth)
+
+
 def test_marker_cut_by_the_edge_is_not_used():
     p = make_phantom(33, width=900, height=700, wound_offset_px=(0, 0))
     c = p.marker_corners
@@ -166,17 +186,21 @@ def crash_on_photos_named_crash(spec, *args):
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSEGV") or sys.platform == "win32", reason="POSIX signals")
 def test_a_worker_that_dies_costs_only_its_own_photo(tmp_path):
-    from woundmeasure.batch import WORKER_DIED, _run_on_pool
+    from woundmeasure.batch.runner import WORKER_DIED, _run_on_pool
+    from woundmeasure.options import MeasureOptions, Outputs
     from woundmeasure.sources import PhotoSpec
+    from woundmeasure.store import RecordKey
 
     names = ["a.jpg", "b.jpg", "crash1.jpg", "c.jpg", "d.jpg", "e.jpg", "crash2.jpg", "f.jpg", "g.jpg"]
     rows = []
-    _run_on_pool(2, [(PhotoSpec(tmp_path / n), f"sha-{n}", "key") for n in names], ({},),
-                 lambda row, sha, key: rows.append((sha, row)), overlays=False, task=crash_on_photos_named_crash)
-    assert sorted(sha for sha, _ in rows) == sorted(f"sha-{n}" for n in names)  # one row per photo
-    errors = {os.path.basename(row["image"]): row.get("error") for _, row in rows}
+    _run_on_pool(2, [(PhotoSpec(tmp_path / n), RecordKey(f"sha-{n}", "key")) for n in names], MeasureOptions(),
+                 Outputs(), rows.append, task=crash_on_photos_named_crash)
+    assert sorted(os.path.basename(row["image"]) for row in rows) == sorted(names)  # one row per photo
+    errors = {os.path.basename(row["image"]): row.get("error") for row in rows}
     assert all(errors.pop(n).endswith(WORKER_DIED) for n in ("crash1.jpg", "crash2.jpg"))
     assert set(errors.values()) == {None}
+    crashed = [row for row in rows if "crash" in row["image"]]
+    assert {row["sha256"] for row in crashed} == {"sha-crash1.jpg", "sha-crash2.jpg"}  # kept under their keys
 
 
 def test_parallel_and_dask_give_the_same_rows(tmp_path):
@@ -215,15 +239,17 @@ def test_a_failed_dask_task_is_a_row_and_the_batch_goes_on(tmp_path):
     pytest.importorskip("dask.distributed")
     from dask.distributed import LocalCluster
 
-    from woundmeasure.batch import _run_on_dask
+    from woundmeasure.batch.runner import _run_on_dask
+    from woundmeasure.options import MeasureOptions, Outputs
     from woundmeasure.sources import PhotoSpec
+    from woundmeasure.store import RecordKey
 
     names = ["a.jpg", "fail.jpg", "b.jpg"]
     rows = []
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        _run_on_dask(cluster.scheduler_address, [(PhotoSpec(tmp_path / n), n, "key") for n in names], ({},),
-                     lambda row, sha, key: rows.append((sha, row)), task=fail_on_photos_named_fail)
-    errors = dict((sha, row.get("error")) for sha, row in rows)
+        _run_on_dask(cluster.scheduler_address, [(PhotoSpec(tmp_path / n), RecordKey(n, "key")) for n in names],
+                     MeasureOptions(), Outputs(), rows.append, task=fail_on_photos_named_fail)
+    errors = {os.path.basename(row["image"]): row.get("error") for row in rows}
     assert sorted(errors) == sorted(names)
     assert "RuntimeError: worker lost" in errors.pop("fail.jpg")
     assert set(errors.values()) == {None}
@@ -247,13 +273,13 @@ def test_progress_counts_only_the_photos_left_to_measure(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is chosen on Linux only")
 def test_workers_fork_only_from_a_caller_without_threaded_libraries():
-    from woundmeasure.batch import worker_context
+    from woundmeasure.batch.process import worker_context
 
     assert worker_context().get_start_method() == "forkserver"  # this test process has run OpenCV
-    clean = subprocess.run([sys.executable, "-c", "from woundmeasure.batch import worker_context; "
+    clean = subprocess.run([sys.executable, "-c", "from woundmeasure.batch.process import worker_context; "
                             "print(worker_context().get_start_method())"], capture_output=True, text=True)
     assert clean.stdout.strip() == "fork", clean.stderr
-    loaded = subprocess.run([sys.executable, "-c", "import numpy; from woundmeasure.batch import worker_context; "
+    loaded = subprocess.run([sys.executable, "-c", "import numpy; from woundmeasure.batch.process import worker_context; "
                              "print(worker_context().get_start_method())"], capture_output=True, text=True)
     assert loaded.stdout.strip() == "forkserver", loaded.stderr
 
@@ -268,7 +294,7 @@ def test_the_command_line_starts_without_numpy():
 
 FAULTS_OF_REUSED_BLOCK = """
 import ctypes, resource, sys
-from woundmeasure.batch import keep_freed_memory
+from woundmeasure.batch.process import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 libc = ctypes.CDLL("libc.so.6")
@@ -289,18 +315,6 @@ def test_kept_memory_is_reused_without_page_faults():
                                       text=True, check=True).stdout) for how in ("default", "keep")}
     assert faults["default"] > 5000  # 40 MB in 4 KiB pages: glibc unmapped it and maps it afresh
     assert faults["keep"] < 500
-
-
-@pytest.mark.parametrize("reference", ["marker", "ruler"])
-def test_measuring_a_photo_imports_no_scipy(tmp_path, reference):
-    """SciPy's import alone cost 0.6 s per process; neither automatic calibration needs it."""
-    p = make_phantom(3, width=1600, height=1200, px_per_mm=8.0, marker=reference == "marker",
-                     ruler=reference == "ruler")
-    write_rgb(tmp_path / "p.jpg", p.rgb)
-    code = (f"import sys; from woundmeasure import measure_image; r = measure_image({str(tmp_path / 'p.jpg')!r}); "
-            "print(r.calibration.method, 'scipy' in sys.modules)")
-    r = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True)
-    assert r.stdout.strip() == f"{reference} False", r.stderr
 
 
 def test_every_public_name_loads_on_first_use():

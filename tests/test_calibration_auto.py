@@ -8,7 +8,7 @@ from woundmeasure.calibration.marker import detect_markers, fit_plane_homography
 from woundmeasure.calibration.ruler import ruler_calibration
 from woundmeasure.errors import CalibrationError
 from woundmeasure.measurement import measure_mask
-from woundmeasure.pipeline import calibration_exclusion, measure_image
+from woundmeasure.pipeline import measure_image
 from woundmeasure.synthetic import make_phantom
 
 
@@ -137,7 +137,7 @@ def test_forced_method_and_manual_override():
 def test_reference_is_never_wound():
     p = make_phantom(13, ruler=True)
     cal = detect_calibration(p.rgb)
-    excl = calibration_exclusion(cal, p.rgb.shape[:2])
+    excl = cal.reference_mask(p.rgb.shape[:2])
     corners = np.round(p.marker_corners).astype(int)
     assert all(excl[y, x] for x, y in corners)
     # a wound-red stain on the marker's white margin: inside the reference, so never wound

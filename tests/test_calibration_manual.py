@@ -4,6 +4,7 @@ import pytest
 
 from woundmeasure.calibration import manual_calibration, ruler_points_calibration
 from woundmeasure.errors import CalibrationError, InputError
+from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import calibrate, parse_ruler
 
 
@@ -43,9 +44,9 @@ def test_calibrate_prefers_manual_and_explains_missing_scale():
     import numpy as np
 
     rgb = np.zeros((50, 50, 3), np.uint8)
-    assert calibrate(rgb, px_per_mm=3).px_per_mm == 3
-    assert calibrate(rgb, ruler="0,0,30,40,10").px_per_mm == 5
+    assert calibrate(rgb, MeasureOptions(px_per_mm=3)).px_per_mm == 3
+    assert calibrate(rgb, MeasureOptions(ruler=parse_ruler("0,0,30,40,10"))).px_per_mm == 5
     with pytest.raises(CalibrationError, match="either px_per_mm or ruler"):
-        calibrate(rgb, px_per_mm=3, ruler="0,0,30,40,10")
+        MeasureOptions(px_per_mm=3, ruler=(0, 0, 30, 40, 10))
     with pytest.raises(CalibrationError, match="manual calibration needs a scale"):
-        calibrate(rgb, method="manual")
+        calibrate(rgb, MeasureOptions(calibration="manual"))

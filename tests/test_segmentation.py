@@ -25,15 +25,70 @@ def test_model_ships_inside_the_installed_package():
     assert load_model() is not None
 
 
-@pytest.mark.parametrize("name", ["light", "medium", "dark"])
-def test_model_output_matches_committed_expectations(name):
+# What a good wound segmenter must achieve on a photo whose true outline is known exactly (the
+# phantoms of woundmeasure.synthetic). The floors follow from the truth and from what woundmeasure
+# reports, not from any model's output, so they hold for every model worth shipping:
+# * found/true area within [0.75, 1.3], about (1 -/+ 0.14)^2: on average the outline lies within a
+#   seventh of the wound's radius of the true edge, inside or out (about 2 mm on a wound of 16 mm
+#   radius). The area is the number woundmeasure reports, so this bounds its error.
+# * Dice >= 0.8: an outline of about the right area in the wrong place fails. An outline scaled to
+#   either end of the area band still scores 0.86-0.87, so 0.8 leaves room only for modest
+#   misplacement. It is below the 0.85 pooled Dice the project aims for on real photos, whose
+#   edges are ambiguous; a phantom's edge is exact.
+DICE_MIN = 0.8
+AREA_RATIO = (0.75, 1.3)
+SAMPLES = ("light", "medium", "dark")  # tests/data/make_segmentation_samples.py makes them
+
+# Phantoms made on the fly, small (640 x 480) so the tests stay fast: skin tones, tilt, a drape,
+# small and large wounds, a ruler and an off-centre wound, no marker under strong uneven light.
+PHANTOM_SIZE = dict(width=640, height=480, px_per_mm=3.5, wound_radius_mm=16)
+PHANTOMS = {
+    "light-skin": dict(seed=601, skin_tone=0.05),
+    "medium-skin-tilt-30": dict(seed=602, skin_tone=0.5, tilt_deg=30),
+    "dark-skin-drape": dict(seed=603, skin_tone=0.95, drape=True, px_per_mm=2.5, wound_radius_mm=20),
+    "dark-skin-tilt-20": dict(seed=604, skin_tone=0.8, tilt_deg=20),
+    "small-wound": dict(seed=605, skin_tone=0.2, wound_radius_mm=7, px_per_mm=4.0),  # 28 px radius
+    "small-wound-dark-skin": dict(seed=606, skin_tone=0.85, wound_radius_mm=7, px_per_mm=4.0),
+    "large-wound": dict(seed=607, wound_radius_mm=30),  # 105 px radius, 11% of the photo
+    "ruler-off-centre": dict(seed=608, ruler=True, wound_offset_px=(-110, 50)),
+    "no-marker-uneven-light": dict(seed=609, marker=False, light=0.6),
+}
+
+
+def assert_outlines_the_truth(mask, truth):
+    assert truth.any()
+    d, ratio = dice(mask, truth), mask.sum() / truth.sum()
+    assert d >= DICE_MIN, f"Dice {d:.3f} against the true mask (at least {DICE_MIN})"
+    assert AREA_RATIO[0] <= ratio <= AREA_RATIO[1], f"found/true area {ratio:.3f} (within {AREA_RATIO})"
+
+
+def test_committed_truth_is_the_generators_truth():
+    """The committed samples are phantoms and their masks the generator's truth (not a model's output)."""
+    from tests.data.make_segmentation_samples import sample_phantom
+
+    for name in SAMPLES:
+        p = sample_phantom(name)
+        rgb = read_image(DATA / f"{name}.jpg").rgb
+        truth = read_mask(DATA / f"{name}.truth.png", shape=rgb.shape[:2])
+        # a refactored generator may move a pixel whose centre lies on the outline; a model's mask differs by 100s
+        assert (truth != p.mask).sum() <= 10
+        assert np.abs(rgb.astype(np.int16) - p.rgb).mean() < 1.0  # the same photo, but for JPEG
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_model_outlines_the_true_wound_in_the_committed_photos(name):
     rgb = read_image(DATA / f"{name}.jpg").rgb
-    expected = read_mask(DATA / f"{name}.expected.png", shape=rgb.shape[:2])
     truth = read_mask(DATA / f"{name}.truth.png", shape=rgb.shape[:2])
     mask, _ = segment(rgb, method="model")
-    assert dice(mask, expected) >= 0.98
-    assert mask.sum() == pytest.approx(expected.sum(), rel=0.03)
-    assert dice(mask, truth) >= 0.8  # and it outlines the true wound
+    assert_outlines_the_truth(mask, truth)
+
+
+@pytest.mark.parametrize("case", PHANTOMS)
+def test_model_outlines_the_true_wound_in_phantoms(case):
+    p = make_phantom(**{**PHANTOM_SIZE, **PHANTOMS[case]})
+    assert not (p.mask[0].any() or p.mask[-1].any() or p.mask[:, 0].any() or p.mask[:, -1].any())
+    mask, _ = segment(p.rgb, method="model")
+    assert_outlines_the_truth(mask, p.mask)
 
 
 def test_model_runs_on_as_many_threads_as_opencv_is_allowed():

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from woundmeasure.errors import ImageReadError, MaskError
-
-DEFAULT_MAX_PIXELS = 200_000_000
+from woundmeasure.options import DEFAULT_MAX_PIXELS
 
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
@@ -286,6 +285,21 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
             f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "
             "(width x height, upright); export the mask at the photo's size")
     return mask
+
+
+def encode_mask(mask: np.ndarray) -> bytes:
+    """A bool mask as PNG bytes (0 / 255), the form the record keeps."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
+    return buf.tobytes()
+
+
+def decode_mask(data: bytes) -> np.ndarray:
+    """The bool mask from :func:`encode_mask`'s bytes."""
+    import cv2
+
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE) > 0
 
 
 def write_mask(path, mask: np.ndarray) -> None:

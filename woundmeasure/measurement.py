@@ -105,12 +105,6 @@ def _feret(points: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
     return length, np.array([p, q]), float(hi - lo), np.array([mid + n * lo, mid + n * hi])
 
 
-def _plane_to_image(calibration: Calibration, pts: np.ndarray) -> np.ndarray:
-    Hinv = np.linalg.inv(calibration.matrix)
-    p = pts @ Hinv[:, :2].T + Hinv[:, 2]
-    return p[:, :2] / p[:, 2:3]
-
-
 def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurement:
     """Measure a binary wound mask.
 
@@ -178,8 +172,8 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
     all_pts = np.vstack(raw) if raw else np.zeros((0, 2))
     length, lpts, width, wpts = _feret(all_pts)
     width = min(width, length)
-    length_line = tuple(float(v) for v in _plane_to_image(calibration, lpts).ravel())
-    width_line = tuple(float(v) for v in _plane_to_image(calibration, wpts).ravel())
+    length_line = tuple(float(v) for v in calibration.to_image(lpts).ravel())
+    width_line = tuple(float(v) for v in calibration.to_image(wpts).ravel())
     warnings = []
     if touches_edge:
         warnings.append("the wound touches the photo's edge: part of it may be outside the photo")

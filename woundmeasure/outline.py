@@ -2,24 +2,27 @@
 
 Two kinds of outline are used:
 
-* the **sub-pixel contour**: the 0.5 iso-line of the mask after a light Gaussian
-  smoothing (sigma = 1 px), which follows a smooth wound edge rather than the pixel
-  staircase. Used for perimeter, length and width.
+* the **sub-pixel contour**: the 0.5 iso-line of the mask after a Gaussian smoothing
+  (sigma = ``SMOOTHING_SIGMA_PX``), which follows a smooth wound edge rather than the
+  pixel staircase. Used for the perimeter and for the outline drawn on the overlay.
+  Without smoothing (sigma 0) it is the iso-line through the midpoints between wound
+  and non-wound pixel centres, which keeps corners; used for length and width, and for
+  the perimeter of regions so thin that smoothing erases them.
 * the **pixel-edge polygon** (ImageJ's wand / "traced" ROI): the boundary between
-  wound and non-wound pixels along pixel edges, 8-connected. It encloses exactly the
-  mask's pixels, so ImageJ measures the same area from it. Used for ROI export and
-  for ImageJ's traced perimeter.
+  wound and non-wound pixels along pixel edges, with diagonal wound pixels joined
+  (8-connected). It encloses exactly the mask's pixels, so ImageJ measures the same
+  area from it. Used for ROI export and for ImageJ's traced perimeter.
 
-Coordinates are (x, y) = (column, row). Sub-pixel contours use pixel centres at
-integers; pixel-edge polygons use ImageJ's convention (pixel (x, y) spans
-[x, x + 1) x [y, y + 1)).
+Coordinates are (x, y) = (column, row). Sub-pixel contours put pixel centres at
+integers; pixel-edge polygons and ROI polygons use ImageJ's convention: pixel (x, y)
+spans [x, x + 1) x [y, y + 1), so its centre is (x + 0.5, y + 0.5).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-SMOOTHING_SIGMA_PX = 2.0  # removes the pixel staircase: perimeter bias < 0.1% for radii >= 50 px
+SMOOTHING_SIGMA_PX = 2.0  # removes the pixel staircase: a digitised disk's perimeter within 0.1% for radii >= 50 px
 
 
 def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
@@ -34,10 +37,12 @@ def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
 
 
 def subpixel_contours(mask: np.ndarray, *, sigma: float = SMOOTHING_SIGMA_PX) -> list[np.ndarray]:
-    """Closed sub-pixel contours of a mask, each an (K, 2) array of (x, y).
+    """Closed sub-pixel contours of a mask: the 0.5 iso-lines after Gaussian smoothing by ``sigma`` px.
 
-    The photo border is treated as outside, so a region cut by the edge gets a closed
-    contour along the border.
+    Returns a list of (K, 2) arrays of (x, y), pixel centres at integers, each closed (its
+    last point repeats the first); ``sigma=0`` gives the unsmoothed iso-line. Only the
+    mask's bounding box is processed. The photo border is treated as outside, so a region
+    cut by the edge gets a closed contour along the border.
     """
     import cv2
     from skimage.measure import find_contours
@@ -80,8 +85,11 @@ def _edge_arrays(mask: np.ndarray):
 def pixel_edge_polygons(mask: np.ndarray) -> list[np.ndarray]:
     """Pixel-edge boundary polygons of a mask (ImageJ wand convention, 8-connected).
 
-    Returns a list of integer (K, 2) arrays of (x, y) corners, collinear points removed.
-    Outer boundaries run clockwise on screen (y down); hole boundaries run the other way.
+    Returns a list of integer (K, 2) arrays of (x, y) pixel corners, collinear points
+    removed, one polygon per boundary. Wound pixels that touch only at a corner share one
+    polygon (the walk turns left where diagonal pixels meet), so each polygon outlines an
+    8-connected region or a 4-connected hole. Outer boundaries run clockwise on screen
+    (y down, positive :func:`polygon_area`); hole boundaries run the other way.
     """
     mask = np.asarray(mask, bool)
     box = bounding_box(mask, 0)
@@ -130,7 +138,7 @@ def polygon_area(xy: np.ndarray) -> float:
 
 
 def polygon_length(xy: np.ndarray) -> float:
-    """Length of a closed polygon."""
+    """Length of a closed polygon, the closing edge included (a repeated last point adds nothing)."""
     xy = np.asarray(xy, float)
     return float(np.sum(np.hypot(*(np.roll(xy, -1, axis=0) - xy).T)))
 
@@ -165,12 +173,19 @@ def imagej_traced_perimeter(polygon: np.ndarray) -> float:
 
 
 def rasterize_polygon(xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Fill a polygon given in ImageJ coordinates: a pixel is inside when its centre is.
+    """Fill a polygon given in ImageJ coordinates: the pixels whose centres lie inside it.
+
+    Membership follows the even-odd rule where the outline crosses itself, like ImageJ.
+    A centre exactly on the outline counts as inside, on every side (``skimage.draw.polygon``);
+    ImageJ's ``PolygonFiller`` counts it on only one of two opposite edges, so a polygon whose
+    outline passes through pixel centres can hold more pixels here than in ImageJ. A traced
+    ROI's outline runs along pixel edges and never does. Fewer than three vertices give an
+    empty mask; parts outside ``shape`` are clipped.
 
     Parameters
     ----------
     xy : (K, 2) array
-        Vertices (x, y) with ImageJ's convention (pixel (x, y) spans [x, x+1)).
+        Vertices (x, y) with ImageJ's convention (pixel (x, y) spans [x, x + 1) x [y, y + 1)).
     shape : (rows, cols)
     """
     from skimage.draw import polygon as draw_polygon

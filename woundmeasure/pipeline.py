@@ -1,4 +1,9 @@
-"""The one entry point that the CLI, batch runs and scripts share: photo in, measurement out."""
+"""Photo in, measurement out: the one path that the command line, series, batch runs and scripts share.
+
+:func:`measure_image` is the API for one photo; :func:`measure_spec` is the step every
+many-photo entry point runs per photo: it reads, measures, writes the files asked for,
+and returns an :class:`Outcome` (the result, or the one-line error) whatever happens.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ import numpy as np
 from woundmeasure import __version__
 from woundmeasure.calibration import Calibration, manual_calibration, ruler_points_calibration
 from woundmeasure.errors import CalibrationError, InputError, MaskError, WoundMeasureError
-from woundmeasure.io import DEFAULT_MAX_PIXELS, Photo, photo_from_array, read_image, read_mask
+from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
+from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
+from woundmeasure.sources import PhotoSpec
+from woundmeasure.store import RecordKey, record_key
 
 
 class WoundMeasureWarning(UserWarning):
@@ -92,41 +100,31 @@ def parse_ruler(text: str) -> tuple[float, float, float, float, float]:
     return values  # type: ignore[return-value]
 
 
-def calibrate(rgb: np.ndarray, *, method: str = "auto", px_per_mm: float | None = None,
-              ruler: str | tuple | None = None, marker_mm: float = 20.0) -> Calibration:
+def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Calibration:
     """Choose the photo's calibration.
 
-    A manual scale (``px_per_mm`` or ``ruler`` points) always wins; otherwise the
-    reference in the photo is detected (``method`` = ``"auto"``, ``"marker"`` or ``"ruler"``).
+    A manual scale (``options.px_per_mm`` or ``options.ruler`` points) always wins; otherwise
+    the reference in the photo is detected (``options.calibration`` = ``"auto"``, ``"marker"``
+    or ``"ruler"``).
 
     Raises
     ------
     CalibrationError
         If no scale is given and none is found.
     """
-    if px_per_mm is not None and ruler is not None:
-        raise CalibrationError("give either px_per_mm or ruler points, not both")
-    if px_per_mm is not None:
-        return manual_calibration(px_per_mm)
-    if ruler is not None:
-        values = parse_ruler(ruler) if isinstance(ruler, str) else tuple(float(v) for v in ruler)
-        if len(values) != 5:
-            raise InputError(f"ruler {ruler!r} must be five numbers X1,Y1,X2,Y2,MM")
-        return ruler_points_calibration(*values)
-    if method == "manual":
+    if options.px_per_mm is not None:
+        return manual_calibration(options.px_per_mm)
+    if options.ruler is not None:
+        return ruler_points_calibration(*options.ruler)
+    if options.calibration == "manual":
         raise CalibrationError("manual calibration needs a scale: px_per_mm, or ruler points X1,Y1,X2,Y2,MM")
     from woundmeasure.calibration.detect import detect_calibration
 
-    return detect_calibration(rgb, method=method, marker_mm=marker_mm)
+    return detect_calibration(rgb, method=options.calibration, marker_mm=options.marker_mm)
 
 
-def _mask_for(image: str, mask, shape) -> np.ndarray:
-    if isinstance(mask, np.ndarray):
-        if mask.shape != tuple(shape):
-            raise MaskError(f"mask for {image}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is "
-                            f"{shape[1]} x {shape[0]} px; use a mask of the photo's size")
-        return mask.astype(bool)
-    path = Path(mask)
+def _given_mask(image: str, path, shape) -> np.ndarray:
+    path = Path(path)
     if path.is_dir():
         candidate = path / (Path(image).stem + ".png")
         if not candidate.is_file():
@@ -136,10 +134,10 @@ def _mask_for(image: str, mask, shape) -> np.ndarray:
     return read_mask(path, shape=shape)
 
 
-def _roi_for(image: str, roi, shape) -> np.ndarray:
+def _given_roi(image: str, path, shape) -> np.ndarray:
     from woundmeasure.roi import read_roi
 
-    path = Path(roi)
+    path = Path(path)
     if path.is_dir():
         for suffix in (".roi", ".zip"):
             candidate = path / (Path(image).stem + suffix)
@@ -149,64 +147,53 @@ def _roi_for(image: str, roi, shape) -> np.ndarray:
     return read_roi(path, shape=shape)
 
 
-def measure_photo(photo: Photo, **options) -> ImageResult:
-    """Measure an already-read :class:`~woundmeasure.io.Photo` (options as :func:`measure_image`).
+def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, mask) -> tuple[np.ndarray, str, tuple]:
+    """The wound mask, how it was obtained, and the segmenter's warnings."""
+    shape = photo.shape
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.shape != tuple(shape):
+            raise MaskError(f"mask for {photo.path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is "
+                            f"{shape[1]} x {shape[0]} px; use a mask of the photo's size")
+        return mask.astype(bool), "mask", ()
+    if options.mask is not None:
+        return _given_mask(photo.path, options.mask, shape), "mask", ()
+    if options.roi is not None:
+        return _given_roi(photo.path, options.roi, shape), "roi", ()
+    from woundmeasure.segmentation import Hints, segment
 
-    Every error names the photo.
+    hints = Hints(box=options.box, points=options.points, exclude=calibration.reference_mask(shape))
+    wound, warnings = segment(photo.rgb, method=options.segmenter, hints=hints)
+    return wound, options.segmenter, warnings
+
+
+def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
+                  calibration: Calibration | None = None, mask: np.ndarray | None = None) -> ImageResult:
+    """Measure an already-read :class:`~woundmeasure.io.Photo`.
+
+    ``calibration`` and ``mask`` (bool, the photo's shape), when given, are used as they are
+    instead of what ``options`` would find. Every error names the photo; every reason to
+    doubt the result is in its ``warnings`` and is also emitted as a :class:`WoundMeasureWarning`.
     """
     try:
-        return _measure_photo(photo, **options)
+        if calibration is None:
+            calibration = calibrate(photo.rgb, options)
+        wound, method, seg_warnings = _outline(photo, options, calibration, mask)
+        measurement = measure_mask(wound, calibration=calibration)
     except WoundMeasureError as exc:
         if photo.path in str(exc):
             raise
         raise type(exc)(f"{photo.path}: {exc}") from None
-
-
-def _measure_photo(photo: Photo, *, calibration: Calibration | None = None, calibration_method: str = "auto",
-                   px_per_mm: float | None = None, ruler=None, marker_mm: float = 20.0, mask=None, roi=None,
-                   segmenter: str = "model", box=None, points=()) -> ImageResult:
-    from woundmeasure.segmentation import Hints, segment
-
-    rgb = photo.rgb
-    shape = rgb.shape[:2]
-    if calibration is None:
-        calibration = calibrate(rgb, method=calibration_method, px_per_mm=px_per_mm, ruler=ruler,
-                                marker_mm=marker_mm)
-    seg_warnings: tuple[str, ...] = ()
-    if mask is not None and roi is not None:
-        raise InputError("give either a mask or an ROI, not both")
-    if mask is not None:
-        wound, method = _mask_for(photo.path, mask, shape), "mask"
-    elif roi is not None:
-        wound, method = _roi_for(photo.path, roi, shape), "roi"
-    else:
-        exclude = calibration_exclusion(calibration, shape)
-        hints = Hints(box=tuple(box) if box is not None else None,
-                      points=tuple(tuple(p) for p in points or ()), exclude=exclude)
-        wound, seg_warnings = segment(rgb, method=segmenter, hints=hints)
-        method = segmenter
-    measurement = measure_mask(wound, calibration=calibration)
-    calibration = _at_wound(calibration, measurement)
-    all_warnings = tuple(dict.fromkeys(calibration.warnings + seg_warnings + measurement.warnings
-                                       + _distance_warning(calibration, measurement, shape)))
+    centre = _wound_centre(measurement)
+    if centre is not None:
+        calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
+    all_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + measurement.warnings
+                                       + _distance_warning(calibration, centre, photo.shape)))
     for w in all_warnings:
-        _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=4)
+        _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=2)
     return ImageResult(image=photo.path, measurement=measurement, calibration=calibration,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
-                       captured=photo.captured, width_px=shape[1], height_px=shape[0], mask=wound)
-
-
-def calibration_exclusion(calibration: Calibration, shape) -> np.ndarray | None:
-    """Pixels covered by the detected reference (never wound)."""
-    region = dict(calibration.details).get("reference_polygons")
-    if not region:
-        return None
-    import cv2
-
-    out = np.zeros(shape, np.uint8)
-    for poly in region:
-        cv2.fillPoly(out, [np.round(np.asarray(poly, float) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
-    return out.astype(bool)
+                       captured=photo.captured, width_px=photo.shape[1], height_px=photo.shape[0], mask=wound)
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:
@@ -217,25 +204,11 @@ def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:
     return (x1 + x2) / 2, (y1 + y2) / 2
 
 
-def _at_wound(calibration: Calibration, measurement: WoundMeasurement) -> Calibration:
-    """Report scale and uncertainty at the wound's centre (they vary under perspective)."""
-    centre = _wound_centre(measurement)
-    if calibration.homography is None or centre is None:
-        return calibration
-    from dataclasses import replace
-
-    from woundmeasure.calibration.marker import uncertainty_at
-
-    x, y = centre
-    return replace(calibration.at(x, y), uncertainty_pct=uncertainty_at(calibration, x, y))
-
-
-def _distance_warning(calibration: Calibration, measurement: WoundMeasurement, shape) -> tuple[str, ...]:
-    centre = dict(calibration.details).get("reference_centre_px")
-    wc = _wound_centre(measurement)
-    if centre is None or wc is None:
+def _distance_warning(calibration: Calibration, wound_centre, shape) -> tuple[str, ...]:
+    centre = calibration.reference_centre
+    if centre is None or wound_centre is None:
         return ()
-    dist_px = float(np.hypot(wc[0] - centre[0], wc[1] - centre[1]))
+    dist_px = float(np.hypot(wound_centre[0] - centre[0], wound_centre[1] - centre[1]))
     diag = float(np.hypot(*shape))
     if dist_px > 0.4 * diag:
         return (f"the scale reference is far from the wound ({dist_px:.0f} px, {100 * dist_px / diag:.0f}% of the "
@@ -243,24 +216,15 @@ def _distance_warning(calibration: Calibration, measurement: WoundMeasurement, s
     return ()
 
 
-def measure_file(path, *, max_pixels: int | None = None, **options) -> tuple[Photo, ImageResult]:
-    """Read and measure one photo file, without emitting Python warnings (they are in the result).
-
-    The shared step of the CLI, series and batch runs; returns the photo too, for outputs.
-    """
-    photo = read_image(path, max_pixels=max_pixels or DEFAULT_MAX_PIXELS)
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", WoundMeasureWarning)
-        return photo, measure_photo(photo, **options)
-
-
-def measure_image(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, **options) -> ImageResult:
+def measure_image(image, *, calibration: Calibration | None = None, calibration_method: str = "auto",
+                  px_per_mm: float | None = None, ruler=None, marker_mm: float = 20.0, mask=None, roi=None,
+                  segmenter: str = "model", box=None, points=(), max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
     """Measure the wound in one photo.
 
     Parameters
     ----------
     image : str, Path or ndarray
-        A photo file (JPEG, PNG, TIFF) or an RGB array.
+        A photo file (JPEG, PNG, TIFF, HEIC) or an RGB array.
     calibration : Calibration, optional
         Use this calibration as it is.
     calibration_method : {"auto", "marker", "ruler", "manual"}
@@ -293,9 +257,101 @@ def measure_image(image, *, max_pixels: int = DEFAULT_MAX_PIXELS, **options) -> 
     WoundMeasureError
         ImageReadError, CalibrationError, MaskError, SegmentationError or InputError, each
         naming the input and the fix.
+
+    Examples
+    --------
+    >>> from woundmeasure import measure_image
+    >>> from woundmeasure.synthetic import make_phantom
+    >>> phantom = make_phantom(1, width=640, height=480, px_per_mm=4.0, wound_radius_mm=10)
+    >>> result = measure_image(phantom.rgb, mask=phantom.mask)  # found by its marker
+    >>> abs(result.measurement.area_mm2 / phantom.area_mm2 - 1) < 0.03
+    True
     """
-    if isinstance(image, np.ndarray):
-        photo = photo_from_array(image)
-    else:
-        photo = read_image(image, max_pixels=max_pixels)
-    return measure_photo(photo, **options)
+    if isinstance(ruler, str):
+        ruler = parse_ruler(ruler)
+    given = mask if isinstance(mask, np.ndarray) else None
+    options = MeasureOptions(calibration=calibration_method, px_per_mm=px_per_mm, ruler=ruler, marker_mm=marker_mm,
+                             segmenter=segmenter, box=box, points=tuple(points or ()),
+                             mask=None if given is not None else mask, roi=roi, max_pixels=max_pixels)
+    photo = photo_from_array(image) if isinstance(image, np.ndarray) else read_image(image, max_pixels=max_pixels)
+    return measure_photo(photo, options, calibration=calibration, mask=given)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one step of a many-photo run produced for one photo: a result or a one-line error.
+
+    Attributes
+    ----------
+    spec : PhotoSpec
+        The photo and what was known of it beforehand (wound, date, note).
+    options : MeasureOptions
+        The options the photo was measured with (its own scale and outline applied).
+    key : RecordKey
+        Photo hash, options hash and outline hash: what the records skip on.
+    result : ImageResult or None
+    error : str or None
+        One line naming the file and the fix.
+    exception : BaseException or None
+        The exception behind ``error``, for ``--debug`` tracebacks.
+    """
+
+    spec: PhotoSpec
+    options: MeasureOptions
+    key: RecordKey
+    result: ImageResult | None = None
+    error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+    def row(self) -> dict:
+        """The record row: the photo, its wound and date, then the result's fields or the error, then the key."""
+        spec = self.spec
+        row = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+        if self.result is not None:
+            row.update(self.result.to_dict(), image=str(spec.image))
+        else:
+            row["error"] = self.error
+        row.update(sha256=self.key.sha256 or f"missing:{spec.image}", params_key=self.key.params_key)
+        return row
+
+
+def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs()) -> Outcome:
+    """Read, measure and write the outputs of one photo; never raises for a bad photo.
+
+    The step that ``measure``, ``track``, ``batch`` and the review page run per photo. Python
+    warnings are not emitted (they are in the result); a failure of any kind becomes the
+    outcome's one-line error, so that one bad file never stops the others.
+    """
+    options = spec.options_for(options)
+    key = record_key(spec.image, options)
+    try:
+        photo = read_image(spec.image, max_pixels=options.max_pixels)
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", WoundMeasureWarning)
+            result = measure_photo(photo, options)
+        if outputs:
+            write_outputs(result, photo.rgb, outputs)
+    except WoundMeasureError as exc:
+        return Outcome(spec, options, key, error=str(exc), exception=exc)
+    except OSError as exc:
+        return Outcome(spec, options, key, error=f"{spec.image}: {exc}", exception=exc)
+    except Exception as exc:  # noqa: BLE001 - one photo's unexpected failure must not stop the others
+        return Outcome(spec, options, key, error=f"{spec.image}: unexpected {type(exc).__name__}: {exc}", exception=exc)
+    return Outcome(spec, options, key, result=result)
+
+
+def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> None:
+    """Write the mask, ImageJ ROI and overlay files asked for, named after the photo's stem."""
+    from woundmeasure.io import write_mask, write_rgb
+
+    stem = Path(result.image).stem
+    if outputs.masks:
+        write_mask(Path(outputs.masks) / f"{stem}.png", result.mask)
+    if outputs.rois and result.mask.any():
+        from woundmeasure.roi import write_roi
+
+        write_roi(Path(outputs.rois) / f"{stem}.roi", result.mask, name=stem)
+    if outputs.overlays:
+        from woundmeasure.report.overlay import draw_overlay
+
+        write_rgb(Path(outputs.overlays) / f"{stem}.jpg", draw_overlay(rgb, result))

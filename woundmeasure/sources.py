@@ -12,10 +12,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from woundmeasure.errors import InputError
+from woundmeasure.options import MeasureOptions
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -33,25 +34,13 @@ class PhotoSpec:
     roi: Path | None = None
     note: str = ""
 
-    def measure_options(self, options: dict) -> dict:
-        """The shared measurement options with this photo's own scale and outline applied."""
-        kw = dict(options)
+    def options_for(self, options: MeasureOptions) -> MeasureOptions:
+        """The shared options with this photo's own scale and outline applied."""
         if self.px_per_mm:
-            kw.update(px_per_mm=self.px_per_mm, ruler=None)
-        if self.roi:
-            kw.update(roi=str(self.roi), mask=None)
-        elif self.mask:
-            kw.update(mask=str(self.mask), roi=None)
-        return kw
-
-    def params_key(self, options: dict) -> str:
-        """Key of what decides this photo's result besides its content: options and the override's hash."""
-        from woundmeasure.store import file_sha256, params_key
-
-        params = {k: v for k, v in self.measure_options(options).items() if k not in ("mask", "roi")}
-        override = self.roi or self.mask
-        params["override_sha256"] = file_sha256(override) if override else None
-        return params_key(params)
+            options = options.with_scale(self.px_per_mm)
+        if self.roi or self.mask:
+            options = options.with_outline(roi=self.roi, mask=None if self.roi else self.mask)
+        return options
 
     def with_sidecars(self) -> "PhotoSpec":
         """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo when no outline was given."""
@@ -60,9 +49,9 @@ class PhotoSpec:
         roi = self.image.with_suffix(".roi")
         mask = self.image.with_name(self.image.stem + ".mask.png")
         if roi.is_file():
-            return PhotoSpec(self.image, self.date, self.wound, self.px_per_mm, None, roi, self.note)
+            return replace(self, roi=roi)
         if mask.is_file():
-            return PhotoSpec(self.image, self.date, self.wound, self.px_per_mm, mask, None, self.note)
+            return replace(self, mask=mask)
         return self
 
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS patients (
@@ -37,8 +42,44 @@ def params_key(params: dict) -> str:
 
 
 def file_sha256(path) -> str | None:
+    """SHA-256 of a file's bytes, or None when there is no such file."""
     p = Path(path)
     return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """What decides a photo's result: its content, the options, and the given outline's content.
+
+    The one skip rule of every record (this SQLite store and the batch's JSONL): a photo
+    is measured again only when one of these changed.
+    """
+
+    sha256: str | None  # None: no such file
+    params_key: str
+    override_sha256: str | None = None
+
+
+def record_key(image, options) -> RecordKey:
+    """The :class:`RecordKey` of photo file ``image`` measured with ``options`` (a MeasureOptions)."""
+    override = options.outline
+    override_sha = file_sha256(override) if override else None
+    return RecordKey(file_sha256(image), params_key({**options.key(), "override_sha256": override_sha}), override_sha)
+
+
+@dataclass(frozen=True)
+class StoredMeasurement:
+    """One measurement as the record keeps it: the result's fields (or the error) and the mask."""
+
+    id: int
+    result: dict | None
+    error: str | None
+    outline: str
+    override_path: str | None
+
+    @property
+    def measured(self) -> bool:
+        return self.error is None and self.result is not None
 
 
 class Store:
@@ -72,35 +113,53 @@ class Store:
                             (date, note, wid, image))
             return self.db.execute("SELECT id FROM visits WHERE wound_id = ? AND image = ?", (wid, image)).fetchone()[0]
 
-    def find(self, visit_id: int, sha256: str, key: str) -> dict | None:
+    def find(self, visit_id: int, key: RecordKey) -> StoredMeasurement | None:
+        """The stored measurement of this visit under this key, if any."""
         row = self.db.execute(
-            "SELECT result, mask_png, error, outline, override_path, override_sha256 FROM measurements "
-            "WHERE visit_id = ? AND sha256 = ? AND params_key = ?", (visit_id, sha256, key)).fetchone()
+            "SELECT id, result, error, outline, override_path FROM measurements "
+            "WHERE visit_id = ? AND sha256 = ? AND params_key = ?", (visit_id, key.sha256, key.params_key)).fetchone()
         if row is None:
             return None
-        return {"result": json.loads(row[0]) if row[0] else None, "mask_png": row[1], "error": row[2],
-                "outline": row[3], "override_path": row[4], "override_sha256": row[5]}
+        return StoredMeasurement(row[0], json.loads(row[1]) if row[1] else None, row[2], row[3] or "", row[4])
 
-    def save(self, visit_id: int, sha256: str, key: str, params: dict, *, result: dict | None, mask_png: bytes | None,
-             error: str | None, outline: str, override_path: str | None, override_sha256: str | None,
-             version: str) -> None:
-        """Store one measurement (or its failure) in one transaction."""
+    def save(self, visit_id: int, outcome, *, version: str) -> StoredMeasurement:
+        """Store one photo's :class:`~woundmeasure.pipeline.Outcome` (result or error) in one transaction."""
+        from woundmeasure.io import encode_mask
+
+        result = outcome.result
+        info = result.to_dict() if result is not None else None
+        override = outcome.options.outline
+        key = outcome.key
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO measurements(visit_id, sha256, params_key, params, outline, override_path, "
                 "override_sha256, area_mm2, perimeter_mm, result, mask_png, error, version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (visit_id, sha256, key, json.dumps(params, sort_keys=True, default=str), outline, override_path,
-                 override_sha256, result["area_mm2"] if result else None, result["perimeter_mm"] if result else None,
-                 json.dumps(result) if result else None, mask_png, error, version))
+                (visit_id, key.sha256, key.params_key, json.dumps(outcome.options.key(), sort_keys=True, default=str),
+                 result.segmentation_method if result else "", override, key.override_sha256,
+                 info["area_mm2"] if info else None, info["perimeter_mm"] if info else None,
+                 json.dumps(info) if info else None, encode_mask(result.mask) if result is not None else None,
+                 outcome.error, version))
+        return self.find(visit_id, key)
 
-    def table(self) -> list[dict]:
-        """Every stored measurement with its patient, wound and visit, in date order."""
+    def mask(self, measurement_id: int) -> np.ndarray | None:
+        """The wound mask kept with a measurement (None for a failed one)."""
+        from woundmeasure.io import decode_mask
+
+        row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
+        return decode_mask(row[0]) if row and row[0] else None
+
+    def table(self, *, latest: bool = False) -> list[dict]:
+        """Stored measurements with their patient, wound and visit, in date order.
+
+        ``latest``: only each visit's most recent measurement (the record's current state).
+        """
+        newest = ("WHERE m.id = (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id) " if latest else "")
         cur = self.db.execute(
-            "SELECT p.name, w.label, v.date, v.image, v.note, m.sha256, m.params, m.outline, m.override_path, "
+            "SELECT m.id, p.name, w.label, v.date, v.image, v.note, m.sha256, m.params, m.outline, m.override_path, "
             "m.area_mm2, m.perimeter_mm, m.result, m.error, m.version FROM measurements m "
             "JOIN visits v ON v.id = m.visit_id JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
-            "ORDER BY p.name, w.label, v.date, v.image, m.id")
+            f"{newest}ORDER BY p.name, w.label, v.date, v.image, m.id")
         cols = [d[0] for d in cur.description]
         out = []
         for row in cur.fetchall():

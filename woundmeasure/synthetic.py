@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from woundmeasure.calibration.record import Calibration
+from woundmeasure.imageops import apply_homography, homography_area_scale
 
 SKIN_LIGHT = np.array([232.0, 196.0, 172.0])
 SKIN_DARK = np.array([96.0, 62.0, 45.0])
@@ -128,15 +129,9 @@ def _camera(width: int, height: int, px_per_mm: float, tilt_deg: float, tilt_axi
     return H / H[2, 2]
 
 
-def _project(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    p = pts @ H[:, :2].T + H[:, 2]
-    return p[:, :2] / p[:, 2:3]
-
-
 def _local_scale(H: np.ndarray, x: float, y: float) -> float:
     """Geometric-mean px per mm of H (plane -> image) at plane point (x, y)."""
-    w = H[2, 0] * x + H[2, 1] * y + H[2, 2]
-    return math.sqrt(abs(np.linalg.det(H)) / abs(w) ** 3)
+    return float(math.sqrt(homography_area_scale(H, [[x, y]])[0]))
 
 
 def _draw_marker(canvas, to_canvas, *, centre_mm, side_mm, marker_id, angle_deg):
@@ -261,7 +256,7 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     Hinv = np.linalg.inv(H)
 
     # plane extent visible in the photo
-    corners = _project(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
+    corners = apply_homography(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
     lo, hi = corners.min(0) - 5, corners.max(0) + 5
     max_scale = max(_local_scale(H, *c) for c in corners)
     q = float(min(1.5 * max_scale, 3.0 * px_per_mm, 5000 / max(hi - lo)))
@@ -338,14 +333,14 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
             centre_px = tuple(int(round(v * 16)) for v in cm[0] * q + to_canvas[:2, 2])
             cv2.circle(canvas, centre_px, int(round(occlude_marker * marker_mm * q * 16)),
                        tuple(float(v) for v in base * 0.95), -1, cv2.LINE_AA, shift=4)
-        marker_corners = _project(H, cm)
+        marker_corners = apply_homography(H, cm)
     if ruler:
         start = np.array([math.cos(ang + np.pi), math.sin(ang + np.pi)]) * (R + 12)
         rdir = math.degrees(ang + np.pi) - 90  # the ruler's body (its +n side) faces away from the wound
         length = 60.0
         start = start - np.array([math.cos(math.radians(rdir)), math.sin(math.radians(rdir))]) * length / 2
         ends = _draw_ruler(canvas, to_canvas, start_mm=start, angle_deg=rdir, length_mm=length)
-        ruler_ends = _project(H, ends)
+        ruler_ends = apply_homography(H, ends)
 
     # photograph
     M = H @ np.linalg.inv(to_canvas)
@@ -370,7 +365,7 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     # truth
     from skimage.draw import polygon as draw_polygon
 
-    img_poly = _project(H, poly)
+    img_poly = apply_homography(H, poly)
     mask = np.zeros((height, width), bool)
     rr, cc = draw_polygon(img_poly[:, 1], img_poly[:, 0], shape=mask.shape)
     mask[rr, cc] = True

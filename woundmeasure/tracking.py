@@ -30,9 +30,9 @@ THRESHOLDS = {"dfu": 50.0, "vlu": 40.0}
 
 @dataclass(frozen=True)
 class Visit:
-    """One photo of one wound on one date, measured or failed."""
+    """One photo of one wound on one date, measured or failed (an undated photo has ``date`` None)."""
 
-    date: dt.date
+    date: dt.date | None
     image: str
     area_mm2: float | None = None
     perimeter_mm: float | None = None
@@ -43,16 +43,21 @@ class Visit:
     note: str = ""
     outline: str = ""  # how the outline was obtained: model, color, roi, mask, ...
     sha256: str = ""
-    result: dict = field(default_factory=dict, compare=False, repr=False)
+    result: dict = field(default_factory=dict, compare=False, repr=False)  # the measurement's to_dict()
+    measurement_id: int | None = None  # its row in the record, which also keeps the mask
 
     @property
     def measured(self) -> bool:
-        return self.error is None and self.area_mm2 is not None
+        return self.error is None and self.area_mm2 is not None and self.date is not None
+
+    def order(self) -> tuple:
+        """Sort key: date order, undated photos last, then by photo."""
+        return (self.date is None, self.date or dt.date.max, self.image)
 
 
 @dataclass(frozen=True)
 class VisitMetrics:
-    date: str
+    date: str | None
     day: int | None
     image: str
     area_mm2: float | None
@@ -95,6 +100,7 @@ class SeriesSummary:
     projected_closure_date_exponential: str | None
     projection_note: str
     warnings: list[str]
+    linear_rate_mm2_per_day: float | None = None  # least-squares slope of area over all measured visits
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -131,9 +137,10 @@ def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure
     a0 = areas[0]
     target = closure_fraction * a0
     linear = exponential = None
-    k = None
+    k = slope = None
     if len(days) >= 2 and np.ptp(days) > 0:
         slope, _ = np.polyfit(days, areas, 1)
+        slope = float(slope)
         if slope < 0:  # from the latest visit, at the fitted rate
             linear = baseline + dt.timedelta(days=int(days[-1] + math.ceil(max(areas[-1] - target, 0) / -slope)))
         pos = areas > 0
@@ -142,7 +149,7 @@ def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure
             k = float(-np.sum(t * y) / np.sum(t**2))
             if k > 0:
                 exponential = baseline + dt.timedelta(days=int(math.ceil(math.log(1 / closure_fraction) / k)))
-    return linear, exponential, k
+    return linear, exponential, k, slope
 
 
 def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["dfu"],
@@ -162,13 +169,13 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     -------
     (list of VisitMetrics in date order, SeriesSummary)
     """
-    ordered = sorted(visits, key=lambda v: (v.date, v.image))
+    ordered = sorted(visits, key=Visit.order)
     measured = [v for v in ordered if v.measured]
     warnings: list[str] = []
     failed = [v for v in ordered if not v.measured]
     if failed:
         warnings.append(f"{len(failed)} visit(s) could not be measured and are left out of the metrics: "
-                        + ", ".join(f"{v.date.isoformat()} {v.image}" for v in failed))
+                        + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
     dates = [v.date for v in measured]
     dups = sorted({d for d in dates if dates.count(d) > 1})
     if dups:
@@ -179,7 +186,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     prev = None
     for v in ordered:
         if not v.measured or base is None:
-            rows.append(VisitMetrics(v.date.isoformat(), (v.date - base.date).days if base else None, v.image,
+            rows.append(VisitMetrics(v.date.isoformat() if v.date else None,
+                                     (v.date - base.date).days if base and v.date else None, v.image,
                                      None, None, None, None, None, None, v.calibration, list(v.warnings), v.error,
                                      v.outline, v.note))
             continue
@@ -211,9 +219,9 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     lar = math.log(last.area_mm2 / base.area_mm2) if base.area_mm2 > 0 and last.area_mm2 > 0 else None
     days_arr = np.array([r.day for r in measured_rows], float)
     areas = np.array([r.area_mm2 for r in measured_rows], float)
-    linear = exponential = k = None
+    linear = exponential = k = slope = None
     if base.area_mm2 > 0:
-        linear, exponential, k = _projections(days_arr, areas, base.date, closure_fraction)
+        linear, exponential, k, slope = _projections(days_arr, areas, base.date, closure_fraction)
     if len(measured) < 2:
         note = "not projectable: only one measured visit"
     elif linear is None and exponential is None:
@@ -229,5 +237,5 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         half_life_days=math.log(2) / k if k and k > 0 else None,
         projected_closure_date=linear.isoformat() if linear else None,
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
-        projection_note=note, warnings=warnings)
+        projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope)
     return rows, summary

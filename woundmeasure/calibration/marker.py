@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from woundmeasure.calibration.record import Calibration
+from woundmeasure.calibration.record import Calibration, ControlPoints, polygons
 from woundmeasure.errors import CalibrationError
-from woundmeasure.imageops import bilinear_sample, shrink
+from woundmeasure.imageops import apply_homography, shrink
 
 DICTIONARY = "DICT_4X4_50"
 DETECT_LONG_SIDE = 1600
@@ -117,49 +117,6 @@ def detect_markers(rgb: np.ndarray) -> tuple[list[tuple[int, np.ndarray]], list[
     return found, rejected
 
 
-def normal_cdf(z: np.ndarray) -> np.ndarray:
-    """The standard normal CDF, to 1e-7 (Abramowitz & Stegun 7.1.26): SciPy's ``ndtr`` costs 0.3 s to import."""
-    x = np.abs(z) / math.sqrt(2)
-    t = 1 / (1 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    half_erfc = 0.5 * poly * np.exp(-x * x)
-    return np.where(z >= 0, 1 - half_erfc, half_erfc)
-
-
-def levenberg_marquardt(residual, jacobian, x0: np.ndarray, *, max_iter: int = 200) -> tuple[np.ndarray, bool]:
-    """Minimise ``sum(residual(x) ** 2)`` from ``x0`` (Marquardt's scaled damping, analytic Jacobian).
-
-    In place of ``scipy.optimize.least_squares``, which takes 0.5 s to import on every run.
-    Returns the solution and whether it converged (no step reduces the cost any more, or
-    the relative decrease fell below 1e-12) within ``max_iter`` steps.
-    """
-    x = np.asarray(x0, np.float64)
-    r = residual(x)
-    cost, damping = float(r @ r), 1e-3
-    for _ in range(max_iter):
-        J = jacobian(x)
-        A, g = J.T @ J, J.T @ r
-        scale = np.diag(A) + 1e-12
-        while True:
-            try:
-                step = np.linalg.solve(A + damping * np.diag(scale), -g)
-            except np.linalg.LinAlgError:
-                step = None
-            if step is not None and np.all(np.isfinite(step)):
-                r_new = residual(x + step)
-                new_cost = float(r_new @ r_new)
-                if new_cost < cost:
-                    break
-            damping *= 10
-            if damping > 1e12:  # no step lowers the cost: x is the minimum
-                return x, True
-        x, r, done = x + step, r_new, cost - new_cost <= 1e-12 * cost
-        cost, damping = new_cost, max(damping / 10, 1e-12)
-        if done:
-            return x, True
-    return x, False
-
-
 def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[float, float] | None:
     """Fit a blurred step edge, straight along the side, to profiles across it.
 
@@ -168,6 +125,9 @@ def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[flo
     once (clipped whites are left out and B is free, so overexposure does not bias the
     edge). Returns the edge offset (a, b) or None.
     """
+    from scipy.optimize import least_squares
+    from scipy.special import ndtr
+
     k = max(2, len(offsets) // 6)
     dark = float(np.median(prof[:, :k]))
     bright = float(np.median(prof[:, -k:]))
@@ -187,18 +147,19 @@ def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[flo
     def residual(x):
         d, b_, s_, a, b, d1, b1 = x
         lo, hi = d + d1 * un, b_ + b1 * un
-        return lo + (hi - lo) * normal_cdf((o_ - a - b * u_) / abs(s_)) - i_
+        return lo + (hi - lo) * ndtr((o_ - a - b * u_) / abs(s_)) - i_
 
     def jacobian(x):  # analytic: a numerical one costs 8 model evaluations per step
         d, b_, s_, a, b, d1, b1 = x
         z = (o_ - a - b * u_) / abs(s_)
-        pdf, cdf = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), normal_cdf(z)
+        pdf, cdf = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), ndtr(z)
         g = (b_ + b1 * un - d - d1 * un) * pdf
         return np.column_stack([1 - cdf, cdf, -g * z / s_, -g / abs(s_), -g * u_ / abs(s_),
                                 un * (1 - cdf), un * cdf])
 
-    x, converged = levenberg_marquardt(residual, jacobian, np.array([dark, bright, 1.0, a0, 0.0, 0.0, 0.0]))
-    if not converged or abs(x[3] - a0) > offsets[-1] / 2:
+    fit = least_squares(residual, np.array([dark, bright, 1.0, a0, 0.0, 0.0, 0.0]), jac=jacobian, method="lm")
+    x = fit.x
+    if fit.status <= 0 or abs(x[3] - a0) > offsets[-1] / 2:
         return None
     # occlusion check: every profile must show the edge, where the line says it is
     d, b_, _, a, b, d1, b1 = x
@@ -223,6 +184,8 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
     far more precise than any single-corner method. Returns None when an edge cannot
     be located.
     """
+    from scipy.ndimage import map_coordinates
+
     # work on the marker's neighbourhood only (a 12 MP frame as float would cost more than the fit)
     pad = int(_side_px(corners) / 2) + 16
     x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - pad, 0)
@@ -245,7 +208,7 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
             if np.dot(n, pts.mean(0) - centre) < 0:
                 n = -n  # normal points outwards (dark -> bright)
             samples = pts[:, None, :] + offsets[None, :, None] * n
-            prof = bilinear_sample(img, samples[..., 1], samples[..., 0])
+            prof = map_coordinates(img, [samples[..., 1], samples[..., 0]], order=1, mode="nearest")
             u = (t - 0.5) * length
             fit = _fit_edge(prof, offsets, u)
             if fit is None:
@@ -276,11 +239,6 @@ def _square(side_mm: float) -> np.ndarray:
     return np.array([[0, 0], [side_mm, 0], [side_mm, side_mm], [0, side_mm]], float)
 
 
-def _apply(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    p = pts @ H[:, :2].T + H[:, 2]
-    return p[:, :2] / p[:, 2:3]
-
-
 def _rigid(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray]:
     """Rotation angle and translation taking src onto dst (least squares, 2-D)."""
     sc, dc = src.mean(0), dst.mean(0)
@@ -308,10 +266,11 @@ def fit_plane_homography(markers: list[tuple[int, np.ndarray]], side_mm: float) 
     if len(markers) == 1:
         return H0 / H0[2, 2], sq, 0.0
     from scipy.optimize import least_squares
+
     image_pts = np.vstack([m[1] for m in markers])
     init = [H0.ravel()[:8] / H0[2, 2]]
     for _, corners in markers[1:]:
-        theta, t = _rigid(sq, _apply(H0, corners))
+        theta, t = _rigid(sq, apply_homography(H0, corners))
         init.append(np.array([theta, *t]))
     x0 = np.concatenate(init)
 
@@ -325,39 +284,12 @@ def fit_plane_homography(markers: list[tuple[int, np.ndarray]], side_mm: float) 
 
     def residuals(x):
         H = np.append(x[:8], 1.0).reshape(3, 3)
-        return (_apply(np.linalg.inv(H), plane_points(x)) - image_pts).ravel()
+        return (apply_homography(np.linalg.inv(H), plane_points(x)) - image_pts).ravel()
 
     sol = least_squares(residuals, x0, method="lm")
     H = np.append(sol.x[:8], 1.0).reshape(3, 3)
     rms = float(np.sqrt(np.mean(sol.fun.reshape(-1, 2) ** 2) * 2))
     return H, plane_points(sol.x), rms
-
-
-def homography_uncertainty_pct(image_pts: np.ndarray, plane_pts: np.ndarray, at_xy: tuple[float, float],
-                               sigma_px: float, *, draws: int = 100, seed: int = 0) -> float:
-    """1-sigma relative error (%) of a length at ``at_xy``, by perturbing the corners.
-
-    Each draw adds Gaussian noise of ``sigma_px`` to the image corners, refits the
-    homography and takes the scale (sqrt of a pixel's plane area) at ``at_xy``.
-    """
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    pt = np.array([at_xy], float)
-
-    def local(H):
-        w = H[2, 0] * pt[0, 0] + H[2, 1] * pt[0, 1] + H[2, 2]
-        return math.sqrt(abs(np.linalg.det(H)) / abs(w) ** 3)
-
-    method = 0
-    base = local(cv2.findHomography(image_pts, plane_pts, method)[0])
-    values = []
-    for _ in range(draws):
-        noisy = image_pts + rng.normal(0, sigma_px, image_pts.shape)
-        H, _ = cv2.findHomography(noisy, plane_pts, method)
-        if H is not None:
-            values.append(local(H))
-    return float(100 * np.std(values) / base) if values else float("nan")
 
 
 def marker_calibration(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibration:
@@ -397,23 +329,20 @@ def marker_calibration(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibrati
     consistency = None
     if len(markers) > 1:
         # each marker's side length on the common plane, relative to the nominal size
-        sizes = [np.mean(np.hypot(*(np.roll(_apply(H, c), -1, 0) - _apply(H, c)).T)) for _, c in markers]
+        sizes = [np.mean(np.hypot(*(np.roll(apply_homography(H, c), -1, 0) - apply_homography(H, c)).T)) for _, c in markers]
         consistency = float(100 * (max(sizes) - min(sizes)) / marker_mm)
         if consistency > 2.0 or rms > 2.0:
             warnings.append(f"the {len(markers)} markers disagree (sizes differ by {consistency:.1f}%, "
                             f"corner residual {rms:.2f} px): are they all flat on the skin and the same size?")
     centre = image_pts.mean(0)
     sigma = max(rms, CORNER_SIGMA_PX) if len(markers) > 1 else CORNER_SIGMA_PX
-    unc = homography_uncertainty_pct(image_pts, plane_pts, tuple(centre), sigma)
-    quiet = [_expand(c, 0.35) for _, c in markers]
     details = (("marker_ids", [m[0] for m in markers]), ("marker_mm", marker_mm),
                ("marker_side_px", [round(s, 2) for s in sides]), ("corner_rms_px", rms),
-               ("marker_consistency_pct", consistency), ("corner_sigma_px", sigma),
-               ("corners_px", image_pts.tolist()), ("corners_mm", plane_pts.tolist()),
-               ("reference_centre_px", centre.tolist()), ("reference_polygons", [q.tolist() for q in quiet]))
-    Hn = H / H[2, 2]
-    cal = Calibration(1.0, method="marker", homography=tuple(Hn.ravel()), uncertainty_pct=unc,
-                      warnings=tuple(warnings), details=details)
+               ("marker_consistency_pct", consistency), ("corner_sigma_px", sigma))
+    cal = Calibration(1.0, method="marker", homography=tuple((H / H[2, 2]).ravel()), warnings=tuple(warnings),
+                      details=details, reference_outline=polygons(_expand(c, 0.35) for _, c in markers),
+                      reference_centre=(float(centre[0]), float(centre[1])),
+                      control_points=ControlPoints(image_pts, plane_pts, sigma))
     return cal.at(*centre)
 
 
@@ -424,12 +353,3 @@ def _side_px(corners: np.ndarray) -> float:
 def _expand(corners: np.ndarray, frac: float) -> np.ndarray:
     c = corners.mean(0)
     return c + (corners - c) * (1 + 2 * frac)
-
-
-def uncertainty_at(calibration: Calibration, x: float, y: float) -> float:
-    """Re-evaluate a marker calibration's length uncertainty (%) at image point (x, y)."""
-    d = dict(calibration.details)
-    if calibration.method != "marker" or "corners_px" not in d:
-        return calibration.uncertainty_pct
-    return homography_uncertainty_pct(np.asarray(d["corners_px"]), np.asarray(d["corners_mm"]), (x, y),
-                                      d["corner_sigma_px"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from woundmeasure.errors import CalibrationError
+from woundmeasure.imageops import apply_homography, homography_area_scale
 
 
 def _check_scale(px_per_mm: float, *, what: str = "px_per_mm") -> float:
@@ -21,13 +22,56 @@ def _check_scale(px_per_mm: float, *, what: str = "px_per_mm") -> float:
 
 
 @dataclass(frozen=True)
+class ControlPoints:
+    """The image / plane point pairs a homography was fitted to, and the image points' error.
+
+    Attributes
+    ----------
+    image_px : ndarray of float, shape (K, 2)
+        Image points (x, y), pixels.
+    plane_mm : ndarray of float, shape (K, 2)
+        The same points on the wound plane, mm.
+    sigma_px : float
+        1-sigma error of each image point, pixels.
+    """
+
+    image_px: np.ndarray = field(repr=False)
+    plane_mm: np.ndarray = field(repr=False)
+    sigma_px: float
+
+    def uncertainty_pct(self, x: float, y: float, *, draws: int = 100, seed: int = 0) -> float:
+        """1-sigma relative error (%) of a length at image point (x, y), by perturbing the image points.
+
+        Each draw adds Gaussian noise of ``sigma_px`` to the image points, refits the
+        homography and takes the local scale at (x, y); the spread of those scales,
+        relative to the unperturbed one, is the uncertainty.
+        """
+        import cv2
+
+        rng = np.random.default_rng(seed)
+        at = np.array([[x, y]], float)
+
+        def mm_per_px(H):
+            return math.sqrt(homography_area_scale(H, at)[0])
+
+        base = mm_per_px(cv2.findHomography(self.image_px, self.plane_mm, 0)[0])
+        values = []
+        for _ in range(draws):
+            H, _ = cv2.findHomography(self.image_px + rng.normal(0, self.sigma_px, self.image_px.shape),
+                                      self.plane_mm, 0)
+            if H is not None:
+                values.append(mm_per_px(H))
+        return float(100 * np.std(values) / base) if values else float("nan")
+
+
+@dataclass(frozen=True)
 class Calibration:
     """How image pixels map to millimetres on the wound plane.
 
     Attributes
     ----------
     px_per_mm : float
-        Pixels per millimetre (at the wound when a homography is present).
+        Pixels per millimetre (at ``point`` when a homography is present).
     method : str
         ``"manual"``, ``"marker"`` or ``"ruler"``.
     homography : tuple of 9 floats or None
@@ -35,11 +79,22 @@ class Calibration:
         centre of pixel (row r, column c) at (c, r)) to plane coordinates in mm.
         ``None`` means one uniform scale (no perspective correction).
     uncertainty_pct : float
-        Estimated relative uncertainty of a length (1 sigma, %); areas carry about twice it.
+        Estimated relative uncertainty of a length (1 sigma, %) at ``point``; areas carry about twice it.
     warnings : tuple of str
         Reasons to doubt this calibration.
     details : tuple of (str, value) pairs
-        Method-specific facts (marker ids, tick period, ruler points, ...).
+        Method-specific facts for the record (marker ids, tick period, ruler points, ...);
+        nothing outside ``calibration/`` reads them.
+    reference_outline : tuple of polygons
+        Where the scale reference lies in the image, each polygon a tuple of (x, y)
+        pixel points: never wound, and drawn on overlays.
+    reference_centre : (x, y) or None
+        The reference's centre in image pixels (to warn when it is far from the wound).
+    control_points : ControlPoints or None
+        What the homography was fitted to; lets :meth:`uncertainty_at` re-evaluate the
+        uncertainty anywhere in the photo.
+    point : (x, y) or None
+        The image point at which ``px_per_mm`` and ``uncertainty_pct`` hold.
     """
 
     px_per_mm: float
@@ -48,6 +103,10 @@ class Calibration:
     uncertainty_pct: float = 0.0
     warnings: tuple[str, ...] = ()
     details: tuple[tuple[str, object], ...] = field(default=())
+    reference_outline: tuple[tuple[tuple[float, float], ...], ...] = ()
+    reference_centre: tuple[float, float] | None = None
+    control_points: ControlPoints | None = field(default=None, repr=False, compare=False)
+    point: tuple[float, float] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "px_per_mm", _check_scale(self.px_per_mm))
@@ -71,32 +130,49 @@ class Calibration:
 
     def to_plane(self, xy: np.ndarray) -> np.ndarray:
         """Map image points (x, y) in pixels, shape (K, 2), to plane points in mm."""
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if self.homography is None:
-            return xy / self.px_per_mm
-        H = self.matrix
-        p = xy @ H[:, :2].T + H[:, 2]
-        return p[:, :2] / p[:, 2:3]
+            return np.asarray(xy, dtype=float).reshape(-1, 2) / self.px_per_mm
+        return apply_homography(self.matrix, xy)
+
+    def to_image(self, xy: np.ndarray) -> np.ndarray:
+        """Map plane points (x, y) in mm, shape (K, 2), to image points in pixels."""
+        if self.homography is None:
+            return np.asarray(xy, dtype=float).reshape(-1, 2) * self.px_per_mm
+        return apply_homography(np.linalg.inv(self.matrix), xy)
 
     def area_per_pixel(self, xy: np.ndarray) -> np.ndarray:
         """Plane area in mm^2 covered by a unit pixel at image points (x, y)."""
-        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if self.homography is None:
-            return np.full(len(xy), 1.0 / self.px_per_mm**2)
-        H = self.matrix
-        w = xy @ H[2, :2] + H[2, 2]
-        return np.abs(np.linalg.det(H)) / np.abs(w) ** 3
+            return np.full(len(np.asarray(xy).reshape(-1, 2)), 1.0 / self.px_per_mm**2)
+        return homography_area_scale(self.matrix, xy)
 
     def local_px_per_mm(self, x: float, y: float) -> float:
         """Pixels per millimetre at image point (x, y) (geometric mean of the two axes)."""
         return float(1.0 / math.sqrt(self.area_per_pixel(np.array([[x, y]]))[0]))
 
+    def uncertainty_at(self, x: float, y: float) -> float:
+        """Relative length uncertainty (1 sigma, %) at image point (x, y)."""
+        if self.control_points is None:
+            return self.uncertainty_pct
+        return self.control_points.uncertainty_pct(x, y)
+
     def at(self, x: float, y: float) -> "Calibration":
-        """The same calibration with ``px_per_mm`` reported at image point (x, y)."""
+        """The same calibration with ``px_per_mm`` and ``uncertainty_pct`` at image point (x, y)."""
         if self.homography is None:
             return self
-        return Calibration(self.local_px_per_mm(x, y), self.method, self.homography, self.uncertainty_pct,
-                           self.warnings, self.details)
+        return replace(self, px_per_mm=self.local_px_per_mm(x, y), uncertainty_pct=self.uncertainty_at(x, y),
+                       point=(float(x), float(y)))
+
+    def reference_mask(self, shape: tuple[int, int]) -> np.ndarray | None:
+        """Pixels covered by the scale reference (never wound), or None when there is none."""
+        if not self.reference_outline:
+            return None
+        import cv2
+
+        out = np.zeros(shape, np.uint8)
+        for poly in self.reference_outline:
+            cv2.fillPoly(out, [np.round(np.asarray(poly, float) * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
+        return out.astype(bool)
 
     def to_dict(self) -> dict:
         return {
@@ -105,9 +181,17 @@ class Calibration:
             "perspective_corrected": self.perspective_corrected,
             "uncertainty_pct": self.uncertainty_pct,
             "homography": list(self.homography) if self.homography is not None else None,
+            "reference_outline": [[list(p) for p in poly] for poly in self.reference_outline],
+            "reference_centre": list(self.reference_centre) if self.reference_centre is not None else None,
+            "point": list(self.point) if self.point is not None else None,
             "warnings": list(self.warnings),
             "details": {k: v for k, v in self.details},
         }
+
+
+def polygons(polys) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Polygons as nested tuples of (x, y) floats, the form ``Calibration.reference_outline`` holds."""
+    return tuple(tuple((float(x), float(y)) for x, y in np.asarray(poly, float)) for poly in polys)
 
 
 def manual_calibration(px_per_mm: float) -> Calibration:

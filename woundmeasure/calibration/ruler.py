@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from woundmeasure.calibration.record import Calibration
+from woundmeasure.calibration.record import Calibration, polygons
 from woundmeasure.errors import CalibrationError
-from woundmeasure.imageops import gaussian_smooth_1d, otsu_threshold, shrink
+from woundmeasure.imageops import shrink
 
 WORK_LONG_SIDE = 1000
 MIN_TICKS = 15
@@ -27,6 +27,7 @@ TILT_WARN_PCT = 1.5
 def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
     """Rotated rectangles (4 corners, full-resolution px) of bright elongated strips."""
     import cv2
+    from skimage.filters import threshold_otsu
 
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK_LONG_SIDE / max(h, w))
@@ -35,7 +36,7 @@ def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
     white = small.min(axis=2)  # paper is bright in every channel; skin, even light skin, has little blue
     if np.ptp(white) < 30:
         return []
-    bright = (white > max(otsu_threshold(white), np.percentile(white, 50))) & (sat < 70)
+    bright = (white > max(threshold_otsu(white), np.percentile(white, 50))) & (sat < 70)
     k = max(3, int(round(max(small.shape) / 150)))
     bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # skin speckle
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))  # bridge the ticks
@@ -99,7 +100,9 @@ def _spectrum_peak(profile: np.ndarray, min_period: float, max_period: float) ->
 
 def _tick_positions(profile: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
     """Sub-pixel positions of the dark ticks (local minima near multiples of the period)."""
-    p = gaussian_smooth_1d(profile, max(period / 8, 0.5))
+    from scipy.ndimage import gaussian_filter1d
+
+    p = gaussian_filter1d(profile, max(period / 8, 0.5))
     n = len(p)
     first = int(np.argmin(p[: int(math.ceil(period)) + 1]))
     ks, xs, depth = [], [], []
@@ -233,8 +236,8 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
     unc = math.hypot(found["stderr_pct"], abs(change) / 2)
     box = found["box"]
     details = (("ticks", found["ticks"]), ("tick_residual_px", found["residual_px"]),
-               ("spacing_change_pct", change), ("prominence", found["prominence"]),
-               ("reference_centre_px", found["centre"].tolist()),
-               ("reference_polygons", [(box.mean(0) + (box - box.mean(0)) * 1.08).tolist()]))
+               ("spacing_change_pct", change), ("prominence", found["prominence"]))
+    centre = found["centre"]
     return Calibration(found["px_per_mm"], method="ruler", uncertainty_pct=unc, warnings=tuple(warnings),
-                       details=details)
+                       details=details, reference_outline=polygons([box.mean(0) + (box - box.mean(0)) * 1.08]),
+                       reference_centre=(float(centre[0]), float(centre[1])))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_kwargs
+from woundmeasure.cli.options import measure_options, series_options
 
 
 @click.command()
@@ -32,7 +32,7 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.sources import folder_photos, read_manifest
 
-    options = series_kwargs(params, "batch")
+    options = series_options(params, "batch")
     src = Path(source)
     try:
         specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)

@@ -14,21 +14,31 @@ COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Wid
 
 
 def rows_from_store(table: list[dict]) -> list[dict]:
-    """One row per stored measurement; PAR against each wound's first measured visit."""
-    out, baseline = [], {}
+    """One row per visit (its latest measurement), with the PAR that ``tracking`` computes for its wound."""
+    from woundmeasure.series import visit_from_record
+    from woundmeasure.store import StoredMeasurement
+    from woundmeasure.tracking import analyse_series
+    import datetime as dt
+
+    by_wound: dict[tuple[str, str], list] = {}
+    for r in table:
+        stored = StoredMeasurement(r["id"], r["result"], r["error"], r["outline"] or "", r["override_path"])
+        date = dt.date.fromisoformat(r["date"]) if r["date"] else None
+        by_wound.setdefault((r["name"], r["label"]), []).append(
+            visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"], sha256=r["sha256"]))
+    par = {}
+    for key, visits in by_wound.items():
+        metrics, _ = analyse_series(visits)
+        par.update({(key, m.image): m.par_pct for m in metrics})
+    out = []
     for r in table:
         res = r["result"] or {}
-        key = (r["name"], r["label"])
-        area = r["area_mm2"]
-        if area is not None and key not in baseline:
-            baseline[key] = area
-        a0 = baseline.get(key)
+        cal = res.get("calibration") or {}
         out.append({
             "Patient": r["name"], "Wound": r["label"], "Date": r["date"], "Label": Path(r["image"]).name,
-            "Area": area, "Perim.": r["perimeter_mm"], "Length": res.get("length_mm"), "Width": res.get("width_mm"),
-            "PAR": None if area is None or not a0 else 100 * (a0 - area) / a0, "Unit": "mm",
-            "Scale": (res.get("calibration") or {}).get("px_per_mm"),
-            "Calibration": (res.get("calibration") or {}).get("method"), "Outline": r["outline"],
+            "Area": r["area_mm2"], "Perim.": r["perimeter_mm"], "Length": res.get("length_mm"),
+            "Width": res.get("width_mm"), "PAR": par.get(((r["name"], r["label"]), r["image"])), "Unit": "mm",
+            "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"), "Outline": r["outline"],
             "Override": r["override_path"], "SHA256": r["sha256"], "Version": r["version"], "Error": r["error"]})
     return out
 
@@ -38,11 +48,11 @@ def rows_from_store(table: list[dict]) -> list[dict]:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file [default: stdout].")
 def export(db, fmt, out):
-    """Export every stored measurement (areas mm2, lengths mm, PAR %)."""
+    """Export each visit's current measurement (areas mm2, lengths mm, PAR % against the first measured visit)."""
     from woundmeasure.store import Store
 
     with Store(db) as store:
-        rows = rows_from_store(store.table())
+        rows = rows_from_store(store.table(latest=True))
     if fmt == "json":
         text = json.dumps(rows, indent=2)
     else:

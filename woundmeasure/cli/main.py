@@ -15,7 +15,7 @@ from woundmeasure import __version__
 def cli(verbose: int) -> None:
     """Measure wounds from photographs with a scale reference."""
     logging.basicConfig(level=logging.WARNING - 10 * verbose, format="%(levelname)s %(name)s: %(message)s")
-    from woundmeasure.batch import keep_freed_memory
+    from woundmeasure.batch.process import keep_freed_memory
 
     keep_freed_memory()  # this process is ours: photo-sized arrays are reused, not faulted in afresh
 

@@ -9,44 +9,7 @@ from pathlib import Path
 
 import click
 
-from woundmeasure.cli.options import measure_options, pipeline_kwargs
-
-
-def write_outputs(result, rgb, *, mask_out, roi_out, overlay_out) -> None:
-    """Write the mask, ROI and overlay files asked for."""
-    from woundmeasure.io import write_mask, write_rgb
-
-    stem = Path(result.image).stem
-    if mask_out:
-        write_mask(Path(mask_out) / f"{stem}.png", result.mask)
-    if roi_out and result.mask.any():
-        from woundmeasure.roi import write_roi
-
-        write_roi(Path(roi_out) / f"{stem}.roi", result.mask, name=stem)
-    if overlay_out:
-        from woundmeasure.report.overlay import draw_overlay
-
-        write_rgb(Path(overlay_out) / f"{stem}.jpg", draw_overlay(rgb, result))
-
-
-def measure_one(image: str, kwargs: dict, *, mask_out=None, roi_out=None, overlay_out=None,
-                debug: bool = False) -> dict:
-    """Measure one photo and write its outputs; a failure becomes ``{"image", "error"}``."""
-    from woundmeasure.errors import WoundMeasureError
-    from woundmeasure.pipeline import measure_file
-
-    try:
-        photo, result = measure_file(image, **kwargs)
-        write_outputs(result, photo.rgb, mask_out=mask_out, roi_out=roi_out, overlay_out=overlay_out)
-        return result.to_dict()
-    except WoundMeasureError as exc:
-        if debug:
-            traceback.print_exc()
-        return {"image": image, "error": str(exc)}
-    except OSError as exc:
-        if debug:
-            traceback.print_exc()
-        return {"image": image, "error": f"{image}: {exc}"}
+from woundmeasure.cli.options import build_options, measure_options
 
 
 def format_table(rows: list[dict]) -> str:
@@ -84,9 +47,20 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, debug, **params):
 
     Exit status: 0 when every image was measured, 1 when any failed, 2 for usage errors.
     """
-    kwargs = pipeline_kwargs(params)
-    rows = [measure_one(img, kwargs, mask_out=mask_out, roi_out=roi_out, overlay_out=overlay_out, debug=debug)
-            for img in images]
+    from woundmeasure.options import Outputs
+    from woundmeasure.pipeline import measure_spec
+    from woundmeasure.sources import PhotoSpec
+
+    options = build_options(params)
+    outputs = Outputs(*(Path(d) if d else None for d in (mask_out, roi_out, overlay_out)))
+    rows = []
+    for image in images:
+        outcome = measure_spec(PhotoSpec(Path(image)), options, outputs=outputs)
+        if debug and outcome.exception is not None:
+            traceback.print_exception(outcome.exception)
+        row = outcome.row()
+        del row["wound"], row["date"], row["params_key"]  # a series' fields; one photo has none
+        rows.append({**row, "image": image})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:

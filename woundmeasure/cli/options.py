@@ -89,19 +89,24 @@ def measure_options(f):
     return f
 
 
-def pipeline_kwargs(params: dict) -> dict:
-    """Turn the parsed shared options into keyword arguments of ``measure_image``."""
-    return dict(px_per_mm=params["px_per_mm"], ruler=params["ruler"],
-                calibration_method=params["calibration_method"], marker_mm=params["marker_mm"],
-                mask=params["mask"], roi=params["roi"], segmenter=params["segmenter"], box=params["box"],
-                points=params["points"], max_pixels=int(params["max_megapixels"] * 1e6))
+def build_options(params: dict):
+    """The :class:`~woundmeasure.options.MeasureOptions` of the parsed shared options (built once per command)."""
+    from woundmeasure.errors import WoundMeasureError
+    from woundmeasure.options import MeasureOptions
+
+    try:
+        return MeasureOptions(calibration=params["calibration_method"], px_per_mm=params["px_per_mm"],
+                              ruler=params["ruler"], marker_mm=params["marker_mm"], segmenter=params["segmenter"],
+                              box=params["box"], points=params["points"], mask=params["mask"], roi=params["roi"],
+                              max_pixels=int(params["max_megapixels"] * 1e6))
+    except WoundMeasureError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
-def series_kwargs(params: dict, command: str) -> dict:
+def series_options(params: dict, command: str):
     """Shared options for the many-photo commands, which take outlines from sidecars, not --mask/--roi."""
-    options = pipeline_kwargs(params)
     for k in ("mask", "roi"):
-        if options.pop(k):
+        if params[k]:
             raise click.UsageError(f"--{k} applies to single photos; with {command} put <stem>.roi / <stem>.mask.png "
                                    "beside each photo or use the manifest's mask/roi columns")
-    return options
+    return build_options(params)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_kwargs
+from woundmeasure.cli.options import measure_options, series_options
 
 
 def format_track(t) -> str:
@@ -16,7 +16,7 @@ def format_track(t) -> str:
              f"{'date':<11} {'day':>4} {'area mm2':>9} {'area cm2':>8} {'perim mm':>8} {'PAR %':>6} {'scale':<8} photo"]
     for v in t.visits:
         if v.error:
-            lines.append(f"{v.date:<11} {'':>4} FAILED: {v.error}")
+            lines.append(f"{v.date or 'undated':<11} {'':>4} FAILED: {v.error}")
             continue
         lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {v.perimeter_mm:>8.1f} "
                      f"{v.par_pct:>6.1f} {(v.calibration or {}).get('method', ''):<8} {v.image}")
@@ -55,7 +55,7 @@ def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.series import track as run_track
 
-    options = series_kwargs(params, "track")
+    options = series_options(params, "track")
     try:
         tracks = run_track(source, db=db, patient=patient, options=options, threshold_pct=threshold,
                            progress=lambda msg: click.echo(msg, err=True) if not as_json else None)

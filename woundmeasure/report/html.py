@@ -40,17 +40,11 @@ def _jpeg(rgb: np.ndarray, max_side: int = 900) -> bytes:
 
 
 def _plot_png(track) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from woundmeasure.report.plots import plot_series
 
-    ax = plot_series(track)
+    ax = plot_series(track)  # on a figure of its own, outside pyplot: nothing to close, no backend to set
     buf = io.BytesIO()
     ax.figure.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(ax.figure)
     return buf.getvalue()
 
 
@@ -93,7 +87,7 @@ def _table_html(track) -> str:
         notes = "; ".join([html.escape(v.note)] * bool(v.note) + [html.escape(w) for w in v.warnings])
         if v.error:
             notes = f'<span class="err">{html.escape(v.error)}</span>'
-        body.append(f"<tr><td class='l'>{v.date}</td><td>{v.day if v.day is not None else '–'}</td>"
+        body.append(f"<tr><td class='l'>{v.date or 'undated'}</td><td>{v.day if v.day is not None else '–'}</td>"
                     f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{_fmt(v.area_mm2)}</td>"
                     f"<td>{_fmt(v.area_cm2, 2)}</td><td>{_fmt(v.perimeter_mm)}</td><td>{_fmt(v.change_mm2)}</td>"
                     f"<td>{_fmt(v.par_pct)}</td><td>{_fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
@@ -101,23 +95,22 @@ def _table_html(track) -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
-def _visit_cards(track) -> str:
+def _visit_cards(track, store) -> str:
     from woundmeasure.io import read_image
     from woundmeasure.report.overlay import draw_overlay_dict
-    from woundmeasure.series import decode_mask
 
     cards = []
     metrics = {(v.date, v.image): v for v in track.visits}
     for visit in track.stored:
-        m = metrics.get((visit.date.isoformat(), visit.image))
         if not visit.measured:
             continue
+        m = metrics[(visit.date.isoformat(), visit.image)]
         try:
             rgb = read_image(visit.image).rgb
         except Exception as exc:  # noqa: BLE001 - the photo moved since it was measured: say so, keep going
             cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
             continue
-        mask = decode_mask(visit.result["mask_png"])
+        mask = store.mask(visit.measurement_id)
         over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {_fmt(m.par_pct, 1, '%')}")
         cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
                      f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {_fmt(m.par_pct, 1, '%')}"
@@ -125,9 +118,10 @@ def _visit_cards(track) -> str:
     return f"<div class='visits'>{''.join(cards)}</div>"
 
 
-def _provenance(tracks, options: dict) -> str:
+def _provenance(tracks, options) -> str:
+    params = options.key()
     rows = [("woundmeasure version", __version__),
-            ("parameters", html.escape(", ".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, ()))))]
+            ("parameters", html.escape(", ".join(f"{k}={v}" for k, v in sorted(params.items()) if v not in (None, ()))))]
     for t in tracks:
         for v in t.stored:
             cal = (v.calibration or {}).get("method", "–")
@@ -137,16 +131,24 @@ def _provenance(tracks, options: dict) -> str:
                                for k, v in rows) + "</table>"
 
 
-def write_report(out_dir, tracks, *, options: dict, title: str = "Wound healing report") -> Path:
-    """Write ``out_dir/report.html`` (images and plots embedded) and return its path."""
+def write_report(out_dir, tracks, *, options, title: str = "Wound healing report") -> Path:
+    """Write ``out_dir/report.html`` (images and plots embedded) and return its path.
+
+    ``tracks`` are :class:`~woundmeasure.series.WoundTrack`; every number shown is one
+    ``tracking`` computed, and every outline is the one their record keeps. ``options``
+    (a MeasureOptions) goes into the provenance table.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    from woundmeasure.store import Store
+
     for t in tracks:
         parts.append(f"<h2>{html.escape(t.wound)}</h2><h3>Summary</h3>{_summary_html(t.summary)}")
         parts.append(f"<img alt='area over time' src='{_data_uri(_plot_png(t), 'image/png')}'>")
-        parts.append(f"<h3>Visits</h3>{_table_html(t)}{_visit_cards(t)}")
+        with Store(t.db) as store:  # the outlines as the record keeps them
+            parts.append(f"<h3>Visits</h3>{_table_html(t)}{_visit_cards(t, store)}")
     parts.append(f"<h2>Provenance</h2>{_provenance(tracks, options)}")
     parts.append("<p style='font-size:11px'>Areas are measured on the wound plane (perspective corrected when a "
                  "marker is used). PAR = (A0 − At)/A0 × 100 against the first measured visit.</p>")

@@ -46,7 +46,7 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
             p = np.round(np.array(line).reshape(2, 2) * 16).astype(np.int32)
             cv2.line(out, tuple(p[0]), tuple(p[1]), colour, thick, cv2.LINE_AA, shift=4)
     cal = info["calibration"]
-    for poly in (cal.get("details") or {}).get("reference_polygons") or []:
+    for poly in cal.get("reference_outline") or []:
         cv2.polylines(out, [np.round(np.asarray(poly) * 16).astype(np.int32)], True, REFERENCE, thick,
                       cv2.LINE_AA, shift=4)
     lines = [caption] if caption else []

@@ -19,13 +19,10 @@ def plot_series(track, *, ax=None):
     -------
     matplotlib Axes (the area axis)
     """
-    import matplotlib
+    if ax is None:  # a figure of its own, outside pyplot: no backend is chosen or changed
+        from matplotlib.figure import Figure
 
-    if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
+        ax = Figure(figsize=(8, 4.2), dpi=110).subplots()
     rows = [v for v in track.visits if v.area_mm2 is not None]
     s = track.summary
     if not rows:
@@ -41,11 +38,11 @@ def plot_series(track, *, ax=None):
             close = dt.date.fromisoformat(iso)
             end = max(end, min(close, base + dt.timedelta(days=3 * max(s.days or 1, 30))))
     span = np.arange(0, (end - base).days + 1)
-    if s.projected_closure_date and len(rows) > 1:
-        days = np.array([(d - base).days for d in dates])
-        slope, _ = np.polyfit(days, areas, 1)
-        t = span[span >= days[-1]]
-        ax.plot([base + dt.timedelta(days=int(x)) for x in t], np.clip(areas[-1] + slope * (t - days[-1]), 0, None),
+    if s.projected_closure_date and s.linear_rate_mm2_per_day is not None:
+        last_day = (dates[-1] - base).days
+        t = span[span >= last_day]
+        slope = s.linear_rate_mm2_per_day / 100  # cm2 per day, as tracking fitted it
+        ax.plot([base + dt.timedelta(days=int(x)) for x in t], np.clip(areas[-1] + slope * (t - last_day), 0, None),
                 "--", color="#555", label=f"linear: closure {s.projected_closure_date}")
     if s.exp_k_per_day and s.exp_k_per_day > 0:
         ax.plot([base + dt.timedelta(days=int(t)) for t in span], areas[0] * np.exp(-s.exp_k_per_day * span), ":",

@@ -1,17 +1,25 @@
-"""A classical colour segmenter that needs no model.
+"""A classical colour segmenter that needs no model: the wound as the photo's reddest region.
 
-Wound beds are redder (granulation), yellower (slough) or darker (eschar) than the
-skin around them. The segmenter works in CIELAB at a reduced size: it scores each
-pixel by its redness (a*) relative to the photo's typical skin, splits the score
-with Otsu's threshold, fills holes (slough and eschar islands inside a red bed) and
-keeps the dominant regions.
+It assumes that a wound bed is redder (granulation) than the skin around it, with any
+yellow (slough) or black (eschar) patches inside the red bed. The segmenter works on a copy
+whose long side is at most ``WORK_SIZE`` px and scores each pixel by its redness,
+CIELAB a* (lightly blurred against texture and noise). Very dark and very bright
+pixels (shadow, padding, glare) and the ``exclude`` hint (the scale reference) take no
+part. The threshold is Otsu's over the box hint (the whole photo without one), but
+never less than the photo's typical skin a* (the median) plus six robust spreads (the
+median absolute deviation plus 1), so that a photo without a clearly redder region
+does not have its skin split in two. An opening removes specks and thin red lines, hole
+filling takes in slough and eschar islands enclosed by red bed, and what is kept is
+the largest region, or, given point hints, the regions holding a point. The kept
+region is blurred and upsampled smoothly, so the full-resolution outline is not a
+blocky staircase.
 
-Limits: it assumes the photo is mostly skin and the wound is its reddest region;
-it takes periwound erythema, red drapes or blood for wound; it misses wounds that
-are mostly slough or eschar with no red rim; on dark skin the contrast in a* is
-lower. On real foot-ulcer photos (the FUSeg held-out split) it reaches a pooled Dice
-of only about 0.2, against about 0.9 on the synthetic phantoms: use it as a
-model-free fallback, with a box or a point, not as a measurement to trust unchecked.
+Limits: it assumes the photo is mostly skin and the wound is its reddest region; it
+takes periwound erythema, red drapes or blood for wound; it misses wounds that are
+mostly slough or eschar with no red rim; on dark skin the contrast in a* is lower.
+On real wound photos it is far less accurate than the model (README, "Measured";
+``benchmarks/bench_segmentation.py``): use it as a model-free fallback, with a box or a
+point, and check its outline.
 """
 
 from __future__ import annotations
@@ -31,7 +39,23 @@ WORK_SIZE = 512
 
 
 def segment_color(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Segment by redness in CIELAB (see module notes for the limits)."""
+    """Outline the photo's reddest region (CIELAB a*) as the wound (the module notes say how, and the limits).
+
+    Parameters
+    ----------
+    rgb : ndarray of uint8, shape (M, N, 3)
+    hints : Hints
+        ``box``: Otsu's threshold is taken over the box, and only the box can be wound;
+        ``points``: the regions holding them are kept (instead of the largest region);
+        ``exclude``: these pixels are never wound and do not count as skin.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (M, N)
+    warnings : tuple of str
+        A warning, with an empty mask, when the pixels left to score are fewer than 16 or
+        their a* spans less than one level.
+    """
     import cv2
     from scipy import ndimage as ndi
     from skimage.filters import threshold_otsu

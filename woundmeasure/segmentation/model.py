@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 
 from woundmeasure.errors import SegmentationError
-from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME
+from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME, STRIDE
 from woundmeasure.imageops import shrink
 from woundmeasure.segmentation.refine import apply_hints, box_at_scale, score_to_full_mask, work_scale
 
@@ -77,11 +77,11 @@ def _probability(small: np.ndarray, *, mirrored: bool = True) -> np.ndarray:
     import cv2
 
     h, w = small.shape[:2]
-    ph, pw = -h % 16, -w % 16
+    ph, pw = -h % STRIDE, -w % STRIDE
     padded = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
-    if padded.shape[0] < 16 or padded.shape[1] < 16:
-        padded = cv2.copyMakeBorder(padded, 0, max(0, 16 - padded.shape[0]), 0, max(0, 16 - padded.shape[1]),
-                                    cv2.BORDER_CONSTANT)
+    if padded.shape[0] < STRIDE or padded.shape[1] < STRIDE:
+        padded = cv2.copyMakeBorder(padded, 0, max(0, STRIDE - padded.shape[0]), 0,
+                                    max(0, STRIDE - padded.shape[1]), cv2.BORDER_CONSTANT)
     views = MIRRORS if mirrored else MIRRORS[:1]
     image = padded.transpose(2, 0, 1)
     batch = np.stack([_mirror(image, rows, cols) for rows, cols in views], dtype=np.float32)

@@ -27,15 +27,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from woundmeasure.segmentation.model_spec import (
-    CHANNELS,
-    INPUT_SIZE,
-    MODEL_FILENAME,
-    SPLIT_FILENAME,
-)
+from woundmeasure.segmentation.augment import augment
+from woundmeasure.segmentation.model_spec import ENCODER, INPUT_SIZE, MODEL_FILENAME, SPLIT_FILENAME
 
 VAL_COUNT = 120
-CROP = 256
+CROP = 320
 SEED = 0
 
 
@@ -76,94 +72,6 @@ def load_pairs(data_dir: Path, names: list[str], size: int) -> tuple[np.ndarray,
     return imgs, masks
 
 
-def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Geometric + photometric augmentation, then a CROP x CROP crop biased to the wound."""
-    h, w = mask.shape
-    scale = float(np.exp(rng.uniform(np.log(0.6), np.log(1.5))))
-    angle = float(rng.uniform(-180, 180))
-    ys, xs = np.nonzero(mask)
-    if len(ys) and rng.random() < 0.7:
-        k = rng.integers(len(ys))
-        cy, cx = float(ys[k]), float(xs[k])
-    else:
-        cy, cx = rng.uniform(0.2, 0.8) * h, rng.uniform(0.2, 0.8) * w
-    M = cv2.getRotationMatrix2D((cx, cy), angle, scale)
-    M[0, 2] += CROP / 2 - cx + rng.uniform(-CROP / 4, CROP / 4)
-    M[1, 2] += CROP / 2 - cy + rng.uniform(-CROP / 4, CROP / 4)
-    border = int(rng.integers(0, 2))
-    img = cv2.warpAffine(img, M, (CROP, CROP), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REFLECT_101 if border else cv2.BORDER_CONSTANT)
-    mask = cv2.warpAffine(mask, M, (CROP, CROP), flags=cv2.INTER_NEAREST,
-                          borderMode=cv2.BORDER_REFLECT_101 if border else cv2.BORDER_CONSTANT)
-    if rng.random() < 0.5:
-        img, mask = img[:, ::-1], mask[:, ::-1]
-    x = img.astype(np.float32)
-    # colour: hue/saturation shift, brightness/contrast, gamma, a light gradient
-    if rng.random() < 0.8:
-        hsv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2HSV).astype(np.float32)
-        hsv[..., 0] = (hsv[..., 0] + rng.uniform(-6, 6)) % 180
-        hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(0.7, 1.3), 0, 255)
-        x = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
-    x = x * rng.uniform(0.7, 1.3) + rng.uniform(-25, 25)
-    x = x * rng.uniform(0.9, 1.1, size=3)[None, None, :]
-    if rng.random() < 0.5:
-        gy, gx = np.mgrid[0:CROP, 0:CROP].astype(np.float32) / CROP
-        a, b = rng.uniform(-0.35, 0.35, size=2)
-        x = x * (1 + a * (gx - 0.5) + b * (gy - 0.5))[..., None]
-    x = np.clip(x, 0, 255)
-    if rng.random() < 0.3:
-        x = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.5, 1.5))
-    if rng.random() < 0.3:
-        x = np.clip(x + rng.normal(0, rng.uniform(2, 8), x.shape), 0, 255)
-    if rng.random() < 0.3:
-        ok, buf = cv2.imencode(".jpg", x.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 90))])
-        x = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).astype(np.float32)
-    return x, np.ascontiguousarray(mask)
-
-
-def build_model():
-    import torch.nn as nn
-    import torch
-
-    def block(i: int, o: int) -> nn.Module:
-        return nn.Sequential(
-            nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True),
-            nn.Conv2d(o, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True),
-        )
-
-    class UNet(nn.Module):
-        """Plain U-Net; input RGB 0..255 float (N, 3, H, W), output wound logit (N, 1, H, W)."""
-
-        def __init__(self, channels=CHANNELS):
-            super().__init__()
-            self.enc = nn.ModuleList()
-            prev = 3
-            for c in channels:
-                self.enc.append(block(prev, c))
-                prev = c
-            self.up = nn.ModuleList()
-            self.dec = nn.ModuleList()
-            for c in reversed(channels[:-1]):
-                self.up.append(nn.ConvTranspose2d(prev, c, 2, stride=2))
-                self.dec.append(block(2 * c, c))
-                prev = c
-            self.head = nn.Conv2d(prev, 1, 1)
-
-        def forward(self, x):
-            x = x / 127.5 - 1.0
-            skips = []
-            for i, enc in enumerate(self.enc):
-                x = enc(x)
-                if i < len(self.enc) - 1:
-                    skips.append(x)
-                    x = nn.functional.max_pool2d(x, 2)
-            for up, dec in zip(self.up, self.dec):
-                x = dec(torch.cat([up(x), skips.pop()], 1))
-            return self.head(x)
-
-    return UNet()
-
-
 def pooled_dice(model, imgs: np.ndarray, masks: np.ndarray) -> float:
     import torch
 
@@ -187,18 +95,21 @@ def export_onnx(model, path: Path) -> None:
     dummy = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE)
     torch.onnx.export(model, dummy, str(path), input_names=["rgb"], output_names=["logit"], opset_version=13,
                       dynamic_axes={name: {0: "batch", 2: "height", 3: "width"} for name in ("rgb", "logit")},
-                      dynamo=False)  # any size that is a multiple of 16 (photos are not square); mirror batches
+                      dynamo=False)  # any size that is a multiple of STRIDE (photos are not square); batches
 
 
 def main(argv: list[str] | None = None) -> int:
     import torch
 
+    from woundmeasure.segmentation.network import build_model
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data/fuseg-train"))
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "models")
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--encoder", choices=("lite0", "lite1", "lite2"), default=ENCODER)
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--hours", type=float, default=24.0, help="stop after this wall time, keeping the best model")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted run from models/checkpoint.pt")
@@ -211,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only write the ONNX file for these weights (a state dict) into --out, and stop")
     args = ap.parse_args(argv)
     if args.export:
-        model = build_model()
+        model = build_model(args.encoder, pretrained=False)
         model.load_state_dict(torch.load(args.export, weights_only=True))
         export_onnx(model, args.out / MODEL_FILENAME)
         return 0
@@ -229,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     tr_img, tr_mask = load_pairs(args.data, train_names, INPUT_SIZE)
     va_img, va_mask = load_pairs(args.data, val_names, INPUT_SIZE)
 
-    model = build_model()
+    model = build_model(args.encoder, pretrained=not args.init)
     if args.init:
         model.load_state_dict(torch.load(args.init, weights_only=True))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -249,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         losses = []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            pairs = [augment(tr_img[i], tr_mask[i], rng) for i in idx]
+            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP) for i in idx]
             x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float()
             y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.float32))[:, None]
             logit = model(x)

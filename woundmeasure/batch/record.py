@@ -1,0 +1,79 @@
+"""The batch's record: ``results.jsonl``, one row per photo, and ``results.csv`` rebuilt from it.
+
+Rows are appended, flushed and fsynced one at a time, so a killed run loses nothing; a
+row is keyed by the photo's content hash and its parameters key (the same
+:class:`~woundmeasure.store.RecordKey` as the SQLite record), so a re-run skips it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm", "length_mm", "width_mm",
+               "num_pixels", "num_regions", "calibration_method", "px_per_mm", "perspective_corrected",
+               "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256", "params_key"]
+
+
+def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
+    """Rows already stored, keyed by (sha256, params_key); a torn last line is ignored."""
+    done = {}
+    if Path(jsonl).is_file():
+        for line in Path(jsonl).read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if row.get("sha256") and row.get("params_key"):
+                done[(row["sha256"], row["params_key"])] = row
+    return done
+
+
+def _csv_row(row: dict) -> dict:
+    cal = row.get("calibration") or {}
+    out = {k: row.get(k) for k in CSV_COLUMNS}
+    out.update(calibration_method=cal.get("method"), px_per_mm=cal.get("px_per_mm"),
+               perspective_corrected=cal.get("perspective_corrected"), uncertainty_pct=cal.get("uncertainty_pct"),
+               segmentation_method=(row.get("segmentation") or {}).get("method"),
+               warnings="; ".join(row.get("warnings") or []))
+    return out
+
+
+def write_csv(jsonl: Path, csv_path: Path) -> None:
+    """Rebuild the CSV from the JSONL (the record), atomically."""
+    rows = list(read_done(jsonl).values())
+    tmp = csv_path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        w.writeheader()
+        w.writerows(_csv_row(r) for r in rows)
+    os.replace(tmp, csv_path)
+
+
+def close_torn_line(jsonl: Path) -> None:
+    """After a run killed mid-line, end that line so that the next row stands alone."""
+    if jsonl.is_file() and jsonl.stat().st_size:
+        with jsonl.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
+        if torn:
+            with jsonl.open("a", encoding="utf-8") as f:
+                f.write("\n")
+
+
+class Sink:
+    """Appends rows to the JSONL, each flushed and fsynced before the next."""
+
+    def __init__(self, jsonl: Path):
+        close_torn_line(jsonl)
+        self.file = jsonl.open("a", encoding="utf-8")
+
+    def write(self, row: dict) -> None:
+        self.file.write(json.dumps(row) + "\n")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def close(self) -> None:
+        self.file.close()

@@ -1,0 +1,141 @@
+"""What decides how a photo is measured, and which files are written for it: two frozen records.
+
+Each entry point (the command line, a manifest row, a script, the review page) builds one
+:class:`MeasureOptions` and passes it down as it is; nothing below it takes loose keyword
+options. This module imports nothing heavy, so the command line can build options before
+NumPy loads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from woundmeasure.errors import CalibrationError, InputError
+
+CALIBRATIONS = ("auto", "marker", "ruler", "manual")
+DEFAULT_MAX_PIXELS = 200_000_000
+
+
+def _finite(values, what: str) -> tuple[float, ...]:
+    try:
+        out = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} {values!r} must be numbers") from None
+    if not all(math.isfinite(v) for v in out):
+        raise InputError(f"{what} {values!r} must be finite numbers")
+    return out
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """How one photo is measured.
+
+    Attributes
+    ----------
+    calibration : {"auto", "marker", "ruler", "manual"}
+        Which scale reference to detect when no manual scale is given (``auto``: markers, then a ruler).
+    px_per_mm : float, optional
+        Manual scale, pixels per millimetre; wins over detection.
+    ruler : (x1, y1, x2, y2, mm), optional
+        Manual scale from two points on a ruler (pixels, x = column, y = row) and their distance in mm.
+    marker_mm : float
+        Side of the ArUco marker's black square, mm.
+    segmenter : str
+        Registered segmenter used when no outline is given.
+    box : (x, y, w, h), optional
+        The wound lies inside this box (pixels).
+    points : tuple of (x, y)
+        Points inside the wound (pixels).
+    mask, roi : str, optional
+        A given outline: a mask image (white = wound) or an ImageJ ``.roi`` / RoiSet ``.zip``,
+        or a folder of ``<stem>.png`` / ``<stem>.roi``. Outlines are not part of :meth:`key`:
+        the record keys them by their content hash instead.
+    max_pixels : int
+        Refuse larger photos before decoding them.
+
+    Raises
+    ------
+    InputError, CalibrationError
+        On construction, for values that cannot be used (named, with the fix).
+    """
+
+    calibration: str = "auto"
+    px_per_mm: float | None = None
+    ruler: tuple[float, float, float, float, float] | None = None
+    marker_mm: float = 20.0
+    segmenter: str = "model"
+    box: tuple[float, float, float, float] | None = None
+    points: tuple[tuple[float, float], ...] = ()
+    mask: str | None = None
+    roi: str | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+    def __post_init__(self):
+        if self.calibration not in CALIBRATIONS:
+            raise CalibrationError(f"unknown calibration {self.calibration!r}; use one of {', '.join(CALIBRATIONS)}")
+        if self.px_per_mm is not None:
+            (scale,) = _finite([self.px_per_mm], "px_per_mm")
+            if scale <= 0:
+                raise CalibrationError(f"px_per_mm = {self.px_per_mm!r} is not a positive scale; give pixels per mm > 0")
+            object.__setattr__(self, "px_per_mm", scale)
+        if self.ruler is not None:
+            ruler = _finite(self.ruler, "ruler")
+            if len(ruler) != 5:
+                raise InputError(f"ruler {self.ruler!r} has {len(ruler)} numbers; give five: X1,Y1,X2,Y2,MM")
+            object.__setattr__(self, "ruler", ruler)
+        if self.px_per_mm is not None and self.ruler is not None:
+            raise CalibrationError("give either px_per_mm or ruler points, not both")
+        (marker_mm,) = _finite([self.marker_mm], "marker_mm")
+        if marker_mm <= 0:
+            raise CalibrationError(f"marker size {self.marker_mm!r} mm is not a positive length")
+        object.__setattr__(self, "marker_mm", marker_mm)
+        if self.box is not None:
+            box = _finite(self.box, "box")
+            if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+                raise InputError(f"box {self.box!r} must be X,Y,W,H with W and H > 0 (pixels)")
+            object.__setattr__(self, "box", box)
+        points = tuple(_finite(p, "point") for p in self.points)
+        if any(len(p) != 2 for p in points):
+            raise InputError(f"points {self.points!r} must each be X,Y (pixels)")
+        object.__setattr__(self, "points", points)
+        if self.mask is not None and self.roi is not None:
+            raise InputError("give either a mask or an ROI, not both")
+        for name in ("mask", "roi"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, str(value))
+        if not (isinstance(self.max_pixels, int) and self.max_pixels > 0):
+            raise InputError(f"max_pixels {self.max_pixels!r} must be a positive whole number")
+
+    @property
+    def outline(self) -> str | None:
+        """The given outline's path (mask or ROI), if any."""
+        return self.roi or self.mask
+
+    def with_outline(self, *, mask=None, roi=None) -> "MeasureOptions":
+        """The same options with this outline instead of any other."""
+        return replace(self, mask=str(mask) if mask else None, roi=str(roi) if roi else None)
+
+    def with_scale(self, px_per_mm: float) -> "MeasureOptions":
+        """The same options with a manual scale instead of any other."""
+        return replace(self, px_per_mm=px_per_mm, ruler=None)
+
+    def key(self) -> dict:
+        """What decides the result besides the photo and its outline, as plain values (for hashing)."""
+        params = asdict(self)
+        del params["mask"], params["roi"]
+        return params
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Which files to write for each measured photo: ``<dir>/<stem>.png`` masks, ``.roi`` outlines, ``.jpg`` overlays."""
+
+    masks: Path | None = None
+    rois: Path | None = None
+    overlays: Path | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.masks, self.rois, self.overlays))
