@@ -1,6 +1,6 @@
-import numpy as np
 import pytest
 
+from tests.helpers import DATES, RADII
 from woundmeasure.io import write_mask, write_rgb
 from woundmeasure.synthetic import make_phantom
 
@@ -21,10 +21,14 @@ def phantom_files(tmp_path, phantom):
     return img, mask
 
 
-def disk_mask(shape, centre, radius):
-    from skimage.draw import disk
-
-    m = np.zeros(shape, bool)
-    rr, cc = disk(centre, radius, shape=shape)
-    m[rr, cc] = True
-    return m
+@pytest.fixture(scope="module")
+def series_dir(tmp_path_factory):
+    """Four visits of one wound, dated in the file names, each with a marker; truth kept beside."""
+    d = tmp_path_factory.mktemp("series")
+    truth = {}
+    for i, (date, r) in enumerate(zip(DATES, RADII)):
+        p = make_phantom(900 + i, width=900, height=700, px_per_mm=5.5, wound_radius_mm=r, wound_seed=5,
+                         tilt_deg=10 * i, drape=False)
+        write_rgb(d / f"visit-{date}.jpg", p.rgb, quality=92)
+        truth[date] = (p.area_mm2, p.mask)
+    return d, truth

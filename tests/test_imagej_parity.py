@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 from imagej_peer import available, measure_in_imagej  # noqa: E402
 
-from tests.conftest import disk_mask  # noqa: E402
+from tests.helpers import disk_mask  # noqa: E402
 from woundmeasure.calibration import manual_calibration  # noqa: E402
 from woundmeasure.io import write_mask  # noqa: E402
 from woundmeasure.measurement import measure_mask  # noqa: E402

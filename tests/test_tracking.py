@@ -3,14 +3,9 @@ import math
 
 import pytest
 
+from tests.helpers import D0
+from tests.helpers import visit as v
 from woundmeasure.tracking import Visit, analyse_series, gilman, par_at_day, percent_area_reduction
-
-D0 = dt.date(2024, 1, 1)
-
-
-def v(day, area, perim=None, **kw):
-    return Visit(D0 + dt.timedelta(days=day), f"{day}.jpg", area_mm2=area,
-                 perimeter_mm=perim if perim is not None else 2 * math.sqrt(math.pi * area), **kw)
 
 
 def test_metrics_match_hand_computation():
@@ -81,19 +76,3 @@ def test_helpers():
         percent_area_reduction(0, 5)
     assert par_at_day([0, 10], [0, 20]) is None
     assert gilman(10, 5, 1, 1, 0) is None
-
-
-def test_plot_legend_lies_below_the_axes_where_it_hides_no_visit():
-    from woundmeasure.report.plots import plot_series
-    from woundmeasure.series import WoundTrack
-
-    visits = [v(0, 1000.0), v(30, 600.0), v(60, 300.0), v(90, 100.0), v(120, 40.0)]
-    rows, summary = analyse_series(visits)
-    ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
-    fig = ax.figure
-    fig.canvas.draw()
-    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
-    assert legend.y1 <= frame.y0 and fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y0)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)

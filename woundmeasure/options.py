@@ -47,7 +47,9 @@ class MeasureOptions:
     box : (x, y, w, h), optional
         The wound lies inside this box (pixels).
     points : tuple of (x, y)
-        Points inside the wound (pixels).
+        Clicks inside the wound (pixels).
+    background_points : tuple of (x, y)
+        Clicks on what is not wound (pixels).
     mask, roi : str, optional
         A given outline: a mask image (white = wound) or an ImageJ ``.roi`` / RoiSet ``.zip``,
         or a folder of ``<stem>.png`` / ``<stem>.roi``. Outlines are not part of :meth:`key`:
@@ -68,6 +70,7 @@ class MeasureOptions:
     segmenter: str = "model"
     box: tuple[float, float, float, float] | None = None
     points: tuple[tuple[float, float], ...] = ()
+    background_points: tuple[tuple[float, float], ...] = ()
     mask: str | None = None
     roi: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -96,10 +99,11 @@ class MeasureOptions:
             if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
                 raise InputError(f"box {self.box!r} must be X,Y,W,H with W and H > 0 (pixels)")
             object.__setattr__(self, "box", box)
-        points = tuple(_finite(p, "point") for p in self.points)
-        if any(len(p) != 2 for p in points):
-            raise InputError(f"points {self.points!r} must each be X,Y (pixels)")
-        object.__setattr__(self, "points", points)
+        for name in ("points", "background_points"):
+            points = tuple(_finite(p, name) for p in getattr(self, name))
+            if any(len(p) != 2 for p in points):
+                raise InputError(f"{name} {getattr(self, name)!r} must each be X,Y (pixels)")
+            object.__setattr__(self, name, points)
         if self.mask is not None and self.roi is not None:
             raise InputError("give either a mask or an ROI, not both")
         for name in ("mask", "roi"):
@@ -117,6 +121,10 @@ class MeasureOptions:
     def with_outline(self, *, mask=None, roi=None) -> "MeasureOptions":
         """The same options with this outline instead of any other."""
         return replace(self, mask=str(mask) if mask else None, roi=str(roi) if roi else None)
+
+    def with_hints(self, *, box=None, points=(), background_points=()) -> "MeasureOptions":
+        """The same options with this box and these clicks instead of any others."""
+        return replace(self, box=box, points=tuple(points), background_points=tuple(background_points))
 
     def with_scale(self, px_per_mm: float) -> "MeasureOptions":
         """The same options with a manual scale instead of any other."""

@@ -162,7 +162,8 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
         return _given_roi(photo.path, options.roi, shape), "roi", ()
     from woundmeasure.segmentation import Hints, segment
 
-    hints = Hints(box=options.box, points=options.points, exclude=calibration.reference_mask(shape))
+    hints = Hints(box=options.box, points=options.points, background_points=options.background_points,
+                  exclude=calibration.reference_mask(shape))
     wound, warnings = segment(photo.rgb, method=options.segmenter, hints=hints)
     return wound, options.segmenter, warnings
 
@@ -218,7 +219,8 @@ def _distance_warning(calibration: Calibration, wound_centre, shape) -> tuple[st
 
 def measure_image(image, *, calibration: Calibration | None = None, calibration_method: str = "auto",
                   px_per_mm: float | None = None, ruler=None, marker_mm: float = 20.0, mask=None, roi=None,
-                  segmenter: str = "model", box=None, points=(), max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
+                  segmenter: str = "model", box=None, points=(), background_points=(),
+                  max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
     """Measure the wound in one photo.
 
     Parameters
@@ -244,7 +246,9 @@ def measure_image(image, *, calibration: Calibration | None = None, calibration_
     box : (x, y, w, h), optional
         The wound lies inside this box (pixels).
     points : sequence of (x, y), optional
-        Points inside the wound.
+        Clicks inside the wound (pixels).
+    background_points : sequence of (x, y), optional
+        Clicks on what is not wound (pixels).
     max_pixels : int
         Refuse larger photos (default 200 MP).
 
@@ -272,6 +276,7 @@ def measure_image(image, *, calibration: Calibration | None = None, calibration_
     given = mask if isinstance(mask, np.ndarray) else None
     options = MeasureOptions(calibration=calibration_method, px_per_mm=px_per_mm, ruler=ruler, marker_mm=marker_mm,
                              segmenter=segmenter, box=box, points=tuple(points or ()),
+                             background_points=tuple(background_points or ()),
                              mask=None if given is not None else mask, roi=roi, max_pixels=max_pixels)
     photo = photo_from_array(image) if isinstance(image, np.ndarray) else read_image(image, max_pixels=max_pixels)
     return measure_photo(photo, options, calibration=calibration, mask=given)
@@ -324,6 +329,8 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
     """
     options = spec.options_for(options)
     key = record_key(spec.image, options)
+    if spec.problem:
+        return Outcome(spec, options, key, error=spec.problem)
     try:
         photo = read_image(spec.image, max_pixels=options.max_pixels)
         with _warnings.catch_warnings():

@@ -41,21 +41,25 @@ def _visit_date(spec: PhotoSpec) -> dt.date | None:
 
 
 def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image: str, wound: str, note: str,
-                      sha256: str) -> Visit:
+                      sha256: str, excluded: str | None = None, remark: str = "") -> Visit:
     """A visit as the record holds it (what every report and export reads)."""
+    note = "; ".join(filter(None, (note, remark)))
     if not stored.measured:
         return Visit(date, image, error=stored.error, wound=wound, note=note, sha256=sha256,
-                     measurement_id=stored.id)
+                     measurement_id=stored.id, excluded=excluded)
     r = stored.result
     outline = stored.outline + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256, result=r,
-                 measurement_id=stored.id)
+                 measurement_id=stored.id, excluded=excluded)
 
 
 def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: MeasureOptions, *,
                       progress=None) -> Visit:
-    """Measure one photo of a series into the record, or take its stored measurement (same photo, same key)."""
+    """Measure one photo of a series into the record, or take its stored measurement (same photo, same key).
+
+    A stored failure is not taken: the photo is measured again.
+    """
     image = str(spec.image)
     date = _visit_date(spec)
     if date is None:
@@ -66,11 +70,13 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
         return Visit(date, image, error=f"{image}: no such file; check the path", wound=spec.wound, note=spec.note)
     visit_id = store.visit_id(patient, spec.wound, image, date.isoformat(), spec.note)
     stored = store.find(visit_id, key)
-    if stored is None:
+    if stored is None or not stored.measured:  # a failure is tried again: its cause may be gone
         if progress:
             progress(f"measuring {image}")
         stored = store.save(visit_id, measure_spec(spec, options), version=__version__)
-    return visit_from_record(stored, date=date, image=image, wound=spec.wound, note=spec.note, sha256=key.sha256)
+    excluded, remark = store.flags(visit_id)
+    return visit_from_record(stored, date=date, image=image, wound=spec.wound, note=spec.note, sha256=key.sha256,
+                             excluded=excluded, remark=remark)
 
 
 def default_db(source) -> Path:

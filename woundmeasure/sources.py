@@ -3,8 +3,12 @@
 A folder holds one wound's photos, each dated by an ISO date in its file name
 (``2024-03-05.jpg``, ``visit-2024-03-05.png``) or else by its EXIF capture date.
 A manifest is a CSV with columns ``image,date`` and optional ``wound``, ``px_per_mm``,
-``mask``, ``roi``, ``note``; paths are relative to the manifest. Next to a photo,
-``<stem>.roi`` (ImageJ) or ``<stem>.mask.png`` overrides automatic segmentation.
+``mask``, ``roi``, ``note``, ``box`` (``X,Y,W,H``), ``points`` and ``background_points``
+(``X,Y;X,Y;...``, pixels); paths are relative to the manifest. Next to a photo,
+``<stem>.roi`` (ImageJ) or ``<stem>.mask.png`` overrides automatic segmentation, and
+``<stem>.hints.json`` (``{"box": [x, y, w, h], "points": [[x, y], ...],
+"background_points": [[x, y], ...]}``, as the review page writes it) keeps the clicks
+that steer it, so that a correction is replayed at every run.
 """
 
 from __future__ import annotations
@@ -33,26 +37,100 @@ class PhotoSpec:
     mask: Path | None = None
     roi: Path | None = None
     note: str = ""
+    box: tuple[float, float, float, float] | None = None
+    points: tuple[tuple[float, float], ...] = ()
+    background_points: tuple[tuple[float, float], ...] = ()
+    problem: str | None = None  # a sidecar that could not be read: this photo's error, not the listing's
+
+    @property
+    def hinted(self) -> bool:
+        return self.box is not None or bool(self.points) or bool(self.background_points)
 
     def options_for(self, options: MeasureOptions) -> MeasureOptions:
-        """The shared options with this photo's own scale and outline applied."""
+        """The shared options with this photo's own scale, hints and outline applied."""
         if self.px_per_mm:
             options = options.with_scale(self.px_per_mm)
+        if self.hinted:
+            options = options.with_hints(box=self.box, points=self.points, background_points=self.background_points)
         if self.roi or self.mask:
             options = options.with_outline(roi=self.roi, mask=None if self.roi else self.mask)
         return options
 
     def with_sidecars(self) -> "PhotoSpec":
-        """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo when no outline was given."""
+        """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo (the newer, when both are there)
+        when no outline was given, and ``<stem>.hints.json`` when no hints were."""
+        spec = self
+        hints = hints_path(self.image)
+        if not self.hinted and hints.is_file():
+            try:
+                spec = replace(spec, **read_hints(hints))
+            except InputError as exc:
+                spec = replace(spec, problem=str(exc))
         if self.mask or self.roi:
-            return self
-        roi = self.image.with_suffix(".roi")
-        mask = self.image.with_name(self.image.stem + ".mask.png")
-        if roi.is_file():
-            return replace(self, roi=roi)
-        if mask.is_file():
-            return replace(self, mask=mask)
-        return self
+            return spec
+        found = [p for p in (self.image.with_suffix(".roi"), mask_path(self.image)) if p.is_file()]
+        if not found:
+            return spec
+        newest = max(found, key=lambda p: p.stat().st_mtime_ns)  # the latest correction wins (ImageJ or review)
+        return replace(spec, roi=newest) if newest.suffix == ".roi" else replace(spec, mask=newest)
+
+
+def mask_path(image) -> Path:
+    """Where a corrected outline of a photo is kept: ``<stem>.mask.png`` beside it."""
+    image = Path(image)
+    return image.with_name(image.stem + ".mask.png")
+
+
+def hints_path(image) -> Path:
+    """Where the clicks and box that steer a photo's outline are kept: ``<stem>.hints.json`` beside it."""
+    image = Path(image)
+    return image.with_name(image.stem + ".hints.json")
+
+
+def read_hints(path) -> dict:
+    """A ``.hints.json`` sidecar as ``box``, ``points``, ``background_points`` (pixels).
+
+    Raises
+    ------
+    InputError
+        If the file is not such JSON.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        box = data.get("box")
+        return {"box": tuple(float(v) for v in box) if box else None,
+                "points": tuple((float(x), float(y)) for x, y in data.get("points") or ()),
+                "background_points": tuple((float(x), float(y)) for x, y in data.get("background_points") or ())}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise InputError(f"hints {path}: not a hints file ({exc}); expected "
+                         '{"box": [x, y, w, h], "points": [[x, y]], "background_points": [[x, y]]}') from None
+
+
+def write_hints(path, *, box=None, points=(), background_points=()) -> None:
+    """Write a ``.hints.json`` sidecar (what :func:`read_hints` reads)."""
+    import json
+
+    Path(path).write_text(json.dumps({"box": list(box) if box else None, "points": [list(p) for p in points],
+                                      "background_points": [list(p) for p in background_points]}, indent=1),
+                          encoding="utf-8")
+
+
+def _parse_points(text: str, where: str, column: str, size: int) -> tuple:
+    """``X,Y;X,Y`` (or ``X,Y,W,H`` for a box, ``size`` 4) as tuples of floats."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        try:
+            values = tuple(float(v) for v in part.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != size:
+            raise InputError(f"{where}: {column} {text!r} must be {'X,Y,W,H' if size == 4 else 'X,Y;X,Y;...'} "
+                             "in pixels")
+        out.append(values)
+    return tuple(out)
 
 
 def date_from_name(name: str) -> dt.date | None:
@@ -102,8 +180,11 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                 raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})")
             specs = []
             for n, raw in enumerate(reader, start=2):
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
                 where = f"manifest {path}, line {n}"
+                if None in raw:
+                    raise InputError(f"{where}: has more fields than the header; quote values with commas in them "
+                                     '("X,Y,W,H")')
+                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
                 if not row.get("image"):
                     raise InputError(f"{where}: the image column is empty")
                 scale = None
@@ -118,7 +199,11 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                     image=base / row["image"], date=_parse_date(row["date"], where) if row.get("date") else None,
                     wound=row.get("wound") or "wound", px_per_mm=scale,
                     mask=base / row["mask"] if row.get("mask") else None,
-                    roi=base / row["roi"] if row.get("roi") else None, note=row.get("note", "")).with_sidecars())
+                    roi=base / row["roi"] if row.get("roi") else None, note=row.get("note", ""),
+                    box=(_parse_points(row["box"], where, "box", 4) or (None,))[0] if row.get("box") else None,
+                    points=_parse_points(row.get("points", ""), where, "points", 2),
+                    background_points=_parse_points(row.get("background_points", ""), where, "background_points",
+                                                    2)).with_sidecars())
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"manifest {path}: cannot be read as CSV ({exc})") from None
     return specs

@@ -92,6 +92,15 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a record made by an earlier version up to this schema, losing nothing."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(visits)")}
+        with self.db:
+            for name in ("excluded", "remark"):  # set on the review page; kept across runs
+                if name not in columns:
+                    self.db.execute(f"ALTER TABLE visits ADD COLUMN {name} TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -112,6 +121,26 @@ class Store:
             self.db.execute("UPDATE visits SET date = ?, note = ? WHERE wound_id = ? AND image = ?",
                             (date, note, wid, image))
             return self.db.execute("SELECT id FROM visits WHERE wound_id = ? AND image = ?", (wid, image)).fetchone()[0]
+
+    def find_visit(self, patient: str, wound: str, image: str) -> int | None:
+        """The id of a visit already in the record, or None."""
+        row = self.db.execute(
+            "SELECT v.id FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
+            "WHERE p.name = ? AND w.label = ? AND v.image = ?", (patient, wound, image)).fetchone()
+        return row[0] if row else None
+
+    def flags(self, visit_id: int) -> tuple[str | None, str]:
+        """A visit's exclusion reason (None: included in the metrics) and a reviewer's remark."""
+        row = self.db.execute("SELECT excluded, remark FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        return (row[0] or None, row[1] or "") if row else (None, "")
+
+    def set_flags(self, visit_id: int, *, excluded: str | None = None, remark: str | None = None) -> None:
+        """Exclude a visit from the metrics with a reason ("" includes it again), or set its remark."""
+        with self.db:
+            if excluded is not None:
+                self.db.execute("UPDATE visits SET excluded = ? WHERE id = ?", (excluded or None, visit_id))
+            if remark is not None:
+                self.db.execute("UPDATE visits SET remark = ? WHERE id = ?", (remark, visit_id))
 
     def find(self, visit_id: int, key: RecordKey) -> StoredMeasurement | None:
         """The stored measurement of this visit under this key, if any."""
@@ -156,7 +185,7 @@ class Store:
         """
         newest = ("WHERE m.id = (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id) " if latest else "")
         cur = self.db.execute(
-            "SELECT m.id, p.name, w.label, v.date, v.image, v.note, m.sha256, m.params, m.outline, m.override_path, "
+            "SELECT m.id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, m.sha256, m.params, m.outline, m.override_path, "
             "m.area_mm2, m.perimeter_mm, m.result, m.error, m.version FROM measurements m "
             "JOIN visits v ON v.id = m.visit_id JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
             f"{newest}ORDER BY p.name, w.label, v.date, v.image, m.id")

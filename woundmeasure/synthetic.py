@@ -174,6 +174,34 @@ def _draw_marker(canvas, to_canvas, *, centre_mm, side_mm, marker_id, angle_deg)
     return corners_mm
 
 
+def _draw_hair(canvas, rng, *, density_per_cm2: float, q: float, lo, hi) -> None:
+    """Curved dark strands, about 0.08 mm thick and 10-30 mm long, over the whole plane."""
+    import cv2
+
+    count = int(density_per_cm2 * np.prod(hi - lo) / 100)
+    colour = tuple(float(v) for v in rng.choice([(30, 24, 20), (70, 50, 35), (120, 95, 70)]))
+    thick = max(1, int(round(0.08 * q)))
+    for _ in range(count):
+        p = rng.uniform(lo, hi)
+        heading = rng.uniform(0, 2 * np.pi)
+        pts = [p]
+        for _ in range(int(rng.integers(5, 15))):
+            heading += rng.normal(0, 0.15)
+            p = p + 2.0 * np.array([math.cos(heading), math.sin(heading)])
+            pts.append(p)
+        px = (np.array(pts) - lo) * q
+        cv2.polylines(canvas, [np.round(px * 16).astype(np.int32)], False, colour, thick, cv2.LINE_AA, shift=4)
+
+
+SITES = {
+    "scalp": dict(hair=1.0, skin_tone=0.15, drape=False),
+    "leg": dict(wound_radius_mm=22.0, drape=True),
+    "heel": dict(necrosis=0.85, skin_tone=0.45),
+    "sacrum": dict(wound_radius_mm=28.0, skin_tone=0.7, light=0.5),
+}
+"""Phantom settings that stand for wounds beyond the foot: hairy scalp, leg, necrotic heel, sacrum."""
+
+
 def _draw_ruler(canvas, to_canvas, *, start_mm, angle_deg, length_mm):
     import cv2
 
@@ -205,7 +233,8 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
                  marker_id: int | None = None, ruler: bool = False, skin_tone: float | None = None,
                  light: float = 0.35, blur_sigma: float = 0.7, noise_sigma: float = 3.0, jpeg_quality: int | None = 90,
                  wound_offset_px: tuple[float, float] = (0.0, 0.0), occlude_marker: float = 0.0,
-                 drape: bool | None = None, wound_seed: int | None = None) -> Phantom:
+                 drape: bool | None = None, wound_seed: int | None = None, hair: float = 0.0,
+                 necrosis: float | None = None) -> Phantom:
     """Generate a wound photo with exact truth.
 
     Parameters
@@ -240,6 +269,11 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     wound_seed : int, optional
         Seed of the wound's shape alone, so a series of photos can show one wound
         (scaled by ``wound_radius_mm``) under different cameras; default: from ``seed``.
+    hair : float
+        Hair strands per cm^2 of skin (a scalp has about 2-4 visible at this scale), drawn
+        over skin and wound alike; the wound under them is still wound in the truth.
+    necrosis : float in [0, 1], optional
+        How much of the wound bed is black eschar (1: all of it); random patches when None.
 
     Returns
     -------
@@ -310,7 +344,8 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
         bed_noise = _fractal(rng, bshp, 1.2 * q, 3)[..., None]
         bed = GRANULATION.astype(np.float32) * (1 + 0.18 * bed_noise)
         slough_w = np.clip((_fractal(rng, bshp, 6 * q, 3) - rng.uniform(0.05, 0.45)) * 4, 0, 1)[..., None]
-        eschar_w = np.clip((_fractal(rng, bshp, 8 * q, 2) - rng.uniform(0.35, 0.8)) * 4, 0, 1)[..., None]
+        eschar_level = rng.uniform(0.35, 0.8) if necrosis is None else 0.75 - 1.5 * float(necrosis)
+        eschar_w = np.clip((_fractal(rng, bshp, 8 * q, 2) - eschar_level) * 4, 0, 1)[..., None]
         bed = bed * (1 - slough_w) + SLOUGH.astype(np.float32) * (1 + 0.08 * bed_noise) * slough_w
         bed = bed * (1 - eschar_w) + ESCHAR.astype(np.float32) * eschar_w
         rim = (np.array([205.0, 120.0, 125.0]) * (1 - tone * 0.4)).astype(np.float32)
@@ -319,6 +354,9 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
         bed = bed + 60 * cv2.GaussianBlur(glints, (0, 0), 0.3 * q)[..., None]
         a3 = alpha[..., None]
         canvas[y0:y1, x0:x1] = region * (1 - a3) + bed * a3
+
+    if hair > 0:
+        _draw_hair(canvas, np.random.default_rng([seed, 1]), density_per_cm2=hair, q=q, lo=lo, hi=hi)
 
     # references
     marker_corners = ruler_ends = None

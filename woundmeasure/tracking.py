@@ -45,10 +45,16 @@ class Visit:
     sha256: str = ""
     result: dict = field(default_factory=dict, compare=False, repr=False)  # the measurement's to_dict()
     measurement_id: int | None = None  # its row in the record, which also keeps the mask
+    excluded: str | None = None  # why a person left this visit out of the metrics
 
     @property
     def measured(self) -> bool:
         return self.error is None and self.area_mm2 is not None and self.date is not None
+
+    @property
+    def counted(self) -> bool:
+        """Measured and not excluded: it enters the metrics."""
+        return self.measured and self.excluded is None
 
     def order(self) -> tuple:
         """Sort key: date order, undated photos last, then by photo."""
@@ -71,6 +77,7 @@ class VisitMetrics:
     error: str | None
     outline: str
     note: str
+    excluded: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -170,12 +177,15 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     (list of VisitMetrics in date order, SeriesSummary)
     """
     ordered = sorted(visits, key=Visit.order)
-    measured = [v for v in ordered if v.measured]
+    measured = [v for v in ordered if v.counted]
     warnings: list[str] = []
     failed = [v for v in ordered if not v.measured]
     if failed:
         warnings.append(f"{len(failed)} visit(s) could not be measured and are left out of the metrics: "
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
+    for v in ordered:
+        if v.measured and v.excluded:
+            warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")
     dates = [v.date for v in measured]
     dups = sorted({d for d in dates if dates.count(d) > 1})
     if dups:
@@ -185,11 +195,13 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     rows: list[VisitMetrics] = []
     prev = None
     for v in ordered:
-        if not v.measured or base is None:
+        if not v.counted or base is None:
+            area = v.area_mm2 if v.measured else None
             rows.append(VisitMetrics(v.date.isoformat() if v.date else None,
                                      (v.date - base.date).days if base and v.date else None, v.image,
-                                     None, None, None, None, None, None, v.calibration, list(v.warnings), v.error,
-                                     v.outline, v.note))
+                                     area, None if area is None else area / 100, v.perimeter_mm if v.measured else None,
+                                     None, None, None, v.calibration, list(v.warnings), v.error, v.outline, v.note,
+                                     v.excluded))
             continue
         day = (v.date - base.date).days
         par = percent_area_reduction(base.area_mm2, v.area_mm2) if base.area_mm2 > 0 else None
@@ -208,7 +220,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     days_total = (last.date - base.date).days
     if base.area_mm2 <= 0:
         warnings.append("the baseline area is 0: PAR and projections are undefined")
-    measured_rows = [r for r in rows if r.error is None and r.area_mm2 is not None]
+    measured_rows = [r for r in rows if r.error is None and r.area_mm2 is not None and r.excluded is None]
     par_latest = measured_rows[-1].par_pct
     par4 = par_at_day([r.day for r in measured_rows], [r.par_pct for r in measured_rows], 28.0) \
         if base.area_mm2 > 0 else None

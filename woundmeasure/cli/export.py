@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -18,14 +19,14 @@ def rows_from_store(table: list[dict]) -> list[dict]:
     from woundmeasure.series import visit_from_record
     from woundmeasure.store import StoredMeasurement
     from woundmeasure.tracking import analyse_series
-    import datetime as dt
 
     by_wound: dict[tuple[str, str], list] = {}
     for r in table:
         stored = StoredMeasurement(r["id"], r["result"], r["error"], r["outline"] or "", r["override_path"])
         date = dt.date.fromisoformat(r["date"]) if r["date"] else None
         by_wound.setdefault((r["name"], r["label"]), []).append(
-            visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"], sha256=r["sha256"]))
+            visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"], sha256=r["sha256"],
+                              excluded=r["excluded"], remark=r["remark"] or ""))
     par = {}
     for key, visits in by_wound.items():
         metrics, _ = analyse_series(visits)

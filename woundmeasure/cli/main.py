@@ -24,12 +24,14 @@ def _add_commands() -> None:
     from woundmeasure.cli.batch import batch
     from woundmeasure.cli.export import export
     from woundmeasure.cli.measure import measure
+    from woundmeasure.cli.review import review
     from woundmeasure.cli.track import track
 
     cli.add_command(measure)
     cli.add_command(track)
     cli.add_command(export)
     cli.add_command(batch)
+    cli.add_command(review)
 
 
 _add_commands()

@@ -76,11 +76,12 @@ def measure_options(f):
         click.option("--roi", type=click.Path(exists=True), help="ImageJ .roi or RoiSet .zip outline, "
                      "or a folder of <image stem>.roi."),
         click.option("--segmenter", default="model", show_default=True,
-                     help="Segmenter when no mask/ROI is given: model (shipped CNN, mean over 4 mirror "
-                          "images), model-fast (one pass: 3-4x faster, less accurate) or color (classical)."),
+                     help="Segmenter when no mask/ROI is given: model (the shipped CNN) or color (classical)."),
         click.option("--box", metavar="X,Y,W,H", callback=_box, help="The wound lies inside this box (pixels)."),
         click.option("--point", "points", metavar="X,Y", multiple=True, callback=_points,
-                     help="A point inside the wound (pixels); repeatable."),
+                     help="A click inside the wound (pixels); repeatable."),
+        click.option("--background-point", "background_points", metavar="X,Y", multiple=True, callback=_points,
+                     help="A click on what is not wound (pixels); repeatable."),
         click.option("--max-megapixels", type=float, default=200.0, show_default=True,
                      help="Refuse photos larger than this many megapixels."),
     ]
@@ -97,7 +98,8 @@ def build_options(params: dict):
     try:
         return MeasureOptions(calibration=params["calibration_method"], px_per_mm=params["px_per_mm"],
                               ruler=params["ruler"], marker_mm=params["marker_mm"], segmenter=params["segmenter"],
-                              box=params["box"], points=params["points"], mask=params["mask"], roi=params["roi"],
+                              box=params["box"], points=params["points"],
+                              background_points=params["background_points"], mask=params["mask"], roi=params["roi"],
                               max_pixels=int(params["max_megapixels"] * 1e6))
     except WoundMeasureError as exc:
         raise click.UsageError(str(exc)) from None

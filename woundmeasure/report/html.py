@@ -118,6 +118,29 @@ def _visit_cards(track, store) -> str:
     return f"<div class='visits'>{''.join(cards)}</div>"
 
 
+def _strip_html(track, store) -> str:
+    """Every visit's wound on the skin plane at one mm scale, side by side (see ``report.strip``)."""
+    import cv2
+
+    from woundmeasure.io import read_image
+    from woundmeasure.report.strip import same_scale_strip
+
+    tiles = []
+    for visit in track.stored:
+        if visit.measured:
+            try:
+                rgb = read_image(visit.image).rgb
+            except Exception:  # noqa: BLE001 - a moved photo is reported on its card; the strip goes on
+                continue
+            tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id), visit.calibration))
+    if not tiles:
+        return ""
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(same_scale_strip(tiles)[:, :, ::-1]),
+                           [cv2.IMWRITE_JPEG_QUALITY, 88])
+    return (f"<h3>At one scale</h3><img alt='the wound at every visit, on the skin plane at one scale' "
+            f"style='max-width:100%' src='{_data_uri(buf.tobytes(), 'image/jpeg')}'>")
+
+
 def _provenance(tracks, options) -> str:
     params = options.key()
     rows = [("woundmeasure version", __version__),
@@ -148,7 +171,7 @@ def write_report(out_dir, tracks, *, options, title: str = "Wound healing report
         parts.append(f"<h2>{html.escape(t.wound)}</h2><h3>Summary</h3>{_summary_html(t.summary)}")
         parts.append(f"<img alt='area over time' src='{_data_uri(_plot_png(t), 'image/png')}'>")
         with Store(t.db) as store:  # the outlines as the record keeps them
-            parts.append(f"<h3>Visits</h3>{_table_html(t)}{_visit_cards(t, store)}")
+            parts.append(f"<h3>Visits</h3>{_table_html(t)}{_strip_html(t, store)}{_visit_cards(t, store)}")
     parts.append(f"<h2>Provenance</h2>{_provenance(tracks, options)}")
     parts.append("<p style='font-size:11px'>Areas are measured on the wound plane (perspective corrected when a "
                  "marker is used). PAR = (A0 − At)/A0 × 100 against the first measured visit.</p>")

@@ -24,24 +24,34 @@ class Hints:
     box : (x, y, w, h) or None
         The wound lies inside this rectangle (image pixels, x = column, y = row).
     points : tuple of (x, y)
-        Points inside the wound; only regions containing one are kept.
+        Clicks inside the wound.
+    background_points : tuple of (x, y)
+        Clicks on what is not wound (skin, a dressing, the reference).
     exclude : ndarray of bool or None
         Pixels that are never wound (e.g. the scale reference).
     """
 
-    box: tuple[int, int, int, int] | None = None
+    box: tuple[float, float, float, float] | None = None
     points: tuple[tuple[float, float], ...] = ()
+    background_points: tuple[tuple[float, float], ...] = ()
     exclude: np.ndarray | None = None
 
+    @property
+    def steer(self) -> bool:
+        """Whether a person gave any box or click."""
+        return self.box is not None or bool(self.points) or bool(self.background_points)
+
     def check(self, shape: tuple[int, int]) -> None:
+        """Raise :class:`InputError` for a box or click that lies outside a photo of ``shape``."""
         rows, cols = shape
         if self.box is not None:
             x, y, w, h = self.box
             if w <= 0 or h <= 0 or x >= cols or y >= rows or x + w <= 0 or y + h <= 0:
                 raise InputError(f"box {self.box} (x, y, w, h) does not overlap the {cols} x {rows} px photo")
-        for x, y in self.points:
-            if not (0 <= x < cols and 0 <= y < rows):
-                raise InputError(f"point ({x}, {y}) lies outside the {cols} x {rows} px photo")
+        for kind, points in (("point", self.points), ("background point", self.background_points)):
+            for x, y in points:
+                if not (0 <= x < cols and 0 <= y < rows):
+                    raise InputError(f"{kind} ({x}, {y}) lies outside the {cols} x {rows} px photo")
 
 
 Segmenter = Callable[..., "tuple[np.ndarray, tuple[str, ...]]"]
@@ -89,15 +99,12 @@ def segment(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
 
 
 def _register_builtins() -> None:
-    if {"model", "model-fast", "color"} <= SEGMENTERS.keys():
+    if {"model", "color"} <= SEGMENTERS.keys():
         return
-    from functools import partial
-
     from woundmeasure.segmentation.color import segment_color
     from woundmeasure.segmentation.model import segment_model
 
     SEGMENTERS.setdefault("model", segment_model)
-    SEGMENTERS.setdefault("model-fast", partial(segment_model, mirrored=False))
     SEGMENTERS.setdefault("color", segment_color)
 
 

@@ -47,6 +47,7 @@ def segment_color(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...
     hints : Hints
         ``box``: Otsu's threshold is taken over the box, and only the box can be wound;
         ``points``: the regions holding them are kept (instead of the largest region);
+        ``background_points``: the regions holding them are dropped;
         ``exclude``: these pixels are never wound and do not count as skin.
 
     Returns
@@ -78,9 +79,8 @@ def segment_color(rgb: np.ndarray, *, hints) -> tuple[np.ndarray, tuple[str, ...
     cand = (a > t) & region
     cand = ndi.binary_opening(cand, iterations=2)
     cand = ndi.binary_fill_holes(cand)
-    if hints.points:
-        cand = apply_hints(cand, hints, scale, cand.shape)
-    else:
+    cand = apply_hints(cand, hints, scale, cand.shape)
+    if not hints.points:
         cand = largest_regions(cand, min_fraction=1.0)  # the dominant red region only
     score = cv2.GaussianBlur(cand.astype(np.float32), (0, 0), 1.0)
     return score_to_full_mask(score, rgb.shape[:2], 0.5), ()

@@ -1,9 +1,10 @@
 """The shipped wound segmentation CNN, run with ONNX Runtime on the CPU (no torch, no network).
 
-The model is a compact U-Net trained on FUSeg 2021 (see
-``woundmeasure/segmentation/train.py`` and ``models/MODEL_CARD.md``). It sees the photo
-with its long side at ``INPUT_SIZE`` px; its probability map is upsampled smoothly
-and thresholded at full resolution.
+The model is a U-Net on an ImageNet-pretrained EfficientNet-Lite encoder, trained on
+FUSeg 2021 (see ``woundmeasure/segmentation/train.py`` and ``models/MODEL_CARD.md``). It
+sees the photo with its long side at ``INPUT_SIZE`` px; its probability map is upsampled
+smoothly and thresholded at full resolution. A small wound is looked at a second time,
+on a crop around it at higher resolution.
 """
 
 from __future__ import annotations
@@ -14,34 +15,35 @@ from importlib import resources
 import numpy as np
 
 from woundmeasure.errors import SegmentationError
-from woundmeasure.segmentation.model_spec import INPUT_SIZE, MODEL_FILENAME, STRIDE
+from woundmeasure.segmentation.clicks import hint_maps
+from woundmeasure.segmentation.model_spec import CLICKS_FILENAME, INPUT_SIZE, MODEL_FILENAME, STRIDE
 from woundmeasure.imageops import shrink
-from woundmeasure.segmentation.refine import apply_hints, box_at_scale, score_to_full_mask, work_scale
+from woundmeasure.segmentation.refine import box_at_scale, score_to_full_mask, work_scale
 
 THRESHOLD = 0.5
 
 
-def model_path():
-    """Where the shipped ONNX file lives inside the installed package."""
-    return resources.files("woundmeasure.segmentation") / "models" / MODEL_FILENAME
+def model_path(filename: str = MODEL_FILENAME):
+    """Where a shipped ONNX file lives inside the installed package (the automatic model by default)."""
+    return resources.files("woundmeasure.segmentation") / "models" / filename
 
 
-def load_model():
-    """The shipped network, loaded once per process and thread count.
+def load_model(filename: str = MODEL_FILENAME):
+    """A shipped network (the automatic one by default), loaded once per process and thread count.
 
     It runs on as many threads as OpenCV is allowed (``cv2.setNumThreads``), so that one
     setting governs both: batch workers set it to 1.
     """
     import cv2
 
-    return _session(max(1, cv2.getNumThreads()))
+    return _session(filename, max(1, cv2.getNumThreads()))
 
 
-@functools.lru_cache(maxsize=2)
-def _session(threads: int):
+@functools.lru_cache(maxsize=4)
+def _session(filename: str, threads: int):
     import onnxruntime as ort
 
-    path = model_path()
+    path = model_path(filename)
     if not path.is_file():
         raise SegmentationError(f"the shipped model {path} is missing; reinstall woundmeasure, "
                                 "or use the 'color' segmenter")
@@ -52,10 +54,7 @@ def _session(threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-MIRRORS = ((False, False), (False, True), (True, False), (True, True))  # (rows, columns) flipped
-
-
-def wound_probability(rgb: np.ndarray, *, mirrored: bool = True) -> tuple[np.ndarray, float]:
+def wound_probability(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     """Wound probability at the model's working size.
 
     Returns
@@ -65,75 +64,196 @@ def wound_probability(rgb: np.ndarray, *, mirrored: bool = True) -> tuple[np.nda
         Working size / photo size.
     """
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    return _probability(shrink(rgb, scale), mirrored=mirrored), scale
+    return _probability(shrink(rgb, scale)), scale
 
 
-def _probability(small: np.ndarray, *, mirrored: bool = True) -> np.ndarray:
-    """The model's wound probability for a photo already at its working size.
+def _probability(small: np.ndarray, hints: np.ndarray | None = None) -> np.ndarray:
+    """The wound probability for a photo already at its working size (one pass).
 
-    ``mirrored``: the mean over the photo and its three mirror images (the model was trained
-    with flips), as nnU-Net predicts by default; one pass otherwise.
+    Without ``hints`` the automatic model runs; with hint maps (4, M, N) from
+    :func:`~woundmeasure.segmentation.clicks.hint_maps`, the promptable one.
     """
     import cv2
 
     h, w = small.shape[:2]
     ph, pw = -h % STRIDE, -w % STRIDE
-    padded = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
-    if padded.shape[0] < STRIDE or padded.shape[1] < STRIDE:
-        padded = cv2.copyMakeBorder(padded, 0, max(0, STRIDE - padded.shape[0]), 0,
-                                    max(0, STRIDE - padded.shape[1]), cv2.BORDER_CONSTANT)
-    views = MIRRORS if mirrored else MIRRORS[:1]
-    image = padded.transpose(2, 0, 1)
-    batch = np.stack([_mirror(image, rows, cols) for rows, cols in views], dtype=np.float32)
-    session = load_model()
-    logits = session.run(None, {session.get_inputs()[0].name: batch})[0][:, 0]
-    prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
-    mean = sum(_mirror(p, rows, cols) for p, (rows, cols) in zip(prob, views)) / len(views)
-    return np.ascontiguousarray(mean[:h, :w], dtype=np.float32)
+    ph, pw = ph + max(0, STRIDE - h - ph), pw + max(0, STRIDE - w - pw)
+    image = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101) if (ph or pw) else small
+    feeds = {"rgb": image.transpose(2, 0, 1)[None].astype(np.float32)}
+    if hints is not None:
+        feeds["hints"] = np.pad(hints, ((0, 0), (0, ph), (0, pw)))[None]
+    session = load_model(MODEL_FILENAME if hints is None else CLICKS_FILENAME)
+    logits = session.run(None, feeds)[0][0, 0, :h, :w]
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))).astype(np.float32)
 
 
-def _mirror(a: np.ndarray, rows: bool, cols: bool) -> np.ndarray:
-    """Flip the last two axes as asked (its own inverse)."""
-    return a[..., ::-1 if rows else 1, ::-1 if cols else 1]
+ZOOM_BELOW = 0.2  # a wound whose box is under this fraction of the working size gets a second, closer look
+ZOOM_CONTEXT = 3.0  # the closer look shows this many times the wound's box
+MAX_ZOOM = 4.0
 
 
-def grabcut_refine(rgb_small: np.ndarray, prob: np.ndarray, hints, scale: float) -> np.ndarray:
-    """GrabCut seeded by the probability map and the hints; returns a float score map."""
-    import cv2
+def zoom_boxes(prob: np.ndarray, *, threshold: float = THRESHOLD) -> list[tuple[int, int, int, int]]:
+    """Boxes (row0, col0, row1, col1, at working size) around the small wounds the first pass found.
+
+    A small wound covers few of the network's input pixels, so its edge is drawn coarsely;
+    a second pass on a crop around it (as FocalClick's zoom does) sees it larger. Boxes
+    that overlap are merged; a box that would cut through a large wound is not looked at
+    again (the first pass saw that wound whole).
+    """
+    from woundmeasure.imageops import label_regions
 
     h, w = prob.shape
-    init = np.where(prob > THRESHOLD, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-    init[prob > 0.9] = cv2.GC_FGD
-    if hints.box is not None:
-        inside = box_at_scale(hints.box, scale, (h, w))
-        init[~inside] = cv2.GC_BGD
-        if not (init[inside] != cv2.GC_PR_BGD).any():  # the model saw nothing there: let the box lead
-            init[inside] = cv2.GC_PR_FGD
-    radius = max(2, int(0.01 * max(h, w)))
-    for px, py in hints.points:
-        cv2.circle(init, (int(px * scale), int(py * scale)), radius, int(cv2.GC_FGD), -1)
-    if not ((init == cv2.GC_BGD) | (init == cv2.GC_PR_BGD)).any() or not (
-            (init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)).any():
-        return (init % 2 == 1).astype(np.float32)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    try:
-        cv2.grabCut(np.ascontiguousarray(rgb_small[:, :, ::-1]), init, None, bgd, fgd, 5, cv2.GC_INIT_WITH_MASK)
-    except cv2.error:
-        return (prob > THRESHOLD).astype(np.float32)
-    fg = ((init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)).astype(np.float32)
-    return cv2.GaussianBlur(fg, (0, 0), 1.0)
+    labels, count = label_regions(prob > threshold)
+    large = np.zeros(prob.shape, bool)
+    boxes = []
+    for k in range(1, count + 1):
+        rows, cols = np.nonzero(labels == k)
+        extent = max(np.ptp(rows), np.ptp(cols)) + 1
+        if extent >= ZOOM_BELOW * max(h, w):
+            large |= labels == k
+        elif len(rows) >= 4:
+            boxes.append(_square_box((rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2,
+                                     max(extent * ZOOM_CONTEXT, max(h, w) / MAX_ZOOM), (h, w)))
+    merged = True
+    while merged:  # overlapping boxes become one box holding both
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    r0, c0, r1, c1 = min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+                    boxes[i] = _square_box((r0 + r1) / 2, (c0 + c1) / 2, max(r1 - r0, c1 - c0), (h, w))
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [b for b in boxes if not large[b[0]:b[2], b[1]:b[3]].any()]
 
 
-def segment_model(rgb: np.ndarray, *, hints, mirrored: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Segment with the shipped CNN; hints (box, points) refine it with GrabCut.
+def _square_box(cy: float, cx: float, side: float, shape) -> tuple[int, int, int, int]:
+    h, w = shape
+    side = int(min(side, h, w))
+    r0 = int(np.clip(round(cy - side / 2), 0, h - side))
+    c0 = int(np.clip(round(cx - side / 2), 0, w - side))
+    return r0, c0, r0 + side, c0 + side
 
-    ``mirrored=False`` (segmenter ``model-fast``) runs the network once instead of four times.
+
+def _zoomed(rgb: np.ndarray, mask: np.ndarray, boxes, scale: float) -> np.ndarray:
+    """The mask with each small wound redrawn from a pass on a crop around it at higher resolution."""
+    for r0, c0, r1, c1 in boxes:
+        R0, C0 = int(r0 / scale), int(c0 / scale)
+        R1, C1 = min(int(np.ceil(r1 / scale)), rgb.shape[0]), min(int(np.ceil(c1 / scale)), rgb.shape[1])
+        crop = rgb[R0:R1, C0:C1]
+        crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
+        prob = _probability(shrink(crop, crop_scale)) if crop_scale < 1 else _probability(_enlarge(crop))
+        mask[R0:R1, C0:C1] = score_to_full_mask(prob, crop.shape[:2], THRESHOLD)
+    return mask
+
+
+def _enlarge(crop: np.ndarray) -> np.ndarray:
+    """A crop smaller than the working size, enlarged to it (photos smaller than the model's input)."""
+    import cv2
+
+    f = INPUT_SIZE / max(crop.shape[:2])
+    return cv2.resize(crop, (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f))),
+                      interpolation=cv2.INTER_LINEAR)
+
+
+class Steering:
+    """An outline steered by a person, click by click: what the review page and the click benchmark use.
+
+    It starts as the automatic outline (or the outline inside ``box``). Each click runs the
+    promptable model once, on the clicks so far and the outline before this click, as the
+    model was trained (RITM's protocol); :meth:`mask` is the outline at full resolution
+    with the clicks and the box obeyed exactly.
+
+    Parameters
+    ----------
+    rgb : ndarray of uint8, shape (M, N, 3)
+    box : (x, y, w, h), optional
+        The wound lies inside this box (photo pixels).
     """
+
+    def __init__(self, rgb: np.ndarray, *, box=None):
+        self.shape = rgb.shape[:2]
+        self.scale = work_scale(self.shape, INPUT_SIZE)
+        self.small = shrink(rgb, self.scale)
+        self.box = None if box is None else tuple(float(v) for v in box)
+        self.points: list[tuple[float, float]] = []
+        self.background_points: list[tuple[float, float]] = []
+        self.prob = _probability(self.small)
+        if self.box is not None:
+            self.prob = self._pass()
+
+    def _pass(self) -> np.ndarray:
+        s = self.scale
+        maps = hint_maps(self.prob.shape, points=[(x * s, y * s) for x, y in self.points],
+                         background_points=[(x * s, y * s) for x, y in self.background_points],
+                         box=None if self.box is None else tuple(v * s for v in self.box), previous=self.prob)
+        return _probability(self.small, maps)
+
+    def click(self, x: float, y: float, *, positive: bool = True) -> None:
+        """Add a click inside the wound (``positive``) or on what is not wound, at photo pixel (x, y)."""
+        (self.points if positive else self.background_points).append((float(x), float(y)))
+        self.prob = self._pass()
+
+    def mask(self) -> np.ndarray:
+        """The outline so far, bool (M, N), obeying the clicks and the box."""
+        from woundmeasure.segmentation import Hints
+
+        hints = Hints(box=self.box, points=tuple(self.points), background_points=tuple(self.background_points))
+        return _obey(score_to_full_mask(self.prob, self.shape, THRESHOLD), hints, self.scale)
+
+
+def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
+    """What a person said is final, whatever the network drew.
+
+    Nothing outside the box is wound; each click inside the wound is wound; the region under
+    a click on the background is removed, unless a click inside the wound also lies in it
+    (then only the clicked spot is).
+    """
+    import cv2
+
+    from woundmeasure.imageops import label_regions
+
+    if hints.box is not None:
+        mask &= box_at_scale(hints.box, 1.0, mask.shape)
+    radius = max(1, int(round(1.5 / scale)))  # about the network's own pixel
+
+    def spot(x, y):
+        disk = np.zeros(mask.shape, np.uint8)
+        cv2.circle(disk, (int(round(x)), int(round(y))), radius, 1, -1)
+        return disk > 0
+
+    for x, y in hints.points:
+        mask |= spot(x, y)
+    if hints.background_points:
+        labels, _ = label_regions(mask)
+        wanted = {int(labels[int(y), int(x)]) for x, y in hints.points}
+        for x, y in hints.background_points:
+            region = int(labels[int(y), int(x)])
+            if region and region not in wanted:
+                mask[labels == region] = False
+            mask &= ~spot(x, y)
+    return mask
+
+
+def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Segment with the shipped CNN: one pass on the whole photo, then a closer look at each small wound.
+
+    With hints (clicks inside the wound, clicks on what is not wound, a box), the promptable
+    model redraws the outline from them, clicks replayed in order, inside-wound clicks
+    first (:class:`Steering`). ``zoom=False`` skips the closer look.
+    """
+    if hints.steer:
+        steering = Steering(rgb, box=hints.box)
+        for x, y in hints.points:
+            steering.click(x, y, positive=True)
+        for x, y in hints.background_points:
+            steering.click(x, y, positive=False)
+        return steering.mask(), ()
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    small = shrink(rgb, scale)  # once: the model and GrabCut see the same copy
-    prob = score = _probability(small, mirrored=mirrored)
-    if hints.box is not None or hints.points:
-        score = grabcut_refine(small, prob, hints, scale)
-        score = np.where(apply_hints(score > THRESHOLD, hints, scale, score.shape), score, 0.0)
-    mask = score_to_full_mask(score, rgb.shape[:2], THRESHOLD)
-    return mask, ()
+    prob = _probability(shrink(rgb, scale))
+    mask = score_to_full_mask(prob, rgb.shape[:2], THRESHOLD)
+    return (_zoomed(rgb, mask, zoom_boxes(prob), scale) if zoom else mask), ()

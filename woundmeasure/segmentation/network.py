@@ -92,8 +92,10 @@ class Encoder(nn.Module):
         self.taps = [i for i in range(len(specs)) if strides[i + 1] == 2]
         self.widths = [specs[i]["cout"] for i in self.taps]
 
-    def forward(self, x):
+    def forward(self, x, extra=None):
         x = F.relu6(self._bn0(self._conv_stem(x)))
+        if extra is not None:  # hint features, added to the stem's output
+            x = x + extra
         feats = []
         for i, block in enumerate(self._blocks):
             x = block(x)
@@ -122,7 +124,9 @@ class WoundUNet(nn.Module):
         self.head = nn.Conv2d(prev, 1, 1)
 
     def forward(self, x):
-        feats = self.encoder(x / 127.5 - 1.0)
+        return self.decode(self.encoder(x / 127.5 - 1.0))
+
+    def decode(self, feats):
         y = feats[-1]
         for level, conv in enumerate(self.decoder):
             y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
@@ -130,6 +134,30 @@ class WoundUNet(nn.Module):
                 y = torch.cat([y, feats[-2 - level]], 1)
             y = conv(y)
         return self.head(y)
+
+
+HINT_CHANNELS = ("positive clicks", "negative clicks", "previous mask", "box")
+
+
+class PromptableUNet(nn.Module):
+    """The wound U-Net steered by a person's hints, as interactive segmentation models are (RITM).
+
+    Inputs: RGB 0..255 float (N, 3, H, W) and hint maps 0..1 (N, 4, H, W) in the order of
+    ``HINT_CHANNELS``: disks at positive and negative clicks, the previous outline, the box.
+    The hints pass through two bias-free convolutions whose output is added to the stem's
+    features; the second starts at zero, so the model begins as the automatic one.
+    """
+
+    def __init__(self, base: WoundUNet):
+        super().__init__()
+        self.base = base
+        stem = base.encoder._conv_stem.out_channels
+        self.hints = nn.Sequential(nn.Conv2d(len(HINT_CHANNELS), 16, 3, 2, 1, bias=False), nn.ReLU(inplace=True),
+                                   nn.Conv2d(16, stem, 3, 1, 1, bias=False))
+        nn.init.zeros_(self.hints[2].weight)
+
+    def forward(self, x, hints):
+        return self.base.decode(self.base.encoder(x / 127.5 - 1.0, extra=self.hints(hints)))
 
 
 def build_model(encoder: str = "lite0", *, pretrained: bool = True) -> WoundUNet:

@@ -54,15 +54,21 @@ def box_at_scale(box, scale: float, shape_small) -> np.ndarray:
 
 
 def apply_hints(mask_small: np.ndarray, hints, scale: float, shape_small) -> np.ndarray:
-    """Restrict a low-resolution mask to the box and to the regions holding the points."""
+    """Restrict a low-resolution mask to the box, to the regions holding the points, and without
+    the regions holding background points."""
     if hints.box is not None:
         mask_small = mask_small & box_at_scale(hints.box, scale, shape_small)
-    if hints.points:
+    if hints.points or hints.background_points:
         lab, _ = label_regions(mask_small)
-        ids = {int(lab[min(int(py * scale), shape_small[0] - 1), min(int(px * scale), shape_small[1] - 1)])
-               for px, py in hints.points}
-        ids.discard(0)
-        mask_small = np.isin(lab, list(ids)) if ids else np.zeros(shape_small, bool)
+
+        def regions(points):
+            ids = {int(lab[min(int(py * scale), shape_small[0] - 1), min(int(px * scale), shape_small[1] - 1)])
+                   for px, py in points}
+            ids.discard(0)
+            return ids
+
+        keep = regions(hints.points) if hints.points else set(np.unique(lab[lab > 0]).tolist())
+        mask_small = np.isin(lab, list(keep - regions(hints.background_points)))
     return mask_small
 
 

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from woundmeasure.segmentation.augment import augment
-from woundmeasure.segmentation.model_spec import ENCODER, INPUT_SIZE, MODEL_FILENAME, SPLIT_FILENAME
+from woundmeasure.segmentation.model_spec import CLICKS_FILENAME, ENCODER, INPUT_SIZE, MODEL_FILENAME, SPLIT_FILENAME
 
 VAL_COUNT = 120
 CROP = 320
@@ -88,20 +88,96 @@ def pooled_dice(model, imgs: np.ndarray, masks: np.ndarray) -> float:
     return 2 * inter / max(total, 1)
 
 
-def export_onnx(model, path: Path) -> None:
+def export_onnx(model, path: Path, *, prompt: bool = False) -> None:
+    """Write the network as ONNX with dynamic batch, height and width (multiples of STRIDE)."""
     import torch
 
     model.eval()
-    dummy = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE)
-    torch.onnx.export(model, dummy, str(path), input_names=["rgb"], output_names=["logit"], opset_version=13,
-                      dynamic_axes={name: {0: "batch", 2: "height", 3: "width"} for name in ("rgb", "logit")},
-                      dynamo=False)  # any size that is a multiple of STRIDE (photos are not square); batches
+    inputs = (torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE),) + ((torch.zeros(1, 4, INPUT_SIZE, INPUT_SIZE),) if prompt else ())
+    names = ["rgb", "hints"][: len(inputs)]
+    torch.onnx.export(model, inputs, str(path), input_names=names, output_names=["logit"], opset_version=13,
+                      dynamic_axes={name: {0: "batch", 2: "height", 3: "width"} for name in names + ["logit"]},
+                      dynamo=False)
+
+
+CLICK_COUNTS = (1, 2, 3, 4)  # clicks simulated per training view ...
+CLICK_WEIGHTS = (0.35, 0.3, 0.2, 0.15)  # ... and how often
+BOX_SHARE = 0.3  # views with a box; half of them have no click
+
+
+def _box_of(truth: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float, float] | None:
+    """The wound's extent, grown by 5-20% and shifted a little, as a person draws a box (x, y, w, h)."""
+    rows, cols = np.nonzero(truth)
+    if not len(rows):
+        return None
+    x0, x1, y0, y1 = cols.min(), cols.max() + 1, rows.min(), rows.max() + 1
+    w, h = x1 - x0, y1 - y0
+    grow = rng.uniform(0.05, 0.2)
+    return (x0 - grow * w / 2 + rng.normal(0, 0.03) * w, y0 - grow * h / 2 + rng.normal(0, 0.03) * h,
+            w * (1 + grow), h * (1 + grow))
+
+
+def simulate_hints(model, x, truth: np.ndarray, *, clicks: list[int], boxes: list):
+    """Hint maps after each view's clicks, placed one at a time by the standard protocol (no gradients).
+
+    The first click goes on the largest error of the automatic outline (the model with no
+    hints); each later one on the largest error of the outline after the clicks so far,
+    which is also the "previous mask" channel, as RITM trains.
+    """
+    import torch
+
+    from woundmeasure.segmentation.clicks import next_click
+
+    n, _, h, w = x.shape
+    counts = np.array(clicks)
+    points, background = [[] for _ in range(n)], [[] for _ in range(n)]
+    with torch.no_grad():
+        pred = (model(x, torch.zeros(n, 4, h, w))[:, 0] > 0).numpy()
+        previous = pred.copy()  # each view's outline before its last click
+        for k in range(int(counts.max())):
+            for i in np.flatnonzero(counts > k):
+                previous[i] = pred[i]
+                if (c := next_click(truth[i], pred[i])) is not None:
+                    (points if c[2] else background)[i].append(c[:2])
+            if (counts > k + 1).any():
+                new = (model(x, _maps(previous, points, background, boxes))[:, 0] > 0).numpy()
+                pred = np.where((counts > k + 1)[:, None, None], new, pred)
+    return _maps(previous, points, background, boxes)
+
+
+def _maps(pred, points, background, boxes):
+    import torch
+
+    from woundmeasure.segmentation.clicks import hint_maps
+
+    return torch.from_numpy(np.stack([hint_maps(p.shape, points=pt, background_points=bg, box=b, previous=p)
+                                      for p, pt, bg, b in zip(pred, points, background, boxes)]))
+
+
+def click_dice(model, imgs: np.ndarray, masks: np.ndarray, clicks: int, *, box: bool = False) -> float:
+    """Mean per-photo Dice on ``imgs`` after ``clicks`` simulated clicks (and the true box, grown 10%)."""
+    import torch
+
+    dices = []
+    model.eval()
+    for i in range(0, len(imgs), 8):
+        x = torch.from_numpy(imgs[i:i + 8].astype(np.float32)).permute(0, 3, 1, 2)
+        truth = masks[i:i + 8] > 0
+        boxes = [_box_of(t, np.random.default_rng(0)) if box else None for t in truth]
+        hints = simulate_hints(model, x, truth, clicks=[clicks] * len(truth), boxes=boxes)
+        with torch.no_grad():
+            pred = (model(x, hints)[:, 0] > 0).numpy()
+        for p, t in zip(pred, truth):
+            total = p.sum() + t.sum()
+            dices.append(2 * (p & t).sum() / total if total else 1.0)
+    model.train()
+    return float(np.mean(dices))
 
 
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from woundmeasure.segmentation.network import build_model
+    from woundmeasure.segmentation.network import PromptableUNet, build_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data/fuseg-train"))
@@ -120,11 +196,29 @@ def main(argv: list[str] | None = None) -> int:
                          "or the epoch with the best held-out Dice (optimistic: the choice sees the split)")
     ap.add_argument("--export", type=Path, metavar="PT",
                     help="only write the ONNX file for these weights (a state dict) into --out, and stop")
+    ap.add_argument("--prompt", action="store_true",
+                    help="train the promptable model (clicks, box and previous outline as extra inputs), starting "
+                         "from --init, the automatic model's weights; writes wound_clicks.pt / .onnx")
     args = ap.parse_args(argv)
+    if args.prompt and not (args.init or args.resume or args.export):
+        ap.error("--prompt starts from the automatic model: give --init models/wound_unet.pt")
+    weights, onnx_name = ("wound_clicks.pt", CLICKS_FILENAME) if args.prompt else ("wound_unet.pt", MODEL_FILENAME)
+
+    def new_model(init=None):
+        if not args.prompt:
+            model = build_model(args.encoder, pretrained=init is None)
+            if init is not None:
+                model.load_state_dict(torch.load(init, weights_only=True))
+            return model
+        base = build_model(args.encoder, pretrained=False)
+        base.load_state_dict(torch.load(args.init, weights_only=True))
+        model = PromptableUNet(base)
+        if init is not None and init != args.init:
+            model.load_state_dict(torch.load(init, weights_only=True))
+        return model
+
     if args.export:
-        model = build_model(args.encoder, pretrained=False)
-        model.load_state_dict(torch.load(args.export, weights_only=True))
-        export_onnx(model, args.out / MODEL_FILENAME)
+        export_onnx(new_model(args.export), args.out / onnx_name, prompt=args.prompt)
         return 0
     if not (args.data / "images").is_dir():
         print(f"error: no FUSeg data at {args.data} (expected images/ and masks/); pass --data", file=sys.stderr)
@@ -140,9 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     tr_img, tr_mask = load_pairs(args.data, train_names, INPUT_SIZE)
     va_img, va_mask = load_pairs(args.data, val_names, INPUT_SIZE)
 
-    model = build_model(args.encoder, pretrained=not args.init)
-    if args.init:
-        model.load_state_dict(torch.load(args.init, weights_only=True))
+    model = new_model(args.init)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = len(train_names) // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
@@ -163,21 +255,34 @@ def main(argv: list[str] | None = None) -> int:
             pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP) for i in idx]
             x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float()
             y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.float32))[:, None]
-            logit = model(x)
+            if args.prompt:
+                truth = np.stack([p[1] for p in pairs]) > 0
+                boxes = [_box_of(t, rng) if rng.random() < BOX_SHARE else None for t in truth]
+                clicks = [0 if b is not None and rng.random() < 0.5 else int(rng.choice(CLICK_COUNTS, p=CLICK_WEIGHTS))
+                          for b in boxes]
+                logit = model(x, simulate_hints(model, x, truth, clicks=clicks, boxes=boxes))
+            else:
+                logit = model(x)
             prob = torch.sigmoid(logit)
             dice = 1 - (2 * (prob * y).sum() + 1) / (prob.sum() + y.sum() + 1)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, y) + dice
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            losses.append(float(loss))
-        val = pooled_dice(model, va_img, va_mask)
+            losses.append(float(loss.detach()))
+        if args.prompt:
+            val = click_dice(model, va_img, va_mask, 1)
+            extra = (f" mean Dice 3 clicks {click_dice(model, va_img, va_mask, 3):.4f}"
+                     f" box {click_dice(model, va_img, va_mask, 0, box=True):.4f}")
+        else:
+            val, extra = pooled_dice(model, va_img, va_mask), ""
         if args.select == "last" or val > best:
             best = max(best, val)
-            torch.save(model.state_dict(), args.out / "wound_unet.pt")
-            export_onnx(model, args.out / MODEL_FILENAME)
+            torch.save(model.state_dict(), args.out / weights)
+            export_onnx(model, args.out / onnx_name, prompt=args.prompt)
             model.train()
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "epoch": epoch, "best": best}, ckpt)
-        print(f"epoch {epoch + 1}/{args.epochs} loss {np.mean(losses):.4f} val pooled Dice@{INPUT_SIZE} {val:.4f} "
+        measure = "mean Dice 1 click" if args.prompt else "pooled Dice"
+        print(f"epoch {epoch + 1}/{args.epochs} loss {np.mean(losses):.4f} val {measure}@{INPUT_SIZE} {val:.4f}{extra} "
               f"best {best:.4f} shipped {args.select} elapsed {(time.time() - t0) / 60:.1f} min", flush=True)
         if time.time() - t0 > args.hours * 3600:
             print("time budget reached; stopping", flush=True)

@@ -1,6 +1,5 @@
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -10,35 +9,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import DATES, fresh
+from tests.helpers import run_track as run
 from woundmeasure.cli.main import cli
 from woundmeasure.io import write_rgb
 from woundmeasure.synthetic import make_phantom
-
-DATES = ["2024-03-01", "2024-03-15", "2024-03-29", "2024-04-12"]
-RADII = [12.0, 10.0, 8.0, 6.0]
-
-
-@pytest.fixture(scope="module")
-def series_dir(tmp_path_factory):
-    """Four visits of one wound, dated in the file names, each with a marker; truth kept beside."""
-    d = tmp_path_factory.mktemp("series")
-    truth = {}
-    for i, (date, r) in enumerate(zip(DATES, RADII)):
-        p = make_phantom(900 + i, width=900, height=700, px_per_mm=5.5, wound_radius_mm=r, wound_seed=5,
-                         tilt_deg=10 * i, drape=False)
-        write_rgb(d / f"visit-{date}.jpg", p.rgb, quality=92)
-        truth[date] = (p.area_mm2, p.mask)
-    return d, truth
-
-
-def run(*args):
-    return CliRunner().invoke(cli, ["track", *map(str, args)])
-
-
-def fresh(series_dir, tmp_path):
-    d = tmp_path / "s"
-    shutil.copytree(series_dir[0], d)
-    return d
 
 
 def test_json_contract_and_truth(series_dir, tmp_path):
@@ -116,16 +91,6 @@ def test_manifest_with_two_wounds_a_failed_photo_and_export(series_dir, tmp_path
     assert {r["Wound"] for r in js} == {"left heel", "right toe"}
 
 
-def test_manifest_errors(tmp_path):
-    (tmp_path / "m.csv").write_text("photo,when\na.jpg,2024-01-01\n")
-    r = run(tmp_path / "m.csv")
-    assert r.exit_code == 1 and "needs the columns image,date" in r.stderr
-    (tmp_path / "n.csv").write_text("image,date\na.jpg,01/02/2024\n")
-    assert "not an ISO date" in run(tmp_path / "n.csv").stderr
-    (tmp_path / "empty").mkdir()
-    assert "holds no photos" in run(tmp_path / "empty").stderr
-
-
 def test_interrupted_run_resumes_without_loss_or_duplicates(series_dir, tmp_path):
     d = fresh(series_dir, tmp_path)
     db = d / "woundmeasure.db"
@@ -152,45 +117,3 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(series_dir, tmp_path
     con = sqlite3.connect(db)
     rows = con.execute("SELECT visit_id, COUNT(*) FROM measurements GROUP BY visit_id").fetchall()
     assert len(rows) == 4 and all(n == 1 for _, n in rows)
-
-
-def test_report_renders_in_a_real_browser(series_dir, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    d = fresh(series_dir, tmp_path)
-    assert run(d, "--report", tmp_path / "rep").exit_code == 0
-    page = tmp_path / "rep" / "report.html"
-    assert "http://" not in page.read_text() and "https://" not in page.read_text()
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
-                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert 'data-images-loaded="true"' in dom
-    assert dom.count("<img") >= 5  # plot + four visits
-    import re
-
-    par = re.search(r'<b id="par">([-\d.]+)%</b>', dom)
-    assert par and float(par.group(1)) > 50
-
-
-def test_dates_from_names_and_exif(tmp_path):
-    import datetime as dt
-
-    from PIL import Image
-
-    from woundmeasure.sources import date_from_name, folder_photos
-
-    assert date_from_name("visit-2024-03-05.png") == dt.date(2024, 3, 5)
-    assert date_from_name("2024-02-30.jpg") is None and date_from_name("IMG_20240305.jpg") is None
-    p = make_phantom(60, width=640, height=480, px_per_mm=4.0, marker=False)
-    exif = Image.Exif()
-    exif.get_ifd(0x8769)[36867] = "2023:11:02 09:30:00"
-    Image.fromarray(p.rgb).save(tmp_path / "IMG_0001.jpg", exif=exif, quality=92)
-    Image.fromarray(p.rgb).save(tmp_path / "undated.jpg", quality=92)
-    (tmp_path / "IMG_0001.mask.png").write_bytes(b"")  # a sidecar is not a photo
-    assert [s.image.name for s in folder_photos(tmp_path)] == ["IMG_0001.jpg", "undated.jpg"]
-    out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
-    dated = [v for v in out["visits"] if v["image"].endswith("IMG_0001.jpg")][0]
-    undated = [v for v in out["visits"] if v["image"].endswith("undated.jpg")][0]
-    assert dated["date"] == "2023-11-02" and "no date" in undated["error"]

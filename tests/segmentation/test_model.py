@@ -3,17 +3,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from woundmeasure.errors import InputError, SegmentationError
+from tests.helpers import dice
 from woundmeasure.io import read_image, read_mask
-from woundmeasure.segmentation import SEGMENTERS, Hints, register_segmenter, segment
+from woundmeasure.segmentation import Hints, segment
 from woundmeasure.segmentation.model import load_model, model_path, wound_probability
 from woundmeasure.synthetic import make_phantom
 
-DATA = Path(__file__).parent / "data" / "segmentation"
-
-
-def dice(a, b):
-    return 2 * (a & b).sum() / max(a.sum() + b.sum(), 1)
+DATA = Path(__file__).parents[1] / "data" / "segmentation"
 
 
 def test_model_ships_inside_the_installed_package():
@@ -110,23 +106,17 @@ def test_model_runs_on_as_many_threads_as_opencv_is_allowed():
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_mirrored_prediction_does_not_depend_on_how_the_photo_is_flipped():
-    from woundmeasure.segmentation.model import _probability
+def test_a_small_wound_gets_a_closer_look_that_outlines_it_better():
+    from woundmeasure.segmentation.model import segment_model, zoom_boxes
 
-    small = make_phantom(8, width=384, height=288).rgb  # a working size that needs no padding
-    prob = _probability(small)
-    left_right, top_bottom = np.ascontiguousarray(small[:, ::-1]), np.ascontiguousarray(small[::-1])
-    np.testing.assert_allclose(_probability(left_right)[:, ::-1], prob, atol=1e-5)
-    np.testing.assert_allclose(_probability(top_bottom)[::-1], prob, atol=1e-5)
-    single = _probability(small, mirrored=False)  # one pass is not symmetric: the mean above is a real mean
-    assert np.abs(_probability(top_bottom, mirrored=False)[::-1] - single).max() > 1e-3
-
-
-def test_fast_model_draws_nearly_the_same_outline():
-    p = make_phantom(9, width=640, height=480)
-    fast, _ = segment(p.rgb, method="model-fast")
-    full, _ = segment(p.rgb, method="model")
-    assert dice(fast, full) > 0.9 and dice(fast, p.mask) > 0.8
+    p = make_phantom(611, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=6, marker=False)
+    prob, _ = wound_probability(p.rgb)
+    assert len(zoom_boxes(prob)) == 1  # one small wound: one closer look
+    coarse, _ = segment_model(p.rgb, hints=Hints(), zoom=False)
+    close, _ = segment_model(p.rgb, hints=Hints())
+    assert dice(close, p.mask) >= dice(coarse, p.mask) - 0.01 and dice(close, p.mask) > 0.85
+    large = make_phantom(612, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=40, marker=False)
+    assert zoom_boxes(wound_probability(large.rgb)[0]) == []  # a large wound is seen well enough at once
 
 
 def test_probability_map_at_working_size():
@@ -159,16 +149,33 @@ def test_box_hint_restricts_the_result():
     assert mask.any() and not outside.any()
 
 
-def test_point_hint_keeps_only_the_pointed_wound():
+def test_a_background_click_removes_the_wound_under_it_and_keeps_the_other():
     a = make_phantom(8, width=800, height=600, marker=False, wound_radius_mm=10)
     b = make_phantom(9, width=800, height=600, marker=False, wound_radius_mm=10, wound_offset_px=(250, 0))
     rgb = np.where(b.mask[..., None], b.rgb, a.rgb)  # two wounds in one photo
+    only_a, only_b = a.mask & ~b.mask, b.mask & ~a.mask
     both, _ = segment(rgb, method="model")
-    assert dice(both & a.mask, a.mask) > 0.8 and dice(both & b.mask, b.mask) > 0.8
-    rows, cols = np.nonzero(b.mask & ~a.mask)
-    point = (float(np.median(cols)), float(np.median(rows)))
-    only_b, _ = segment(rgb, method="model", hints=Hints(points=(point,)))
-    assert dice(only_b, b.mask & ~a.mask) > 0.8 and not (only_b & a.mask & ~b.mask).any()
+    assert dice(both & only_a, only_a) > 0.8 and dice(both & only_b, only_b) > 0.8
+    rows, cols = np.nonzero(only_a)
+    click = (float(np.median(cols)), float(np.median(rows)))
+    kept, _ = segment(rgb, method="model", hints=Hints(background_points=(click,)))
+    assert (kept & only_a).sum() < 0.05 * only_a.sum()  # "not wound" here: that wound is gone
+    assert dice(kept & only_b, only_b) > 0.8  # the other stays
+
+
+@pytest.mark.parametrize("seed", [620, 621, 622, 623])
+def test_the_first_protocol_click_never_makes_the_outline_worse(seed):
+    from woundmeasure.segmentation.clicks import next_click
+    from woundmeasure.segmentation.model import Steering
+
+    p = make_phantom(seed, width=800, height=600, skin_tone=(seed % 4) / 3)
+    rgb = p.rgb.copy()
+    rgb[p.mask] = (rgb[p.mask] * 0.6 + np.array([190, 150, 130]) * 0.4).astype(np.uint8)  # a fainter wound
+    steering = Steering(rgb)
+    before = steering.mask()
+    x, y, positive = next_click(p.mask, before)
+    steering.click(x, y, positive=positive)
+    assert dice(steering.mask(), p.mask) >= dice(before, p.mask)
 
 
 def test_point_hint_recovers_a_wound_the_model_missed():
@@ -181,50 +188,3 @@ def test_point_hint_recovers_a_wound_the_model_missed():
                         hints=Hints(points=((float(np.median(cols)), float(np.median(rows))),)))
     assert dice(hinted, p.mask) > dice(plain, p.mask)
     assert hinted[int(np.median(rows)), int(np.median(cols))]
-
-
-@pytest.mark.parametrize("method", ["model", "color"])
-@pytest.mark.parametrize("rgb", [np.zeros((300, 400, 3), np.uint8), np.full((300, 400, 3), 255, np.uint8),
-                                 np.full((1, 1, 3), 128, np.uint8), np.zeros((5, 7, 3), np.uint8)],
-                         ids=["black", "white", "1x1", "5x7"])
-def test_degenerate_images_do_not_crash(method, rgb):
-    mask, warnings = segment(rgb, method=method)
-    assert mask.shape == rgb.shape[:2] and mask.dtype == bool
-    if not mask.any():
-        assert any("no wound found" in w for w in warnings)
-
-
-def test_color_segmenter_on_phantoms():
-    scores = []
-    for seed in (300, 301, 303):
-        p = make_phantom(seed, skin_tone=0.3)
-        mask, _ = segment(p.rgb, method="color")
-        scores.append(dice(mask, p.mask))
-    assert np.median(scores) > 0.8
-
-
-def test_registry_and_errors():
-    with pytest.raises(SegmentationError, match="unknown segmenter 'nope'"):
-        segment(np.zeros((10, 10, 3), np.uint8), method="nope")
-    register_segmenter("everything", lambda rgb, *, hints: (np.ones(rgb.shape[:2], bool), ("all of it",)))
-    try:
-        mask, warnings = segment(np.zeros((10, 10, 3), np.uint8), method="everything")
-        assert mask.all() and warnings == ("all of it",)
-    finally:
-        SEGMENTERS.pop("everything")
-    with pytest.raises(InputError, match="does not overlap"):
-        segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(box=(20, 20, 5, 5)))
-    with pytest.raises(InputError, match="outside the 10 x 10 px photo"):
-        segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(points=((11, 3),)))
-
-
-def test_edge_wound_is_flagged_and_empty_is_a_result():
-    import woundmeasure as wm
-
-    p = make_phantom(11, width=800, height=600, marker=False, wound_offset_px=(380, 0))
-    with pytest.warns(wm.WoundMeasureWarning):
-        r = wm.measure_image(p.rgb, px_per_mm=6.0)
-    assert r.measurement.touches_edge and any("edge" in w for w in r.warnings)
-    with pytest.warns(wm.WoundMeasureWarning, match="no wound"):
-        e = wm.measure_image(np.full((200, 200, 3), 200, np.uint8), px_per_mm=6.0)
-    assert e.measurement.area_mm2 == 0

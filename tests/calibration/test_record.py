@@ -2,10 +2,9 @@ import math
 
 import pytest
 
-from woundmeasure.calibration import manual_calibration, ruler_points_calibration
+from woundmeasure.calibration import Calibration, manual_calibration, ruler_points_calibration
 from woundmeasure.errors import CalibrationError, InputError
-from woundmeasure.options import MeasureOptions
-from woundmeasure.pipeline import calibrate, parse_ruler
+from woundmeasure.pipeline import parse_ruler
 
 
 def test_manual_scale():
@@ -40,13 +39,12 @@ def test_ruler_points_errors():
         parse_ruler("1,2,3")
 
 
-def test_calibrate_prefers_manual_and_explains_missing_scale():
-    import numpy as np
+def test_calibration_record_validates():
+    from woundmeasure.errors import CalibrationError
 
-    rgb = np.zeros((50, 50, 3), np.uint8)
-    assert calibrate(rgb, MeasureOptions(px_per_mm=3)).px_per_mm == 3
-    assert calibrate(rgb, MeasureOptions(ruler=parse_ruler("0,0,30,40,10"))).px_per_mm == 5
-    with pytest.raises(CalibrationError, match="either px_per_mm or ruler"):
-        MeasureOptions(px_per_mm=3, ruler=(0, 0, 30, 40, 10))
-    with pytest.raises(CalibrationError, match="manual calibration needs a scale"):
-        calibrate(rgb, MeasureOptions(calibration="manual"))
+    with pytest.raises(CalibrationError, match="not a positive finite scale"):
+        Calibration(0.0)
+    with pytest.raises(CalibrationError, match="not a positive finite scale"):
+        Calibration(float("nan"))
+    with pytest.raises(CalibrationError, match="not an invertible"):
+        Calibration(1.0, homography=(0,) * 9)

@@ -6,7 +6,8 @@ import roifile
 from click.testing import CliRunner
 
 from woundmeasure.cli.main import cli
-from woundmeasure.io import write_mask
+from woundmeasure.io import write_mask, write_rgb
+from woundmeasure.synthetic import make_phantom
 
 
 def run(*args):
@@ -141,3 +142,14 @@ def test_photo_without_reference_explains_how_to_give_a_scale(tmp_path):
     assert line.count("\n") == 0 and "plain.jpg" in line and "no scale found" in line and "give a scale" in line
     forced = run(tmp_path / "plain.jpg", "--calibration", "marker")
     assert "no readable ArUco marker" in forced.stderr and "no mm ruler with clear tick marks" not in forced.stderr
+
+
+def test_roi_outside_and_mask_of_wrong_size_are_clear_errors(tmp_path):
+    import roifile
+
+    p = make_phantom(32, width=400, height=300, marker=False)
+    write_rgb(tmp_path / "a.jpg", p.rgb)
+    roifile.ImagejRoi.frompoints(np.array([[900, 900], [950, 900], [950, 950]])).tofile(tmp_path / "a.roi")
+    r = CliRunner().invoke(cli, ["measure", str(tmp_path / "a.jpg"), "--px-per-mm", "4", "--roi",
+                                 str(tmp_path / "a.roi")])
+    assert r.exit_code == 1 and "lies outside the 400 x 300 px photo" in r.stderr

@@ -1,0 +1,87 @@
+import os
+import signal
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import write_series as _series
+from woundmeasure.cli.main import cli
+
+
+def crash_on_photos_named_crash(spec, *args):
+    """A pool task that dies as a native crash would, on photos whose name says so."""
+    if "crash" in os.path.basename(spec.image):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return {"image": str(spec.image)}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSEGV") or sys.platform == "win32", reason="POSIX signals")
+def test_a_worker_that_dies_costs_only_its_own_photo(tmp_path):
+    from woundmeasure.batch.runner import WORKER_DIED, _run_on_pool
+    from woundmeasure.options import MeasureOptions, Outputs
+    from woundmeasure.sources import PhotoSpec
+    from woundmeasure.store import RecordKey
+
+    names = ["a.jpg", "b.jpg", "crash1.jpg", "c.jpg", "d.jpg", "e.jpg", "crash2.jpg", "f.jpg", "g.jpg"]
+    rows = []
+    _run_on_pool(2, [(PhotoSpec(tmp_path / n), RecordKey(f"sha-{n}", "key")) for n in names], MeasureOptions(),
+                 Outputs(), rows.append, task=crash_on_photos_named_crash)
+    assert sorted(os.path.basename(row["image"]) for row in rows) == sorted(names)  # one row per photo
+    errors = {os.path.basename(row["image"]): row.get("error") for row in rows}
+    assert all(errors.pop(n).endswith(WORKER_DIED) for n in ("crash1.jpg", "crash2.jpg"))
+    assert set(errors.values()) == {None}
+    crashed = [row for row in rows if "crash" in row["image"]]
+    assert {row["sha256"] for row in crashed} == {"sha-crash1.jpg", "sha-crash2.jpg"}  # kept under their keys
+
+
+def test_parallel_and_dask_give_the_same_rows(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    src = tmp_path / "in"
+    src.mkdir()
+    _series(src, 4)
+    args = ["--px-per-mm", "6", "--quiet"]
+    local = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "local"), "--workers", "2", *args])
+    assert local.exit_code == 0, local.output
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "dask"), "--dask",
+                                     cluster.scheduler_address, *args])
+    assert r.exit_code == 0, r.output
+    from woundmeasure.batch import read_done
+
+    def by_image(p):
+        return {os.path.basename(r["image"]): r for r in read_done(p / "results.jsonl").values()}
+
+    a, b = by_image(tmp_path / "local"), by_image(tmp_path / "dask")
+    assert set(a) == set(b) and len(a) == 4
+    for k in a:
+        assert a[k]["area_mm2"] == b[k]["area_mm2"] and a[k]["sha256"] == b[k]["sha256"]
+
+
+def fail_on_photos_named_fail(spec, *args):
+    """A task that fails on the cluster itself (as after its worker was killed) for photos whose name says so."""
+    if "fail" in spec.image.name:
+        raise RuntimeError("worker lost")
+    return {"image": str(spec.image)}
+
+
+def test_a_failed_dask_task_is_a_row_and_the_batch_goes_on(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    from woundmeasure.batch.runner import _run_on_dask
+    from woundmeasure.options import MeasureOptions, Outputs
+    from woundmeasure.sources import PhotoSpec
+    from woundmeasure.store import RecordKey
+
+    names = ["a.jpg", "fail.jpg", "b.jpg"]
+    rows = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        _run_on_dask(cluster.scheduler_address, [(PhotoSpec(tmp_path / n), RecordKey(n, "key")) for n in names],
+                     MeasureOptions(), Outputs(), rows.append, task=fail_on_photos_named_fail)
+    errors = {os.path.basename(row["image"]): row.get("error") for row in rows}
+    assert sorted(errors) == sorted(names)
+    assert "RuntimeError: worker lost" in errors.pop("fail.jpg")
+    assert set(errors.values()) == {None}

@@ -1,0 +1,18 @@
+from tests.helpers import visit as v
+from woundmeasure.tracking import analyse_series
+
+
+def test_plot_legend_lies_below_the_axes_where_it_hides_no_visit():
+    from woundmeasure.report.plots import plot_series
+    from woundmeasure.series import WoundTrack
+
+    visits = [v(0, 1000.0), v(30, 600.0), v(60, 300.0), v(90, 100.0), v(120, 40.0)]
+    rows, summary = analyse_series(visits)
+    ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
+    fig = ax.figure
+    fig.canvas.draw()
+    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 <= frame.y0 and fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y0)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

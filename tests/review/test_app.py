@@ -1,0 +1,158 @@
+"""The review page's server at the HTTP level: every endpoint, its token, its refusals."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from tests.helpers import DATES, fresh
+from woundmeasure.io import decode_mask, encode_mask, read_mask
+from woundmeasure.review.app import create_app
+from woundmeasure.review.session import ReviewSession
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture()
+def served(series_dir, tmp_path):
+    d = fresh(series_dir, tmp_path)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    client = create_app(session, token=TOKEN).test_client()
+    client.set_cookie("wm_token", TOKEN)
+    return d, session, client
+
+
+def series(client):
+    r = client.get("/api/series")
+    assert r.status_code == 200
+    return r.get_json()["wounds"][0]
+
+
+def test_every_request_needs_the_token(served):
+    d, session, _ = served
+    bare = create_app(session, token=TOKEN).test_client()
+    for url in ("/", "/api/series", "/static/app.js", "/api/visits/0-0/photo"):
+        r = bare.get(url)
+        assert r.status_code == 403 and "token" in r.get_json()["error"], url
+    assert bare.get("/api/series", headers={"X-Woundmeasure-Token": "wrong"}).status_code == 403
+    assert bare.get(f"/api/series?token={TOKEN}").status_code == 200
+    page = bare.get(f"/?token={TOKEN}")
+    assert page.status_code == 200 and "wm_token" in page.headers["Set-Cookie"]
+    assert "HttpOnly" in page.headers["Set-Cookie"]
+
+
+def test_series_shows_the_tracked_numbers(served):
+    d, session, client = served
+    wound = series(client)
+    assert [v["date"] for v in wound["visits"]] == DATES
+    assert all(v["outline"] == "model" and v["area_mm2"] > 0 for v in wound["visits"])
+    assert wound["visits"][0]["par_pct"] == 0.0
+    assert wound["summary"]["par_pct"] == pytest.approx(wound["visits"][-1]["par_pct"])
+    assert wound["visits"][0]["width_px"] == 900 and len(wound["visits"][0]["wound_box"]) == 4
+
+
+def test_photo_outline_plot_and_strip(served):
+    d, session, client = served
+    photo = client.get("/api/visits/0-1/photo")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data[:2] == b"\xff\xd8"
+    outline = client.get("/api/visits/0-1/outline")
+    mask = decode_mask(outline.data)
+    assert mask.shape == (700, 900) and mask.any()
+    for url in ("/api/wounds/0/plot.png", "/api/wounds/0/strip.png"):
+        r = client.get(url)
+        assert r.status_code == 200 and r.data[:8] == b"\x89PNG\r\n\x1a\n", url
+    assert client.get("/api/wounds/5/plot.png").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/api/visits/9-9/photo", "/api/visits/x/outline", "/api/visits/-1-0/photo",
+                                 "/api/visits/0-99/outline"])
+def test_unknown_visits_are_404(served, url):
+    r = served[2].get(url)
+    assert r.status_code == 404 and r.get_json()["error"]
+
+
+@pytest.mark.parametrize("url", ["/static/../pyproject.toml", "/static/%2e%2e%2fapp.py", "/static/..%2fsession.py",
+                                 "/static//etc/passwd", "/static/%2Fetc%2Fpasswd", "/etc/passwd",
+                                 "/static/link.js"])
+def test_nothing_outside_its_own_files_is_served(served, url, tmp_path):
+    from importlib import resources
+
+    static = resources.files("woundmeasure.review") / "static"
+    link = static / "link.js"
+    try:
+        if url.endswith("link.js"):
+            link.symlink_to(tmp_path / "outside.js")
+            (tmp_path / "outside.js").write_text("secret")
+        r = served[2].get(url)
+        assert r.status_code == 404 and b"secret" not in r.data and b"root:" not in r.data
+    finally:
+        if link.is_symlink():
+            link.unlink()
+
+
+def test_segment_accept_reset_change_the_record_and_the_sidecar(served):
+    d, session, client = served
+    before = series(client)["visits"][1]
+    visit_photo = d / f"visit-{DATES[1]}.jpg"
+    auto = decode_mask(client.get("/api/visits/0-1/outline").data)
+    ys, xs = np.nonzero(auto)
+    inside = [float(xs.mean()), float(ys.mean())]
+    r = client.post("/api/visits/0-1/segment", json={"points": [inside], "background_points": [[5, 5]], "box": None})
+    assert r.status_code == 200
+    steered = decode_mask(base64.b64decode(r.get_json()["mask_png"]))
+    assert steered.shape == auto.shape and steered[int(inside[1]), int(inside[0])] and not steered[5, 5]
+    # a person trims the outline (here: its left half) and accepts it
+    trimmed = auto.copy()
+    trimmed[:, : int(xs.mean())] = False
+    r = client.post("/api/visits/0-1/accept", json={"mask_png": base64.b64encode(encode_mask(trimmed)).decode(),
+                                                    "points": [inside], "background_points": [], "box": None})
+    assert r.status_code == 200
+    after = r.get_json()["wounds"][0]["visits"][1]
+    assert after["outline"] == "corrected" and after["area_mm2"] < 0.8 * before["area_mm2"]
+    assert after["par_pct"] > before["par_pct"]
+    sidecar = visit_photo.with_name(visit_photo.stem + ".mask.png")
+    assert (read_mask(sidecar) == trimmed).all()
+    assert visit_photo.with_name(visit_photo.stem + ".hints.json").is_file()
+    # track, on the same record, reads the same correction
+    from tests.helpers import run_track
+    import json
+
+    out = json.loads(run_track(d, "--json", "--db", session.db).stdout)
+    assert out["visits"][1]["area_mm2"] == pytest.approx(after["area_mm2"])
+    r = client.post("/api/visits/0-1/reset")
+    assert r.get_json()["wounds"][0]["visits"][1]["area_mm2"] == pytest.approx(before["area_mm2"])
+    assert not sidecar.exists()
+
+
+def test_exclude_and_note_are_kept_in_the_record(served):
+    d, session, client = served
+    r = client.post("/api/visits/0-2/exclude", json={"reason": "photo blurred"})
+    wound = r.get_json()["wounds"][0]
+    assert wound["visits"][2]["excluded"] == "photo blurred" and wound["visits"][2]["par_pct"] is None
+    assert any("photo blurred" in w for w in wound["summary"]["warnings"])
+    client.post("/api/visits/0-2/note", json={"note": "dressing changed"})
+    again = ReviewSession(d, db=session.db)  # a new session (a restart, a second tab) sees the same
+    visit = again.tracks[0].stored[2]
+    assert visit.excluded == "photo blurred" and "dressing changed" in visit.note
+    r = client.post("/api/visits/0-2/exclude", json={"reason": ""})
+    assert r.get_json()["wounds"][0]["visits"][2]["excluded"] is None
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"mask_png": "not base64!"}, "not base64"),
+    ({"mask_png": base64.b64encode(b"GIF89a....").decode()}, "not a PNG"),
+    ({"mask_png": base64.b64encode(encode_mask(np.ones((10, 10), bool))).decode()}, "10 x 10 px but the photo"),
+    ({}, "needs the outline"),
+    ({"mask_png": base64.b64encode(encode_mask(np.ones((700, 900), bool))).decode(), "points": [[5000, 5]]},
+     "outside"),
+])
+def test_bad_outlines_are_refused_with_a_clear_message(served, payload, message):
+    d, session, client = served
+    r = client.post("/api/visits/0-0/accept", json=payload)
+    assert r.status_code == 400 and message in r.get_json()["error"]
+    assert not (d / f"visit-{DATES[0]}.mask.png").exists()
+
+
+def test_a_request_without_a_json_body_is_refused(served):
+    r = served[2].post("/api/visits/0-0/segment", data="x", content_type="text/plain")
+    assert r.status_code == 400 and "JSON" in r.get_json()["error"]

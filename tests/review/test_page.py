@@ -1,0 +1,113 @@
+"""The review page in a real browser (Debian's chromium and chromedriver, driven by Selenium)."""
+
+import os
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from tests.helpers import DATES, fresh
+
+
+def _browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromium-driver are not installed; .ci/run installs them")
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,900"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.fixture()
+def page(series_dir, tmp_path):
+    from werkzeug.serving import make_server
+
+    from woundmeasure.review.app import create_app
+    from woundmeasure.review.session import ReviewSession
+
+    d = fresh(series_dir, tmp_path)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    server = make_server("127.0.0.1", 0, create_app(session, token="tok"), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    browser = _browser()
+    try:
+        yield browser, f"http://127.0.0.1:{server.server_port}/?token=tok", d, session
+    finally:
+        browser.quit()
+        server.shutdown()
+
+
+def _wait(browser, condition: str, timeout: float = 60):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout).until(lambda b: b.execute_script(f"return {condition};"))
+
+
+def _idle(browser):
+    _wait(browser, "document.body.dataset.busy !== 'true'")
+
+
+def _click(browser, x, y, *, shift=False):
+    """Click the editor at photo pixel (x, y), as a person would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    canvas = browser.find_element("id", "editor")
+    cx, cy = browser.execute_script("return window.review.toClient(arguments[0], arguments[1]);", x, y)
+    rect = browser.execute_script("return arguments[0].getBoundingClientRect();", canvas)
+    actions = ActionChains(browser)
+    if shift:
+        actions.key_down(Keys.SHIFT)
+    actions.move_to_element_with_offset(canvas, cx - rect["left"] - rect["width"] / 2,
+                                        cy - rect["top"] - rect["height"] / 2).click()
+    if shift:
+        actions.key_up(Keys.SHIFT)
+    actions.perform()
+    _idle(browser)
+
+
+def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_table(page, series_dir, tmp_path):
+    from woundmeasure.io import read_mask
+    from woundmeasure.store import Store
+
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    browser.execute_script("window.review.selectVisit('0-1');")
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    _idle(browser)
+
+    def row_text(cls):
+        return browser.find_element("css selector", f"tr[data-visit-id='0-1'] td.{cls}").text
+
+    mask = truth[DATES[1]][1]
+    ys, xs = np.nonzero(mask)
+    _click(browser, int(np.median(xs)), int(np.median(ys)))  # on the wound: wound
+    _click(browser, int(xs.min()) - 25, int(np.median(ys)), shift=True)  # on the skin beside it: not wound
+    browser.find_element("id", "accept").click()
+    _idle(browser)
+    _wait(browser, "document.querySelector(\"tr[data-visit-id='0-1'] td.outline\").textContent === 'corrected'")
+    sidecar = d / f"visit-{DATES[1]}.mask.png"
+    assert sidecar.is_file() and (d / f"visit-{DATES[1]}.hints.json").is_file()
+    kept = read_mask(sidecar)
+    assert 0.7 < kept.sum() / mask.sum() < 1.3 and (kept & mask).sum() > 0.7 * mask.sum()
+    with Store(session.db) as store:
+        latest = {r["image"].rsplit("/", 1)[-1]: r for r in store.table(latest=True)}
+    visit = latest[f"visit-{DATES[1]}.jpg"]
+    assert visit["override_path"] == str(sidecar)
+    area, baseline = float(row_text("area")), float(
+        browser.find_element("css selector", "tr[data-visit-id='0-0'] td.area").text)
+    assert area == pytest.approx(visit["area_mm2"], abs=0.05)  # the table shows what the record holds
+    assert float(row_text("par")) == pytest.approx(100 * (baseline - area) / baseline, abs=0.1)
+    browser.save_screenshot(str(tmp_path / "review.png"))
+    assert (tmp_path / "review.png").stat().st_size > 10_000

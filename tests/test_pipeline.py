@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from woundmeasure.calibration.detect import detect_calibration
+from woundmeasure.errors import CalibrationError
+from woundmeasure.options import MeasureOptions
+from woundmeasure.pipeline import calibrate, measure_image, parse_ruler
+from woundmeasure.synthetic import make_phantom
+
+
+def test_calibrate_prefers_manual_and_explains_missing_scale():
+    import numpy as np
+
+    rgb = np.zeros((50, 50, 3), np.uint8)
+    assert calibrate(rgb, MeasureOptions(px_per_mm=3)).px_per_mm == 3
+    assert calibrate(rgb, MeasureOptions(ruler=parse_ruler("0,0,30,40,10"))).px_per_mm == 5
+    with pytest.raises(CalibrationError, match="either px_per_mm or ruler"):
+        MeasureOptions(px_per_mm=3, ruler=(0, 0, 30, 40, 10))
+    with pytest.raises(CalibrationError, match="manual calibration needs a scale"):
+        calibrate(rgb, MeasureOptions(calibration="manual"))
+
+
+def test_reference_is_never_wound():
+    p = make_phantom(13, ruler=True)
+    cal = detect_calibration(p.rgb)
+    excl = cal.reference_mask(p.rgb.shape[:2])
+    corners = np.round(p.marker_corners).astype(int)
+    assert all(excl[y, x] for x, y in corners)
+    # a wound-red stain on the marker's white margin: inside the reference, so never wound
+    import cv2
+
+    rgb = p.rgb.copy()
+    centre = p.marker_corners.mean(0)
+    spot = tuple(np.round(centre + (p.marker_corners[0] - centre) * 1.25).astype(int))
+    cv2.circle(rgb, spot, 6, (190, 30, 40), -1)
+    r = measure_image(rgb, calibration=cal, segmenter="color")
+    assert not (r.mask & excl).any()
+    assert r.mask.any()
+
+
+def test_warnings_small_and_far_reference():
+    p = make_phantom(14, width=2400, height=1800, px_per_mm=2.0, wound_radius_mm=30,
+                     wound_offset_px=(0, 0))
+    from woundmeasure import WoundMeasureWarning
+
+    with pytest.warns(WoundMeasureWarning, match="only .* px wide"):
+        r = measure_image(p.rgb, mask=p.mask)
+    assert any("only" in w and "px wide" in w for w in r.warnings)
+    far = np.zeros_like(p.mask)
+    far[:40, :40] = True  # a "wound" in the far corner, the marker near the centre
+    with pytest.warns(WoundMeasureWarning) as record:
+        r = measure_image(p.rgb, mask=far)
+    assert any("far from the wound" in str(w.message) for w in record)
+    assert any("far from the wound" in w for w in r.warnings)
+
+
+def test_edge_wound_is_flagged_and_empty_is_a_result():
+    import woundmeasure as wm
+
+    p = make_phantom(11, width=800, height=600, marker=False, wound_offset_px=(380, 0))
+    with pytest.warns(wm.WoundMeasureWarning):
+        r = wm.measure_image(p.rgb, px_per_mm=6.0)
+    assert r.measurement.touches_edge and any("edge" in w for w in r.warnings)
+    with pytest.warns(wm.WoundMeasureWarning, match="no wound"):
+        e = wm.measure_image(np.full((200, 200, 3), 200, np.uint8), px_per_mm=6.0)
+    assert e.measurement.area_mm2 == 0

@@ -1,0 +1,125 @@
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import run_track as run
+from woundmeasure.errors import InputError
+from woundmeasure.io import write_rgb
+from woundmeasure.sources import read_manifest
+from woundmeasure.synthetic import make_phantom
+
+
+def test_manifest_errors(tmp_path):
+    (tmp_path / "m.csv").write_text("photo,when\na.jpg,2024-01-01\n")
+    r = run(tmp_path / "m.csv")
+    assert r.exit_code == 1 and "needs the columns image,date" in r.stderr
+    (tmp_path / "n.csv").write_text("image,date\na.jpg,01/02/2024\n")
+    assert "not an ISO date" in run(tmp_path / "n.csv").stderr
+    (tmp_path / "empty").mkdir()
+    assert "holds no photos" in run(tmp_path / "empty").stderr
+
+
+# Property-based tests (hypothesis) of the manifest parser
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_manifest_parser_never_crashes(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        specs = read_manifest(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert all(s.image.parent == tmp_path or tmp_path in s.image.parents for s in specs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.dates(), st.floats(0.01, 1e4, allow_nan=False), st.text("abc ", max_size=5)),
+                min_size=1, max_size=6))
+def test_manifest_round_trip(tmp_path, rows):
+    lines = ["image,date,px_per_mm,wound"] + [f"img{i}.jpg,{d.isoformat()},{s!r},{w}" for i, (d, s, w) in
+                                              enumerate(rows)]
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    specs = read_manifest(tmp_path / "m.csv")
+    assert [s.date for s in specs] == [d for d, _, _ in rows]
+    assert [s.px_per_mm for s in specs] == pytest.approx([s for _, s, _ in rows])
+    assert [s.wound for s in specs] == [w.strip() or "wound" for _, _, w in rows]
+
+
+def test_dates_from_names_and_exif(tmp_path):
+    import datetime as dt
+
+    from PIL import Image
+
+    from woundmeasure.sources import date_from_name, folder_photos
+
+    assert date_from_name("visit-2024-03-05.png") == dt.date(2024, 3, 5)
+    assert date_from_name("2024-02-30.jpg") is None and date_from_name("IMG_20240305.jpg") is None
+    p = make_phantom(60, width=640, height=480, px_per_mm=4.0, marker=False)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2023:11:02 09:30:00"
+    Image.fromarray(p.rgb).save(tmp_path / "IMG_0001.jpg", exif=exif, quality=92)
+    Image.fromarray(p.rgb).save(tmp_path / "undated.jpg", quality=92)
+    (tmp_path / "IMG_0001.mask.png").write_bytes(b"")  # a sidecar is not a photo
+    assert [s.image.name for s in folder_photos(tmp_path)] == ["IMG_0001.jpg", "undated.jpg"]
+    out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
+    dated = [v for v in out["visits"] if v["image"].endswith("IMG_0001.jpg")][0]
+    undated = [v for v in out["visits"] if v["image"].endswith("undated.jpg")][0]
+    assert dated["date"] == "2023-11-02" and "no date" in undated["error"]
+
+
+def test_hints_come_from_the_manifest_or_a_sidecar_and_reach_the_options(tmp_path):
+    from woundmeasure.options import MeasureOptions
+    from woundmeasure.sources import folder_photos, read_manifest, write_hints
+
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    (tmp_path / "b.jpg").write_bytes(b"x")
+    write_hints(tmp_path / "b.hints.json", box=(1, 2, 30, 40), points=[(5, 6)], background_points=[(7, 8)])
+    (tmp_path / "m.csv").write_text('image,date,box,points,background_points\n'
+                                    'a.jpg,2024-01-01,"1,2,3,4","5,6;7,8","9.5,10"\n'
+                                    'b.jpg,2024-01-02,,,\n')
+    a, b = read_manifest(tmp_path / "m.csv")
+    assert a.box == (1.0, 2.0, 3.0, 4.0) and a.points == ((5.0, 6.0), (7.0, 8.0))
+    assert b.box == (1.0, 2.0, 30.0, 40.0) and b.background_points == ((7.0, 8.0),)  # from its sidecar
+    options = b.options_for(MeasureOptions(points=((99, 99),)))
+    assert options.points == ((5.0, 6.0),) and options.box == (1.0, 2.0, 30.0, 40.0)  # the photo's own hints win
+    assert {s.image.name: s.points for s in folder_photos(tmp_path)}["b.jpg"] == ((5.0, 6.0),)
+
+
+def test_a_bad_hints_sidecar_is_that_photos_error_only(tmp_path):
+    from woundmeasure.options import MeasureOptions
+    from woundmeasure.pipeline import measure_spec
+    from woundmeasure.sources import folder_photos
+
+    for name in ("a", "b"):
+        write_rgb(tmp_path / f"{name}.jpg", make_phantom(3, width=320, height=240).rgb)
+    (tmp_path / "b.hints.json").write_text("{not json")
+    specs = {s.image.name: s for s in folder_photos(tmp_path)}
+    assert specs["a.jpg"].problem is None
+    error = measure_spec(specs["b.jpg"], MeasureOptions(px_per_mm=3)).error
+    assert "b.hints.json" in error and "not a hints file" in error
+
+
+def test_manifest_hints_must_be_numbers(tmp_path):
+    (tmp_path / "m.csv").write_text('image,date,points\na.jpg,2024-01-01,"5;6"\n')
+    with pytest.raises(InputError, match="line 2: points '5;6' must be X,Y"):
+        read_manifest(tmp_path / "m.csv")
+    (tmp_path / "n.csv").write_text('image,date,box\na.jpg,2024-01-01,1,2,3,4\n')
+    with pytest.raises(InputError, match="line 2: has more fields than the header"):
+        read_manifest(tmp_path / "n.csv")
+
+
+def test_the_newer_of_an_imagej_roi_and_a_corrected_mask_is_used(tmp_path):
+    import os
+
+    from woundmeasure.sources import folder_photos
+
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    (tmp_path / "a.roi").write_bytes(b"r")
+    (tmp_path / "a.mask.png").write_bytes(b"m")
+    os.utime(tmp_path / "a.roi", ns=(1_000_000_000, 1_000_000_000))
+    assert folder_photos(tmp_path)[0].mask == tmp_path / "a.mask.png"
+    os.utime(tmp_path / "a.mask.png", ns=(500_000_000, 500_000_000))
+    assert folder_photos(tmp_path)[0].roi == tmp_path / "a.roi"

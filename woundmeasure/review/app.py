@@ -1,0 +1,217 @@
+"""The review page's web server: a Flask app over a :class:`~woundmeasure.review.session.ReviewSession`.
+
+Safety, since the page shows patients' photos: it listens on 127.0.0.1 unless told
+otherwise; every request carries the session's random token (in the URL the command
+prints, then as a header or an HttpOnly cookie); it serves its own static files and the
+series' photos by visit id only, never a path from the request; uploaded outlines are
+checked before they are decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import io
+from importlib import resources
+
+from woundmeasure.errors import WoundMeasureError
+from woundmeasure.review.session import ReviewSession, UnknownVisit
+
+TOKEN_HEADER = "X-Woundmeasure-Token"
+TOKEN_COOKIE = "wm_token"
+MAX_UPLOAD_BYTES = 64 << 20
+PHOTO_LONG_SIDE = 2400  # the photo the page shows; outlines stay at full resolution
+
+
+def _static_dir():
+    return resources.files("woundmeasure.review") / "static"
+
+
+def _jpeg(rgb, long_side: int) -> bytes:
+    import cv2
+    import numpy as np
+
+    from woundmeasure.imageops import shrink
+
+    small = shrink(rgb, min(1.0, long_side / max(rgb.shape[:2])))
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(small[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return buf.tobytes()
+
+
+def _png(image) -> bytes:
+    import cv2
+    import numpy as np
+
+    if image.dtype == bool:
+        image = np.where(image, 255, 0).astype(np.uint8)
+    elif image.ndim == 3:
+        image = np.ascontiguousarray(image[:, :, ::-1])
+    ok, buf = cv2.imencode(".png", image)
+    return buf.tobytes()
+
+
+def _wound_box(visit) -> list[float] | None:
+    lines = [visit.result.get(k) for k in ("length_line", "width_line")] if visit.result else []
+    points = [(line[0], line[1]) for line in lines if line] + [(line[2], line[3]) for line in lines if line]
+    if not points:
+        return None
+    xs, ys = zip(*points)
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
+def series_payload(session: ReviewSession) -> dict:
+    """Everything the page shows, as tracking computed it."""
+    from pathlib import Path
+
+    from woundmeasure.sources import mask_path
+
+    wounds = []
+    for w, t in enumerate(session.tracks):
+        metrics = {(m.date, m.image): m for m in t.visits}
+        visits = []
+        for i, v in enumerate(t.stored):
+            m = metrics[(v.date.isoformat() if v.date else None, v.image)]
+            corrected = f"override: {mask_path(v.image).name}" in v.outline  # the sidecar this page writes
+            visits.append({
+                "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name,
+                "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
+                "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
+                                if v.calibration else None),
+                "outline": "corrected" if corrected else (v.outline.split(" (")[0] or None),
+                "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
+                "width_px": v.result.get("width_px") if v.result else None,
+                "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
+        wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
+    return {"source": str(session.source), "patient": session.patient, "threshold_pct": session.threshold_pct,
+            "wounds": wounds}
+
+
+def create_app(session: ReviewSession, *, token: str):
+    """The Flask app serving ``session`` to whoever holds ``token``."""
+    from flask import Flask, Response, abort, jsonify, request, send_from_directory
+
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+
+    @app.before_request
+    def check_token():
+        given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(TOKEN_COOKIE)
+        if not given or not hmac.compare_digest(given, token):
+            return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed"), 403
+        return None
+
+    @app.errorhandler(WoundMeasureError)
+    def bad_input(exc):
+        return jsonify(error=str(exc)), 404 if isinstance(exc, UnknownVisit) else 400
+
+    @app.errorhandler(404)
+    def not_found(_):
+        return jsonify(error="not found"), 404
+
+    @app.errorhandler(413)
+    def too_large(_):
+        return jsonify(error=f"the upload is larger than {MAX_UPLOAD_BYTES >> 20} MB"), 413
+
+    def body() -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise WoundMeasureError("the request needs a JSON object body")
+        return data
+
+    def hints(data: dict) -> dict:
+        from woundmeasure.options import MeasureOptions
+
+        box = data.get("box") or None
+        points, background = data.get("points") or (), data.get("background_points") or ()
+        MeasureOptions(box=box, points=points, background_points=background)  # the same checks as the CLI's
+        return {"box": tuple(box) if box else None, "points": tuple(map(tuple, points)),
+                "background_points": tuple(map(tuple, background))}
+
+    @app.get("/")
+    def index():
+        page = (_static_dir() / "index.html").read_bytes()
+        response = Response(page, mimetype="text/html")
+        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+        return response
+
+    @app.get("/static/<name>")
+    def static(name):
+        allowed = {p.name for p in _static_dir().iterdir() if p.is_file() and not p.is_symlink()}
+        if name not in allowed:  # a file of our own, by name: no path from the request is joined, no link followed
+            abort(404)
+        return send_from_directory(str(_static_dir()), name, max_age=0)
+
+    @app.get("/api/series")
+    def series():
+        return jsonify(series_payload(session))
+
+    @app.get("/api/visits/<visit_id>/photo")
+    def photo(visit_id):
+        return Response(_jpeg(session.photo(visit_id).rgb, PHOTO_LONG_SIDE), mimetype="image/jpeg")
+
+    @app.get("/api/visits/<visit_id>/outline")
+    def outline(visit_id):
+        mask = session.outline(visit_id)
+        if mask is None:
+            abort(404)
+        return Response(_png(mask), mimetype="image/png")
+
+    @app.post("/api/visits/<visit_id>/segment")
+    def segment(visit_id):
+        mask, area = session.segment(visit_id, **hints(body()))
+        return jsonify(mask_png=base64.b64encode(_png(mask)).decode(), area_mm2=area)
+
+    @app.post("/api/visits/<visit_id>/accept")
+    def accept(visit_id):
+        data = body()
+        if not isinstance(data.get("mask_png"), str):
+            raise WoundMeasureError("accept needs the outline as mask_png (base64 PNG, white = wound)")
+        session.accept(visit_id, data["mask_png"], **hints(data))
+        return jsonify(series_payload(session))
+
+    @app.post("/api/visits/<visit_id>/reset")
+    def reset(visit_id):
+        session.reset(visit_id)
+        return jsonify(series_payload(session))
+
+    @app.post("/api/visits/<visit_id>/exclude")
+    def exclude(visit_id):
+        session.exclude(visit_id, str(body().get("reason", "")))
+        return jsonify(series_payload(session))
+
+    @app.post("/api/visits/<visit_id>/note")
+    def note(visit_id):
+        session.remark(visit_id, str(body().get("note", "")))
+        return jsonify(series_payload(session))
+
+    def track_at(index: str):
+        try:
+            return session.tracks[int(index)]
+        except (ValueError, IndexError):
+            abort(404)
+
+    @app.get("/api/wounds/<index>/plot.png")
+    def plot(index):
+        from woundmeasure.report.plots import plot_series
+
+        ax = plot_series(track_at(index))
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", metadata={"Software": None})
+        return Response(buf.getvalue(), mimetype="image/png")
+
+    @app.get("/api/wounds/<index>/strip.png")
+    def strip(index):
+        from woundmeasure.report.strip import same_scale_strip
+        from woundmeasure.store import Store
+
+        t = track_at(index)
+        tiles = []
+        with Store(session.db) as store:
+            for i, visit in enumerate(t.stored):
+                if visit.measured:
+                    tiles.append((visit.date.isoformat(), session.photo(f"{index}-{i}").rgb,
+                                  store.mask(visit.measurement_id), visit.calibration))
+        return Response(_png(same_scale_strip(tiles)), mimetype="image/png")
+
+    app.json.sort_keys = False
+    return app

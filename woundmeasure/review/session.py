@@ -1,0 +1,193 @@
+"""What the review page works on: a series, its record, and the corrections a person makes.
+
+No web code here: :class:`ReviewSession` measures and recalls the series (as ``track``
+does), re-segments a visit from clicks and a box, keeps an accepted outline as the photo's
+``<stem>.mask.png`` sidecar with its hints in ``<stem>.hints.json`` (so ``track``,
+``export`` and the HTML report read the same correction), and records exclusions and
+remarks in the SQLite record.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from woundmeasure.errors import InputError, MaskError
+from woundmeasure.options import MeasureOptions
+from woundmeasure.segmentation import Hints
+from woundmeasure.series import WoundTrack, default_db, track
+from woundmeasure.sources import hints_path, mask_path, write_hints
+from woundmeasure.store import Store
+from woundmeasure.tracking import Visit
+
+
+class UnknownVisit(InputError):
+    """A visit id the page asked for is not in the series."""
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """Where a visit sits in the series: its wound's index and its own index."""
+
+    wound: int
+    index: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.wound}-{self.index}"
+
+
+def _png_bytes(data_b64: str) -> bytes:
+    try:
+        data = base64.b64decode(data_b64, validate=True)
+    except (ValueError, TypeError):
+        raise MaskError("the outline is not base64-encoded PNG data") from None
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise MaskError("the outline is not a PNG image")
+    return data
+
+
+def decode_outline(data_b64: str, shape: tuple[int, int]) -> np.ndarray:
+    """A person's outline (base64 PNG, white = wound) as a bool mask of the photo's ``shape``.
+
+    Raises
+    ------
+    MaskError
+        If it is not a PNG, cannot be decoded, or is not the photo's size.
+    """
+    import cv2
+
+    data = _png_bytes(data_b64)
+    header_w, header_h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if (header_h, header_w) != tuple(shape):  # checked before decoding: no oversized allocation
+        raise MaskError(f"the outline is {header_w} x {header_h} px but the photo is {shape[1]} x {shape[0]} px")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise MaskError("the outline PNG cannot be decoded")
+    return image > 127
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class ReviewSession:
+    """A series under review.
+
+    Parameters
+    ----------
+    source : folder or .csv manifest
+        As for ``track``.
+    db : path, optional
+        The SQLite record (default: as ``track``).
+    options : MeasureOptions
+    patient : str, optional
+    threshold_pct : float
+    """
+
+    def __init__(self, source, *, db=None, options: MeasureOptions = MeasureOptions(), patient: str | None = None,
+                 threshold_pct: float = 50.0, progress=None):
+        self.source = Path(source)
+        self.db = Path(db) if db else default_db(self.source)
+        self.options = options
+        self.patient = patient or (self.source.name if self.source.is_dir() else self.source.stem)
+        self.threshold_pct = threshold_pct
+        self.lock = threading.RLock()  # one change at a time: the record and the sidecars stay consistent
+        self.tracks: list[WoundTrack] = []
+        self.refresh(progress=progress)
+
+    def refresh(self, *, progress=None) -> None:
+        """Measure what is new or changed and recall the rest (``track``)."""
+        with self.lock:
+            self.tracks = track(self.source, db=self.db, patient=self.patient, options=self.options,
+                                threshold_pct=self.threshold_pct, progress=progress)
+
+    def visit(self, visit_id: str) -> tuple[VisitRef, Visit]:
+        """The visit with this id; :class:`UnknownVisit` if there is none."""
+        try:
+            wound, index = (int(part) for part in str(visit_id).split("-"))
+            if wound < 0 or index < 0:
+                raise ValueError
+            return VisitRef(wound, index), self.tracks[wound].stored[index]
+        except (ValueError, IndexError):
+            raise UnknownVisit(f"no visit {visit_id!r} in this series") from None
+
+    def photo(self, visit_id: str):
+        """The visit's upright photo (a :class:`~woundmeasure.io.Photo`)."""
+        from woundmeasure.io import read_image
+
+        _, visit = self.visit(visit_id)
+        return read_image(visit.image, max_pixels=self.options.max_pixels)
+
+    def outline(self, visit_id: str) -> np.ndarray | None:
+        """The outline the record keeps for the visit (None for a failed one)."""
+        _, visit = self.visit(visit_id)
+        if visit.measurement_id is None:
+            return None
+        with Store(self.db) as store:
+            return store.mask(visit.measurement_id)
+
+    def segment(self, visit_id: str, *, points=(), background_points=(), box=None) -> tuple[np.ndarray, float]:
+        """Re-segment the visit's photo from a person's clicks and box; returns (mask, area in mm^2).
+
+        The area uses the visit's calibration, so the page can show it before accepting.
+        """
+        from woundmeasure.pipeline import measure_photo
+
+        _, visit = self.visit(visit_id)
+        photo = self.photo(visit_id)
+        options = self.options.with_hints(box=tuple(box) if box else None, points=points,
+                                          background_points=background_points)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = measure_photo(photo, options)
+        return result.mask, result.measurement.area_mm2
+
+    def accept(self, visit_id: str, outline_png_b64: str, *, points=(), background_points=(), box=None) -> None:
+        """Keep a person's outline as the photo's sidecar (with the hints that made it) and re-measure."""
+        from woundmeasure.io import encode_mask
+
+        with self.lock:
+            _, visit = self.visit(visit_id)
+            photo = self.photo(visit_id)
+            mask = decode_outline(outline_png_b64, photo.shape)
+            Hints(box=box, points=tuple(points), background_points=tuple(background_points)).check(photo.shape)
+            _write_atomic(mask_path(visit.image), encode_mask(mask))
+            write_hints(hints_path(visit.image), box=box, points=points, background_points=background_points)
+            self.refresh()
+
+    def reset(self, visit_id: str) -> None:
+        """Return a visit to the automatic outline: remove the sidecars the page wrote, and re-measure."""
+        with self.lock:
+            _, visit = self.visit(visit_id)
+            for path in (mask_path(visit.image), hints_path(visit.image)):
+                path.unlink(missing_ok=True)
+            self.refresh()
+
+    def _set_flags(self, visit_id: str, **flags) -> None:
+        with self.lock:
+            _, visit = self.visit(visit_id)
+            with Store(self.db) as store:
+                row = store.find_visit(self.patient, visit.wound, visit.image)
+                if row is None:
+                    raise InputError(f"{visit.image}: not in the record (an undated or missing photo); "
+                                     "date it in its name or the manifest")
+                store.set_flags(row, **flags)
+            self.refresh()
+
+    def exclude(self, visit_id: str, reason: str) -> None:
+        """Leave a visit out of the metrics with a reason ("" includes it again)."""
+        self._set_flags(visit_id, excluded=reason.strip())
+
+    def remark(self, visit_id: str, text: str) -> None:
+        """Keep a reviewer's remark with the visit."""
+        self._set_flags(visit_id, remark=text.strip())
