@@ -5,10 +5,12 @@
 Prints, measured in one run on the same 12 MP (4000 x 3000) synthetic JPEG with a marker:
 the time of a bare JPEG decode (OpenCV, which ``read_image`` uses for JPEGs, and Pillow), of
 the whole ``measure`` path (decode, marker calibration, model segmentation, measurement,
-overlay) with the default segmenter and with ``model-fast``, and their ratios (target <= 3),
-once with glibc's default memory settings (as in a library user's process) and once, in a
-fresh process, with freed memory kept for reuse (``keep_freed_memory``, as the command line
-and the batch workers run: both the decode and the path get faster); a per-stage profile; photos per second with 1 and 2 workers on a folder of N such photos,
+overlay) with the default segmenter, and their ratio (target <= 3), once with glibc's
+default memory settings (as in a library user's process) and once, in a fresh process, with
+freed memory kept for reuse (``keep_freed_memory``, as the command line and the batch
+workers run: both the decode and the path get faster); a per-stage profile; the time of a
+click (the promptable model's pass and the outline at full resolution); photos per second
+with 1 and 2 workers on a folder of N such photos,
 each run repeated and the medians compared (target: 2 workers >= 1.8 x one), with start-up
 included and once the workers are running; the peak resident memory of a worker (target
 <= 1.5 GB).
@@ -83,10 +85,9 @@ def time_path(photo_path: Path, label: str) -> None:
     t_decode, t_pillow = _median_time(decode, 5), _median_time(decode_pillow, 5)
     print(f"12 MP photo, {label}: bare JPEG decode {t_decode:.3f} s with OpenCV "
           f"(Pillow to a NumPy array {t_pillow:.3f} s)")
-    for segmenter in ("model", "model-fast"):
-        t_whole = _median_time(lambda: whole(segmenter), 5)
-        print(f"  whole measure path with --segmenter {segmenter:<10} {t_whole:.3f} s: ratio "
-              f"{t_whole / t_decode:.2f} to OpenCV's decode, {t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
+    t_whole = _median_time(whole, 5)
+    print(f"  whole measure path (default segmenter) {t_whole:.3f} s: ratio "
+          f"{t_whole / t_decode:.2f} to OpenCV's decode, {t_whole / t_pillow:.2f} to Pillow's (target <= 3)")
 
 
 def main(argv=None):
@@ -122,10 +123,14 @@ def main(argv=None):
         cal = detect_calibration(photo.rgb)
         mask, _ = segment(photo.rgb)
         r = measure_photo(photo)
+        from woundmeasure.segmentation.model import Steering
+
+        steering = Steering(photo.rgb)
+        ys, xs = np.nonzero(mask)
         stages = {"read_image (decode + hash + EXIF)": lambda: read_image(photo_path),
                   "calibration (marker)": lambda: detect_calibration(photo.rgb),
                   "segmentation (model)": lambda: segment(photo.rgb),
-                  "segmentation (model-fast)": lambda: segment(photo.rgb, method="model-fast"),
+                  "a click (promptable pass + outline)": lambda: (steering.click(xs[0], ys[0]), steering.mask()),
                   "measurement": lambda: measure_mask(mask, calibration=cal),
                   "overlay": lambda: draw_overlay(photo.rgb, r)}
         print("per stage, in this process:")

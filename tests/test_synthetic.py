@@ -31,3 +31,23 @@ def test_truth_is_consistent_with_the_photo():
     assert p.marker_corners.shape == (4, 2) and p.ruler_ends.shape == (2, 2)
     assert np.all((p.marker_corners >= 0) & (p.marker_corners < [p.rgb.shape[1], p.rgb.shape[0]]))
     assert p.px_per_mm == pytest.approx(6.0, rel=1e-6)
+
+
+def test_a_real_photo_revisited_keeps_exact_truth_as_it_heals():
+    """make_visit: a photo of a real wound, healed by a known share, laid on a drape and photographed again."""
+    from woundmeasure.imageops import homography_area_scale
+    from woundmeasure.synthetic import make_visit
+
+    base = make_phantom(5, width=400, height=300, px_per_mm=4.0, marker=False, drape=False)
+    areas = []
+    for healed in (0.0, 0.5, 0.9):
+        v = make_visit(base.rgb, base.mask, photo_width_mm=100.0, healed_fraction=healed, seed=1, width=1200,
+                       height=900, px_per_mm=6.0, tilt_deg=15)
+        kept = round((1 - healed) * base.mask.sum())
+        assert v.area_mm2 == pytest.approx(kept * (100.0 / 400) ** 2, rel=1e-9)
+        # the truth mask in the new photo covers the same plane area (each pixel at its own scale)
+        rows, cols = np.nonzero(v.mask)
+        per_px = 1 / homography_area_scale(v.plane_to_image, np.zeros((1, 2)))[0]  # mm2 per px near the wound
+        assert v.mask.sum() * per_px == pytest.approx(v.area_mm2, rel=0.05)
+        areas.append(v.area_mm2)
+    assert areas[0] > areas[1] > areas[2]

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from woundmeasure import measure_image, measure_mask, Calibration
+    from woundmeasure import measure_image, measure_mask, Calibration, MeasureOptions
 
 The names below load on first use (PEP 562), so ``import woundmeasure`` and the command
 line start without NumPy or OpenCV; ``woundmeasure batch`` uses that time to start its workers.
@@ -17,11 +17,12 @@ _EXPORTS = {
     "woundmeasure.errors": ("CalibrationError", "ImageReadError", "InputError", "MaskError", "SegmentationError",
                             "WoundMeasureError"),
     "woundmeasure.measurement": ("WoundMeasurement", "measure_mask"),
+    "woundmeasure.options": ("MeasureOptions",),
     "woundmeasure.pipeline": ("ImageResult", "WoundMeasureWarning", "measure_image"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
-    "Calibration", "CalibrationError", "ImageReadError", "ImageResult", "InputError", "MaskError",
+    "Calibration", "CalibrationError", "ImageReadError", "ImageResult", "InputError", "MaskError", "MeasureOptions",
     "SegmentationError", "WoundMeasureError", "WoundMeasureWarning", "WoundMeasurement", "__version__",
     "manual_calibration", "measure_image", "measure_mask", "ruler_points_calibration",
 ]

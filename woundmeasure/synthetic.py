@@ -8,6 +8,11 @@ light, a colour cast, defocus blur, sensor noise and JPEG compression.
 Truth is exact: the wound polygon's plane area (shoelace, mm^2), its perimeter,
 the plane-to-image homography, and the mask of photo pixels whose centres project
 inside the polygon.
+
+:func:`make_visit` does the same with a real wound photo instead of the polygon: the
+wound heals from its edge by a known share of its area, and the photo, on a drape beside
+the printed calibration card, is photographed by the same camera (truth: the remaining
+wound's pixel count times the source pixel's area).
 """
 
 from __future__ import annotations
@@ -227,6 +232,35 @@ def _draw_ruler(canvas, to_canvas, *, start_mm, angle_deg, length_mm):
     return np.array([start_mm, start_mm + length_mm * u])
 
 
+def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng: np.random.Generator, *,
+                light: float, blur_sigma: float, noise_sigma: float, jpeg_quality: int | None) -> np.ndarray:
+    """Photograph a plane canvas (float RGB, clipped in place to 0-255) through ``M`` (canvas px -> photo px).
+
+    Then uneven light (a gradient, vignette and soft blotches, strength ``light``), a small
+    colour cast and exposure change, defocus blur, sensor noise and JPEG; uint8 RGB out.
+    """
+    import cv2
+
+    photo = cv2.warpPerspective(np.clip(canvas, 0, 255, out=canvas), M, (width, height),
+                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    gy, gx = np.mgrid[0:height, 0:width].astype(np.float32)
+    gx, gy = gx / width - 0.5, gy / height - 0.5
+    ga, gb = rng.uniform(-1, 1, 2) * light
+    vignette = 1 - 0.5 * light * (gx**2 + gy**2)
+    shade = (1 + ga * gx + gb * gy) * vignette * (1 + 0.5 * light * _noise(rng, (height, width), width / 3))
+    cast = 1 + rng.normal(0, 0.025, 3)
+    photo = photo * shade[..., None] * cast[None, None, :] * rng.uniform(0.85, 1.1)
+    if blur_sigma > 0:
+        photo = cv2.GaussianBlur(photo, (0, 0), blur_sigma)
+    if noise_sigma > 0:
+        photo = photo + rng.normal(0, noise_sigma, photo.shape).astype(np.float32)
+    rgb = np.clip(np.round(photo), 0, 255).astype(np.uint8)
+    if jpeg_quality:
+        ok, buf = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+        rgb = cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    return rgb
+
+
 def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_mm: float = 6.0,
                  wound_radius_mm: float = 15.0, tilt_deg: float = 0.0, tilt_axis_deg: float | None = None,
                  roll_deg: float | None = None, marker: bool = True, marker_mm: float = 20.0,
@@ -382,23 +416,8 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
 
     # photograph
     M = H @ np.linalg.inv(to_canvas)
-    photo = cv2.warpPerspective(np.clip(canvas, 0, 255, out=canvas), M, (width, height),
-                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    gy, gx = np.mgrid[0:height, 0:width].astype(np.float32)
-    gx, gy = gx / width - 0.5, gy / height - 0.5
-    ga, gb = rng.uniform(-1, 1, 2) * light
-    vignette = 1 - 0.5 * light * (gx**2 + gy**2)
-    shade = (1 + ga * gx + gb * gy) * vignette * (1 + 0.5 * light * _noise(rng, (height, width), width / 3))
-    cast = 1 + rng.normal(0, 0.025, 3)
-    photo = photo * shade[..., None] * cast[None, None, :] * rng.uniform(0.85, 1.1)
-    if blur_sigma > 0:
-        photo = cv2.GaussianBlur(photo, (0, 0), blur_sigma)
-    if noise_sigma > 0:
-        photo = photo + rng.normal(0, noise_sigma, photo.shape).astype(np.float32)
-    rgb = np.clip(np.round(photo), 0, 255).astype(np.uint8)
-    if jpeg_quality:
-        ok, buf = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
-        rgb = cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    rgb = _photograph(canvas, M, width, height, rng, light=light, blur_sigma=blur_sigma,
+                      noise_sigma=noise_sigma, jpeg_quality=jpeg_quality)
 
     # truth
     from skimage.draw import polygon as draw_polygon
@@ -416,3 +435,447 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     return Phantom(rgb=rgb, mask=mask, area_mm2=float(area), perimeter_mm=perim, plane_to_image=H,
                    px_per_mm=_local_scale(H, 0.0, 0.0), tilt_deg=float(tilt_deg), marker_corners=marker_corners,
                    marker_mm=float(marker_mm), ruler_ends=ruler_ends, wound_polygon_mm=poly, params=params)
+
+
+# --- a real wound photo, healed by a known fraction, re-photographed with the calibration card ---
+
+CARD_MM = (100.0, 64.0)
+"""The printable calibration card (``examples/calibration_card.svg``, written by ``examples/make_card.py``)."""
+CARD_MARKERS = ((0, (16.0, 16.0)), (1, (84.0, 16.0)))
+"""(ArUco id, centre of its 20 mm black square in card mm, x right and y down from the card's top left)."""
+CARD_MARKER_MM = 20.0
+CARD_RULER = ((10.0, 58.0), 80.0)
+"""The ruler's 0 mm point on its base line (card mm) and its length; ticks rise from the base toward the markers."""
+CARD_PAPER = np.array([246.0, 246.0, 246.0])  # the markers' white (see _draw_marker)
+DRAPE = np.array([58.0, 122.0, 132.0])
+"""A blue-green surgical drape."""
+SCAR = np.array([240.0, 172.0, 166.0])
+"""Older new epithelium / young scar: pink-white."""
+NEW_EPITHELIUM = np.array([232.0, 138.0, 140.0])
+"""The youngest epithelium at the wound's edge: pinker."""
+
+
+@dataclass(frozen=True)
+class VisitPhoto:
+    """A real wound photo, healed by a known fraction and re-photographed beside the calibration card.
+
+    Attributes
+    ----------
+    rgb : ndarray of uint8, shape (M, N, 3)
+    mask : ndarray of bool, shape (M, N)
+        Photo pixels whose centres fall on the remaining wound (its source pixels taken as squares).
+    area_mm2 : float
+        The remaining wound's true plane area: its source pixel count times ``mm_per_source_px ** 2``.
+    healed_fraction : float
+        The share of the source wound's pixels that healed (exactly, up to one source pixel).
+    plane_to_image : ndarray, shape (3, 3)
+        Homography from plane mm (origin at the remaining wound's centroid, x right, y down
+        along the source photo's axes) to image pixels.
+    px_per_mm : float
+        Scale at the remaining wound's centroid (geometric mean of the two axes).
+    tilt_deg : float
+    marker_ids : tuple of int
+    marker_corners : ndarray, shape (2, 4, 2)
+        Each marker's black-square corners in image pixels (marker order: TL, TR, BR, BL).
+    marker_mm : float
+    ruler_ends : ndarray (2, 2)
+        The card ruler's 0 mm and 80 mm points on its base line, in image pixels.
+    card_corners : ndarray (4, 2)
+        The card's corners in image pixels (card TL, TR, BR, BL).
+    wound_mask : ndarray of bool
+        The remaining wound on the source photo's grid.
+    mm_per_source_px : float
+    params : dict
+    """
+
+    rgb: np.ndarray
+    mask: np.ndarray
+    area_mm2: float
+    healed_fraction: float
+    plane_to_image: np.ndarray
+    px_per_mm: float
+    tilt_deg: float
+    marker_ids: tuple
+    marker_corners: np.ndarray
+    marker_mm: float
+    ruler_ends: np.ndarray
+    card_corners: np.ndarray
+    wound_mask: np.ndarray
+    mm_per_source_px: float
+    params: dict = field(default_factory=dict)
+
+    @property
+    def calibration(self) -> Calibration:
+        """The exact calibration (image -> plane), for tests that isolate other stages."""
+        H = np.linalg.inv(self.plane_to_image)
+        return Calibration(self.px_per_mm, method="truth", homography=tuple((H / H[2, 2]).ravel()))
+
+
+def heal_wound(photo: np.ndarray, wound_mask: np.ndarray, healed_fraction: float, *,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Let a real wound heal from its edge by a known share of its area.
+
+    The remaining wound is the original's inner part: the ``round((1 - healed_fraction) * n)``
+    of its ``n`` pixels that lie deepest below the wound's edge (the Euclidean distance to
+    it, smoothed over 3 px and made a little uneven, so that the new edge is neither a
+    polygon nor a perfect level set). Its pixels are kept as they are. The healed ring is painted as
+    new epithelium: the skin around the wound inpainted into it (``cv2.inpaint``, Telea,
+    from outside the original wound only), tinted pink-white (pinker near the remaining
+    wound, where it is youngest), with fine mottling, and blended into the skin at its
+    outer edge.
+
+    Parameters
+    ----------
+    photo : ndarray of uint8, shape (M, N, 3)
+        RGB photo.
+    wound_mask : ndarray of bool, shape (M, N)
+        The wound (nonzero = wound).
+    healed_fraction : float in [0, 1)
+    seed : int
+        Seed of the mottling.
+
+    Returns
+    -------
+    rgb : ndarray of uint8, shape (M, N, 3)
+        The photo with the ring healed; identical to ``photo`` when nothing healed.
+    remaining : ndarray of bool, shape (M, N)
+        The remaining wound.
+    """
+    import cv2
+
+    photo = np.asarray(photo)
+    m0 = np.asarray(wound_mask).astype(bool)
+    if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3 or photo.shape[:2] != m0.shape:
+        raise ValueError("photo must be uint8 RGB (M, N, 3) and wound_mask (M, N)")
+    if not 0.0 <= healed_fraction < 1.0:
+        raise ValueError(f"healed_fraction {healed_fraction!r} is not in [0, 1)")
+    n0 = int(m0.sum())
+    n1 = int(round((1.0 - healed_fraction) * n0))
+    if n1 < 1:
+        raise ValueError("no wound left to show: the mask is empty or healed_fraction is too close to 1")
+    padded = np.pad(m0, 1).astype(np.uint8)
+    dt = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    rng = np.random.default_rng([seed, 14])
+    shp = m0.shape
+    # depth below the wound's edge, smoothed (rounder than the distance's own level sets) and a little
+    # uneven (a living edge is not a level set): the deepest pixels stay wound
+    depth = cv2.GaussianBlur(dt, (0, 0), 3.0) + 1.5 * _noise(rng, shp, 10.0)
+    idx = np.flatnonzero(m0)
+    order = np.lexsort((-dt.ravel()[idx], -depth.ravel()[idx]))
+    m1 = np.zeros(m0.size, bool)
+    m1[idx[order[:n1]]] = True
+    m1 = m1.reshape(m0.shape)
+    ring = m0 & ~m1
+    if not ring.any():
+        return photo.copy(), m1
+
+    def grow(m, r):
+        return cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+
+    band = grow(m0, 6)  # the annotation plus 6 px: the wound's red fringe beyond it heals too
+    paint = grow(ring, 6) & band & ~m1
+    d_in = cv2.distanceTransform((~m1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    edge = cv2.distanceTransform(band.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # to the skin outside
+    width = max(float(d_in[ring].max()), 1.0)
+    filled = cv2.inpaint(np.ascontiguousarray(photo), band.astype(np.uint8), 6, cv2.INPAINT_TELEA).astype(np.float32)
+    deep = np.clip(edge / (0.3 * width + 1.0), 0, 1)[..., None]  # far from the skin: smoother (no inpaint streaks)
+    skin = (cv2.GaussianBlur(filled, (0, 0), 2.0) * (1 - deep)
+            + cv2.GaussianBlur(filled, (0, 0), 0.15 * width + 2.0) * deep)
+    young = np.exp(-d_in / (0.25 * width + 1.0))[..., None]
+    hue = (SCAR / SCAR.mean()) * (1 - young) + (NEW_EPITHELIUM / NEW_EPITHELIUM.mean()) * young
+    lum = skin.mean(axis=2, keepdims=True) * (1.05 - 0.10 * young)  # older scar a little paler than the skin
+    # the tint fades out toward the skin (the inpainted skin meets the real skin there) and is blotchy
+    fade = np.clip(edge / (0.35 * width + 4.0), 0, 1) ** 1.5
+    tint = (0.6 * fade * np.clip(1 + 0.5 * _noise(rng, shp, 10.0), 0, 1.5))[..., None]
+    new = skin * (1 - tint) + (lum * hue).astype(np.float32) * tint
+    # texture as fine as the skin's own around the wound (its high-pass contrast), plus mottling
+    around = grow(m0, 25) & ~band
+    gray = photo.astype(np.float32).mean(axis=2)
+    hp = gray - cv2.GaussianBlur(gray, (0, 0), 2.0)
+    fine = float(np.std(hp[around]) / max(np.mean(gray[around]), 1.0)) if around.any() else 0.03
+    texture = (1 + 1.4 * fine * _fractal(rng, shp, 1.5, 2)) * (1 + 0.05 * _noise(rng, shp, 5.0) * fade)
+    lip = np.exp(-np.maximum(d_in - 1.0, 0) / 1.5)[..., None] * np.array([0.03, 0.1, 0.1], np.float32)
+    new *= texture[..., None] * (1 - lip)  # the wound's edge: a thin darker, redder lip
+    # blend in at the skin (over 4 px) and, over the first pixel outside it, at the remaining wound
+    alpha = (np.clip(edge / 4.0, 0, 1) * np.clip(d_in / 1.5, 0, 1) * paint)[..., None]
+    out = photo.astype(np.float32) * (1 - alpha) + new * alpha
+    out = np.clip(np.round(out), 0, 255).astype(np.uint8)
+    out[m1] = photo[m1]
+    return out, m1
+
+
+def _signed_distance_mm(inside: np.ndarray, mm_per_px: float) -> np.ndarray:
+    """Signed distance to the edge of ``inside`` (positive inside; the array's border is an edge), mm."""
+    import cv2
+
+    din = cv2.distanceTransform(np.pad(inside, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    dout = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return (np.where(inside, din - 0.5, 0.5 - dout) * mm_per_px).astype(np.float32)
+
+
+def _card_text(canvas, card_to_canvas: np.ndarray) -> None:
+    """The card's three lines of text, fitted between the markers' quiet zones (x 33-67 mm)."""
+    import cv2
+
+    r = float(min(20.0, max(4.0, math.sqrt(abs(np.linalg.det(card_to_canvas[:2, :2]))))))  # patch px per mm
+    x0, y0, w, h = 33.0, 8.0, 34.0, 15.0
+    patch = np.zeros((int(math.ceil(h * r)), int(math.ceil(w * r))), np.uint8)
+    lines = (("woundmeasure calibration card", 12.0, 2.0, 2), ("print at 100% - markers 20 mm (DICT_4X4_50)"
+             " - ruler in mm/cm", 17.0, 1.3, 1), ("place flat on the skin beside the wound, same plane", 21.5, 1.3, 1))
+    for text, base, cap_mm, thick in lines:
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.0, thick)
+        scale = min(cap_mm * r / th, w * r / tw)
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        org = (int(round((w * r - tw) / 2)), int(round((base - y0) * r)))
+        cv2.putText(patch, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thick, cv2.LINE_AA)
+    # patch px -> card mm -> canvas px
+    P = np.array([[1 / r, 0, x0 + 0.5 / r], [0, 1 / r, y0 + 0.5 / r], [0, 0, 1.0]])
+    A = (card_to_canvas @ P)[:2]
+    quad = np.array([[0, 0], [patch.shape[1], 0], [patch.shape[1], patch.shape[0]], [0, patch.shape[0]]], float)
+    dst = quad @ A[:, :2].T + A[:, 2]
+    bx0, by0 = np.maximum(np.floor(dst.min(0)).astype(int) - 2, 0)
+    bx1, by1 = np.minimum(np.ceil(dst.max(0)).astype(int) + 2, [canvas.shape[1], canvas.shape[0]])
+    if bx1 <= bx0 or by1 <= by0:
+        return
+    A = A - np.array([[0, 0, bx0], [0, 0, by0]])
+    ink = cv2.warpAffine(patch.astype(np.float32) / 255, A, (int(bx1 - bx0), int(by1 - by0)), flags=cv2.INTER_LINEAR)
+    region = canvas[by0:by1, bx0:bx1]
+    canvas[by0:by1, bx0:bx1] = region * (1 - 0.85 * ink[..., None]) + 25.0 * 0.85 * ink[..., None]
+
+
+def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: float, healed_fraction: float = 0.0,
+               seed: int = 0, width: int = 2400, height: int = 1800, px_per_mm: float = 9.0,
+               tilt_deg: float = 0.0, tilt_axis_deg: float | None = None, roll_deg: float | None = None,
+               exposed: np.ndarray | None = None, card_direction_deg: float | None = None,
+               card_angle_deg: float | None = None, card_gap_mm: float = 8.0, light: float = 0.3,
+               blur_sigma: float = 0.8, noise_sigma: float = 2.5, jpeg_quality: int | None = 90) -> VisitPhoto:
+    """Re-photograph a real wound photo at a clinic visit: healed by a known fraction, on a drape, beside the card.
+
+    The photo becomes a flat textured rectangle ``photo_width_mm`` wide on a plane; a
+    blue-green surgical drape covers the plane except the ``exposed`` skin (a fenestrated
+    drape, with a slightly wavy edge and a soft shadow on the skin). The printed
+    calibration card (100 x 64 mm, ArUco DICT_4X4_50 ids 0 and 1 with 20 mm black squares
+    and an 80 mm ruler, laid out as ``examples/calibration_card.svg``) lies on the drape
+    beside the exposed skin, ``card_gap_mm`` from it, with a thin shadow. The wound first
+    heals by ``healed_fraction`` (:func:`heal_wound`). A pinhole camera then photographs the
+    plane as in :func:`make_phantom` (uneven light, colour cast, blur, noise, JPEG), framed
+    so that the wound and the card are centred together in the photo.
+
+    Parameters
+    ----------
+    photo : ndarray of uint8, shape (M, N, 3)
+        The real RGB photo (crop any zero padding first: it would show as black).
+    wound_mask : ndarray of bool, shape (M, N)
+        Its wound annotation.
+    photo_width_mm : float
+        Physical width on the skin of the photo's N columns (an assumption for a photo
+        without a scale: about 110 mm for a 512 px foot-ulcer photo of a heel or forefoot).
+    healed_fraction : float in [0, 1)
+        Share of the wound's area healed at this visit.
+    seed : int
+        Everything random derives from it.
+    width, height : int
+        Photo size in pixels.
+    px_per_mm : float
+        Scale at the remaining wound's centroid.
+    tilt_deg : float
+        Camera tilt: angle between the camera axis and the plane normal.
+    tilt_axis_deg, roll_deg : float, optional
+        Direction of the tilt axis on the plane, and camera roll; random when None.
+    exposed : ndarray of bool, shape (M, N), optional
+        The photo's pixels the drape leaves bare (default: all); must hold the wound at
+        least 2 mm inside its edge.
+    card_direction_deg : float, optional
+        Direction from the wound to the card on the plane (deg, x toward y); default: toward
+        the left or right of the photo (random), within 20 deg.
+    card_angle_deg : float, optional
+        Direction of the card's long (100 mm) side on the plane; default: across
+        ``card_direction`` within 12 deg, either way up.
+    card_gap_mm : float
+        Least distance from the card to the exposed skin.
+    light, blur_sigma, noise_sigma, jpeg_quality
+        As in :func:`make_phantom`.
+
+    Returns
+    -------
+    VisitPhoto
+
+    Raises
+    ------
+    ValueError
+        Bad inputs, a wound too close to the drape's edge, or a card and wound that do not
+        fit in the photo together at this scale and tilt.
+    """
+    import cv2
+
+    photo = np.asarray(photo)
+    wound_mask = np.asarray(wound_mask).astype(bool)
+    if not (math.isfinite(photo_width_mm) and photo_width_mm > 0):
+        raise ValueError(f"photo_width_mm {photo_width_mm!r} is not a positive length")
+    healed, m1 = heal_wound(photo, wound_mask, healed_fraction, seed=seed)
+    rng = np.random.default_rng(seed)
+    src_h, src_w = m1.shape
+    s = float(photo_width_mm) / src_w  # mm per source pixel
+    exp_mask = np.ones(m1.shape, bool) if exposed is None else np.asarray(exposed).astype(bool)
+    if exp_mask.shape != m1.shape:
+        raise ValueError("exposed must have the photo's shape")
+    vv, uu = np.nonzero(m1)
+    c_uv = np.array([uu.mean(), vv.mean()])  # the plane origin: the remaining wound's centroid
+
+    def to_plane(uv):  # source pixel centres -> plane mm
+        return (np.asarray(uv, float) - c_uv) * s
+
+    # the drape's edge: signed distance to the exposed skin's edge, with a gentle wobble
+    sd = _signed_distance_mm(exp_mask, s) + 1.2 * _noise(rng, m1.shape, 12.0 / s)
+    if float(sd[wound_mask].min()) < 2.0:
+        raise ValueError("the wound must lie at least 2 mm inside the exposed skin")
+    cont, _ = cv2.findContours(np.pad(sd > 0, 1).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    skin_edge = to_plane(np.vstack([c.reshape(-1, 2) for c in cont]) - 1.0)
+    cont, _ = cv2.findContours(wound_mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    wound_edge = to_plane(np.vstack([c.reshape(-1, 2) for c in cont]))
+
+    # camera, card and framing
+    tilt_axis = float(rng.uniform(0, 180)) if tilt_axis_deg is None else float(tilt_axis_deg)
+    roll = float(rng.uniform(-180, 180)) if roll_deg is None else float(roll_deg)
+    mid = np.array([width / 2 - 0.5, height / 2 - 0.5])
+    H0 = _camera(width, height, px_per_mm, tilt_deg, tilt_axis, roll, tuple(mid))
+    if card_direction_deg is None:
+        side = math.pi * float(rng.integers(0, 2)) + float(rng.uniform(-1, 1)) * math.radians(20)
+        far = apply_homography(np.linalg.inv(H0), mid + 300 * np.array([math.cos(side), math.sin(side)]))[0]
+        card_dir = math.degrees(math.atan2(far[1], far[0]))
+    else:
+        card_dir = float(card_direction_deg)
+    if card_angle_deg is None:
+        card_angle = card_dir + 90 + float(rng.uniform(-12, 12)) + 180 * float(rng.integers(0, 2))
+    else:
+        card_angle = float(card_angle_deg)
+    d = np.array([math.cos(math.radians(card_dir)), math.sin(math.radians(card_dir))])
+    a = math.radians(card_angle)
+    ex, ey = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
+    half = np.array(CARD_MM) / 2
+    t = 0.0
+    while True:  # slide the card out along d until it clears the exposed skin by card_gap_mm
+        rel = skin_edge - t * d
+        lx, ly = np.abs(rel @ ex) - half[0], np.abs(rel @ ey) - half[1]
+        if float(np.min(np.hypot(np.maximum(lx, 0), np.maximum(ly, 0)))) >= card_gap_mm:
+            break
+        t += 0.5
+    card_centre = t * d
+
+    def card_to_plane(p):  # card mm (x right, y down from its top left) -> plane mm
+        return card_centre + (np.asarray(p, float).reshape(-1, 2) - half) @ np.array([ex, ey])
+
+    card_quad = card_to_plane([[0, 0], [CARD_MM[0], 0], [CARD_MM[0], CARD_MM[1]], [0, CARD_MM[1]]])
+    seen = apply_homography(H0, np.vstack([wound_edge, card_quad]))
+    lo_px, hi_px = seen.min(0), seen.max(0)
+    if np.any(hi_px - lo_px > 0.94 * np.array([width, height])):
+        raise ValueError(f"the wound and the card do not fit in a {width} x {height} photo at {px_per_mm} px/mm "
+                         f"and {tilt_deg} deg tilt: photograph from farther away")
+    centre_px = mid + (mid - (lo_px + hi_px) / 2)
+    H = _camera(width, height, px_per_mm, tilt_deg, tilt_axis, roll, tuple(centre_px))
+    Hinv = np.linalg.inv(H)
+
+    # the plane canvas, as in make_phantom
+    corners = apply_homography(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
+    lo, hi = corners.min(0) - 5, corners.max(0) + 5
+    max_scale = max(_local_scale(H, *c) for c in corners)
+    q = float(min(1.5 * max_scale, 3.0 * px_per_mm, 5000 / max(hi - lo)))
+    cw, ch = int(math.ceil((hi[0] - lo[0]) * q)), int(math.ceil((hi[1] - lo[1]) * q))
+    to_canvas = np.array([[q, 0, -lo[0] * q], [0, q, -lo[1] * q], [0, 0, 1.0]])
+    shp = (ch, cw)
+
+    # drape: fine non-woven texture and broad soft folds
+    colour = DRAPE * (1 + rng.normal(0, 0.03, 3))
+    relief = _fractal(rng, shp, 90 * q, 2)  # folds: a smooth height field, lit from the top left
+    folds = cv2.Sobel(relief, cv2.CV_32F, 1, 0, ksize=3) + cv2.Sobel(relief, cv2.CV_32F, 0, 1, ksize=3)
+    folds *= 0.12 / max(float(np.percentile(np.abs(folds), 99)), 1e-9)
+    shade = (1 + 0.06 * _fractal(rng, shp, 0.3 * q, 2)) * (1 - np.clip(folds, -0.15, 0.15))
+    del relief, folds
+    canvas = (colour.astype(np.float32)[None, None, :] * shade[..., None]).astype(np.float32)
+    del shade
+
+    # the skin photo, inside the drape's window
+    src_to_canvas = to_canvas @ np.array([[s, 0, -s * c_uv[0]], [0, s, -s * c_uv[1]], [0, 0, 1.0]])
+    rect = apply_homography(src_to_canvas, np.array([[-0.5, -0.5], [src_w - 0.5, src_h - 0.5]]))
+    bx0, by0 = np.maximum(np.floor(rect.min(0)).astype(int) - 2, 0)
+    bx1, by1 = np.minimum(np.ceil(rect.max(0)).astype(int) + 2, [cw, ch])
+    if bx1 > bx0 and by1 > by0:
+        A = (src_to_canvas - np.array([[0, 0, bx0], [0, 0, by0], [0, 0, 0]]))[:2]
+        bsz = (int(bx1 - bx0), int(by1 - by0))
+        skin = cv2.warpAffine(healed.astype(np.float32), A, bsz, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        if healed_fraction > 0:  # the wound's own pixels inside its edge, anti-aliased along the truth's edge
+            real = cv2.warpAffine(photo.astype(np.float32), A, bsz, flags=cv2.INTER_CUBIC,
+                                  borderMode=cv2.BORDER_REPLICATE)
+            inside = cv2.warpAffine(m1.astype(np.float32), A, bsz, flags=cv2.INTER_LINEAR)
+            w = np.clip((inside - 0.5) * 2.5 + 0.5, 0, 1)[..., None]
+            skin = skin * (1 - w) + real * w
+            del real, inside, w
+        sdc = cv2.warpAffine(sd, A, bsz, flags=cv2.INTER_LINEAR, borderValue=-50.0)
+        skin *= (1 - 0.35 * np.exp(-np.maximum(sdc, 0) / 1.5))[..., None]  # the drape's edge shades the skin
+        alpha = np.clip(0.5 + sdc / 0.25, 0, 1)[..., None]
+        region = canvas[by0:by1, bx0:bx1]
+        region *= (1 - 0.10 * np.exp(-np.abs(sdc) / 0.6))[..., None]  # the drape's cut edge
+        canvas[by0:by1, bx0:bx1] = region * (1 - alpha) + skin * alpha
+        del skin, sdc, alpha
+
+    # the card: shadow, paper, markers, ruler, text
+    card_px = apply_homography(to_canvas, card_quad)
+    sx0, sy0 = np.maximum(np.floor(card_px.min(0) - 4 * q).astype(int), 0)
+    sx1, sy1 = np.minimum(np.ceil(card_px.max(0) + 4 * q).astype(int), [cw, ch])
+    if sx1 > sx0 and sy1 > sy0:
+        sh = np.zeros((sy1 - sy0, sx1 - sx0), np.float32)
+        off = np.array([0.7, 1.0]) * q - [sx0, sy0]
+        cv2.fillPoly(sh, [np.round((card_px + off) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        sh = cv2.GaussianBlur(sh, (0, 0), 0.8 * q)
+        canvas[sy0:sy1, sx0:sx1] *= (1 - 0.45 * sh)[..., None]
+        paper = np.zeros_like(sh)
+        cv2.fillPoly(paper, [np.round((card_px - [sx0, sy0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        tex = CARD_PAPER.astype(np.float32)[None, None, :] * (1 + 0.01 * _noise(rng, paper.shape, 0.5 * q))[..., None]
+        region = canvas[sy0:sy1, sx0:sx1]
+        canvas[sy0:sy1, sx0:sx1] = region * (1 - paper[..., None]) + tex * paper[..., None]
+    marker_ids, marker_corners = [], []
+    for mid_, centre in CARD_MARKERS:
+        cm = _draw_marker(canvas, to_canvas, centre_mm=card_to_plane(centre)[0], side_mm=CARD_MARKER_MM,
+                          marker_id=mid_, angle_deg=card_angle)
+        marker_ids.append(mid_)
+        marker_corners.append(apply_homography(H, cm))
+    (r0x, r0y), rlen = CARD_RULER
+    _draw_ruler(canvas, to_canvas, start_mm=card_to_plane((r0x + rlen, r0y))[0], angle_deg=card_angle + 180,
+                length_mm=rlen)  # drawn from the 80 mm end so that its ticks rise toward the markers
+    _card_text(canvas, to_canvas @ np.array([[ex[0], ey[0], card_quad[0, 0]], [ex[1], ey[1], card_quad[0, 1]],
+                                             [0, 0, 1.0]]))
+
+    # photograph
+    M = H @ np.linalg.inv(to_canvas)
+    rgb = _photograph(canvas, M, width, height, rng, light=light, blur_sigma=blur_sigma, noise_sigma=noise_sigma,
+                      jpeg_quality=jpeg_quality)
+    del canvas
+
+    # truth: photo pixel centres that land on a remaining-wound source pixel (a square s mm wide)
+    box = to_plane(np.array([[uu.min() - 1, vv.min() - 1], [uu.max() + 1, vv.min() - 1],
+                             [uu.max() + 1, vv.max() + 1], [uu.min() - 1, vv.max() + 1]], float))
+    ib = apply_homography(H, box)
+    ix0, iy0 = np.maximum(np.floor(ib.min(0)).astype(int), 0)
+    ix1, iy1 = np.minimum(np.ceil(ib.max(0)).astype(int) + 1, [width, height])
+    mask = np.zeros((height, width), bool)
+    if ix1 > ix0 and iy1 > iy0:
+        gy, gx = np.mgrid[iy0:iy1, ix0:ix1]
+        uv = apply_homography(Hinv, np.column_stack([gx.ravel(), gy.ravel()]).astype(float)) / s + c_uv
+        iu, iv = np.rint(uv[:, 0]).astype(int), np.rint(uv[:, 1]).astype(int)
+        ok = (iu >= 0) & (iu < src_w) & (iv >= 0) & (iv < src_h)
+        hit = np.zeros(len(iu), bool)
+        hit[ok] = m1[iv[ok], iu[ok]]
+        mask[iy0:iy1, ix0:ix1] = hit.reshape(gy.shape)
+    n0, n1 = int(wound_mask.sum()), int(m1.sum())
+    ruler_ends = apply_homography(H, card_to_plane([[r0x, r0y], [r0x + rlen, r0y]]))
+    params = dict(seed=seed, width=width, height=height, px_per_mm=px_per_mm, tilt_deg=tilt_deg,
+                  tilt_axis_deg=tilt_axis, roll_deg=roll, photo_width_mm=float(photo_width_mm),
+                  healed_fraction=float(healed_fraction), source_wound_px=n0, remaining_wound_px=n1,
+                  card_direction_deg=card_dir, card_angle_deg=card_angle,
+                  card_centre_mm=[float(v) for v in card_centre], card_gap_mm=card_gap_mm, light=light,
+                  blur_sigma=blur_sigma, noise_sigma=noise_sigma, jpeg_quality=jpeg_quality)
+    return VisitPhoto(rgb=rgb, mask=mask, area_mm2=float(n1 * s * s), healed_fraction=1.0 - n1 / n0,
+                 plane_to_image=H, px_per_mm=_local_scale(H, 0.0, 0.0), tilt_deg=float(tilt_deg),
+                 marker_ids=tuple(marker_ids), marker_corners=np.array(marker_corners), marker_mm=CARD_MARKER_MM,
+                 ruler_ends=ruler_ends, card_corners=apply_homography(H, card_quad), wound_mask=m1,
+                 mm_per_source_px=s, params=params)

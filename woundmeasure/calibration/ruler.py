@@ -94,7 +94,7 @@ def _spectrum_peak(profile: np.ndarray, min_period: float, max_period: float) ->
     f = (k + shift) * freqs[1]
     prominence = float(power[k] / (np.median(power[idx]) + 1e-12))
     half = np.argmin(np.abs(freqs - f / 2))
-    sub = float(power[max(half - 2, 0):half + 3].max() / power[k])
+    sub = float(power[max(half - 2, 0):half + 3].max() / (power[k] + 1e-12))  # a flat profile has no power
     return 1.0 / f, prominence, sub
 
 

@@ -88,7 +88,7 @@ def _probability(small: np.ndarray, hints: np.ndarray | None = None) -> np.ndarr
 
 
 ZOOM_BELOW = 0.2  # a wound whose box is under this fraction of the working size gets a second, closer look
-ZOOM_CONTEXT = 3.0  # the closer look shows this many times the wound's box
+ZOOM_CONTEXT = 5.0  # the closer look shows this many times the wound's box
 MAX_ZOOM = 4.0
 
 
@@ -139,15 +139,26 @@ def _square_box(cy: float, cx: float, side: float, shape) -> tuple[int, int, int
     return r0, c0, r0 + side, c0 + side
 
 
-def _zoomed(rgb: np.ndarray, mask: np.ndarray, boxes, scale: float) -> np.ndarray:
-    """The mask with each small wound redrawn from a pass on a crop around it at higher resolution."""
+def _zoomed(rgb: np.ndarray, mask: np.ndarray, prob: np.ndarray, boxes, scale: float) -> np.ndarray:
+    """The mask with each small wound redrawn from a closer look: a pass on a crop around it.
+
+    Inside the crop the outline is drawn from the mean of the closer look's probability and
+    the first pass's (resampled onto the crop's grid): the closer look sees the edge better,
+    the first pass the context.
+    """
+    import cv2
+
     for r0, c0, r1, c1 in boxes:
         R0, C0 = int(r0 / scale), int(c0 / scale)
         R1, C1 = min(int(np.ceil(r1 / scale)), rgb.shape[0]), min(int(np.ceil(c1 / scale)), rgb.shape[1])
         crop = rgb[R0:R1, C0:C1]
         crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
-        prob = _probability(shrink(crop, crop_scale)) if crop_scale < 1 else _probability(_enlarge(crop))
-        mask[R0:R1, C0:C1] = score_to_full_mask(prob, crop.shape[:2], THRESHOLD)
+        close = _probability(shrink(crop, crop_scale)) if crop_scale < 1 else _probability(_enlarge(crop))
+        ys = (np.arange(close.shape[0]) + 0.5) * (crop.shape[0] / close.shape[0]) + R0  # photo rows of its pixels
+        xs = (np.arange(close.shape[1]) + 0.5) * (crop.shape[1] / close.shape[1]) + C0
+        map_x, map_y = np.meshgrid((xs * scale - 0.5).astype(np.float32), (ys * scale - 0.5).astype(np.float32))
+        first = cv2.remap(prob, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        mask[R0:R1, C0:C1] = score_to_full_mask((close + first) / 2, crop.shape[:2], THRESHOLD)
     return mask
 
 
@@ -165,8 +176,10 @@ class Steering:
 
     It starts as the automatic outline (or the outline inside ``box``). Each click runs the
     promptable model once, on the clicks so far and the outline before this click, as the
-    model was trained (RITM's protocol); :meth:`mask` is the outline at full resolution
-    with the clicks and the box obeyed exactly.
+    model was trained (RITM's protocol), and changes the outline only where the click meant:
+    a click inside the wound only adds, to the region the network now draws through it; a
+    click on what is not wound only removes, from the region drawn under it. :meth:`mask`
+    is the outline at full resolution with the clicked spots and the box obeyed exactly.
 
     Parameters
     ----------
@@ -193,13 +206,36 @@ class Steering:
                          box=None if self.box is None else tuple(v * s for v in self.box), previous=self.prob)
         return _probability(self.small, maps)
 
+    def _at(self, x: float, y: float) -> tuple[int, int]:
+        h, w = self.prob.shape
+        return min(max(int(y * self.scale), 0), h - 1), min(max(int(x * self.scale), 0), w - 1)
+
+    def _region(self, drawn: np.ndarray, x: float, y: float) -> np.ndarray | None:
+        """The connected region of ``drawn`` (working size) under photo point (x, y), or None."""
+        from woundmeasure.imageops import label_regions
+
+        at = self._at(x, y)
+        if not drawn[at]:
+            return None
+        labels, _ = label_regions(drawn)
+        return labels == labels[at]
+
     def click(self, x: float, y: float, *, positive: bool = True) -> None:
         """Add a click inside the wound (``positive``) or on what is not wound, at photo pixel (x, y)."""
         (self.points if positive else self.background_points).append((float(x), float(y)))
-        self.prob = self._pass()
+        before, after = self.prob, self._pass()
+        if positive:
+            region = self._region(after > THRESHOLD, x, y)
+            if region is not None:
+                self.prob = np.where(region, np.maximum(before, after), before)
+            return
+        region = self._region(before > THRESHOLD, x, y)
+        if region is None:
+            return  # nothing was drawn there: nothing to remove
+        self.prob = np.where(region, np.minimum(before, after), before).astype(np.float32)
 
     def mask(self) -> np.ndarray:
-        """The outline so far, bool (M, N), obeying the clicks and the box."""
+        """The outline so far, bool (M, N), obeying the clicked spots and the box."""
         from woundmeasure.segmentation import Hints
 
         hints = Hints(box=self.box, points=tuple(self.points), background_points=tuple(self.background_points))
@@ -207,35 +243,18 @@ class Steering:
 
 
 def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
-    """What a person said is final, whatever the network drew.
-
-    Nothing outside the box is wound; each click inside the wound is wound; the region under
-    a click on the background is removed, unless a click inside the wound also lies in it
-    (then only the clicked spot is).
-    """
+    """What a person said is final, whatever the network drew: nothing outside the box is wound,
+    each spot clicked inside the wound is wound, each spot clicked as not wound is not."""
     import cv2
-
-    from woundmeasure.imageops import label_regions
 
     if hints.box is not None:
         mask &= box_at_scale(hints.box, 1.0, mask.shape)
     radius = max(1, int(round(1.5 / scale)))  # about the network's own pixel
-
-    def spot(x, y):
-        disk = np.zeros(mask.shape, np.uint8)
-        cv2.circle(disk, (int(round(x)), int(round(y))), radius, 1, -1)
-        return disk > 0
-
-    for x, y in hints.points:
-        mask |= spot(x, y)
-    if hints.background_points:
-        labels, _ = label_regions(mask)
-        wanted = {int(labels[int(y), int(x)]) for x, y in hints.points}
-        for x, y in hints.background_points:
-            region = int(labels[int(y), int(x)])
-            if region and region not in wanted:
-                mask[labels == region] = False
-            mask &= ~spot(x, y)
+    for points, value in ((hints.points, True), (hints.background_points, False)):
+        for x, y in points:
+            disk = np.zeros(mask.shape, np.uint8)
+            cv2.circle(disk, (int(round(x)), int(round(y))), radius, 1, -1)
+            mask[disk > 0] = value
     return mask
 
 
@@ -256,4 +275,4 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True) -> tuple[np.ndar
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
     prob = _probability(shrink(rgb, scale))
     mask = score_to_full_mask(prob, rgb.shape[:2], THRESHOLD)
-    return (_zoomed(rgb, mask, zoom_boxes(prob), scale) if zoom else mask), ()
+    return (_zoomed(rgb, mask, prob, zoom_boxes(prob), scale) if zoom else mask), ()

@@ -100,8 +100,8 @@ def export_onnx(model, path: Path, *, prompt: bool = False) -> None:
                       dynamo=False)
 
 
-CLICK_COUNTS = (1, 2, 3, 4)  # clicks simulated per training view ...
-CLICK_WEIGHTS = (0.35, 0.3, 0.2, 0.15)  # ... and how often
+CLICK_COUNTS = (1, 2, 3)  # clicks simulated per training view ...
+CLICK_WEIGHTS = (0.4, 0.35, 0.25)  # ... and how often
 BOX_SHARE = 0.3  # views with a box; half of them have no click
 
 
@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--hours", type=float, default=24.0, help="stop after this wall time, keeping the best model")
+    ap.add_argument("--stop-after", type=int, metavar="N",
+                    help="stop after N epochs of the --epochs schedule (to fit a session; --init continues)")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted run from models/checkpoint.pt")
     ap.add_argument("--init", type=Path, help="start from these weights (a state dict, e.g. models/wound_unet.pt) "
                                               "with a fresh schedule: continue training the shipped model")
@@ -210,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
             if init is not None:
                 model.load_state_dict(torch.load(init, weights_only=True))
             return model
-        base = build_model(args.encoder, pretrained=False)
-        base.load_state_dict(torch.load(args.init, weights_only=True))
-        model = PromptableUNet(base)
+        start = torch.load(args.init, weights_only=True)
+        model = PromptableUNet(build_model(args.encoder, pretrained=False))
+        if any(k.startswith("hints.") for k in start):  # already a promptable model: continue training it
+            model.load_state_dict(start)
+        else:
+            model.base.load_state_dict(start)
         if init is not None and init != args.init:
             model.load_state_dict(torch.load(init, weights_only=True))
         return model
@@ -235,9 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     va_img, va_mask = load_pairs(args.data, val_names, INPUT_SIZE)
 
     model = new_model(args.init)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    if args.prompt:  # the hint branch starts at zero: it learns at ten times the rate of the pretrained rest
+        groups = [{"params": model.base.parameters(), "lr": args.lr},
+                  {"params": model.hints.parameters(), "lr": 10 * args.lr}]
+    else:
+        groups = [{"params": model.parameters(), "lr": args.lr}]
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = len(train_names) // args.batch
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in groups],
+                                                total_steps=args.epochs * steps_per_epoch,
                                                 pct_start=0.1)
     ckpt = args.out / "checkpoint.pt"
     start_epoch, best = 0, -1.0
@@ -284,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         measure = "mean Dice 1 click" if args.prompt else "pooled Dice"
         print(f"epoch {epoch + 1}/{args.epochs} loss {np.mean(losses):.4f} val {measure}@{INPUT_SIZE} {val:.4f}{extra} "
               f"best {best:.4f} shipped {args.select} elapsed {(time.time() - t0) / 60:.1f} min", flush=True)
+        if args.stop_after and epoch + 1 >= args.stop_after:
+            print(f"stopped after epoch {epoch + 1} as asked", flush=True)
+            break
         if time.time() - t0 > args.hours * 3600:
             print("time budget reached; stopping", flush=True)
             break
