@@ -119,6 +119,18 @@ def test_segment_accept_reset_change_the_record_and_the_sidecar(served):
 
     out = json.loads(run_track(d, "--json", "--db", session.db).stdout)
     assert out["visits"][1]["area_mm2"] == pytest.approx(after["area_mm2"])
+    assert out["visits"][1]["par_pct"] == pytest.approx(after["par_pct"])
+    # and so do export and the HTML report
+    from click.testing import CliRunner
+
+    from woundmeasure.cli.main import cli
+
+    exported = json.loads(CliRunner().invoke(cli, ["export", "--db", str(session.db), "--format", "json"]).stdout)
+    row = [r for r in exported if r["Label"] == visit_photo.name][0]
+    assert row["Area"] == pytest.approx(after["area_mm2"]) and row["PAR"] == pytest.approx(after["par_pct"])
+    assert row["Override"] == str(visit_photo.with_name(visit_photo.stem + ".mask.png"))
+    report = run_track(d, "--db", session.db, "--report", d / "rep")
+    assert report.exit_code == 0 and f"{after['area_mm2']:.1f}</td>" in (d / "rep" / "report.html").read_text()
     r = client.post("/api/visits/0-1/reset")
     assert r.get_json()["wounds"][0]["visits"][1]["area_mm2"] == pytest.approx(before["area_mm2"])
     assert not sidecar.exists()

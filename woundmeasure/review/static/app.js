@@ -7,7 +7,7 @@ const DASH = '–';
 const MAX_SCALE = 16;            // screen px per photo px at the deepest zoom
 const PIXELATED_FROM = 4;        // screen px per image px from which images are drawn as crisp blocks
 const CONTOUR = '#00d8ff';
-const FILL = 'rgba(0, 216, 255, 0.18)';
+const FILL = 'rgba(0, 216, 255, 0.08)';
 const RING = [[2, 0], [-2, 0], [0, 2], [0, -2], [1.4, 1.4], [1.4, -1.4], [-1.4, 1.4], [-1.4, -1.4]];
 const NO_HINTS = Object.freeze({ points: [], background_points: [], box: null });
 
