@@ -31,7 +31,6 @@ from woundmeasure.segmentation import segment
 from woundmeasure.segmentation.model import model_path
 from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
 
-
 SIZE_BINS = ((0, 1000), (1000, 5000), (5000, 20000), (20000, None))  # true wound area, px of the 512 px photo
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-
 LAUNCHER = """
 import json, resource, subprocess, sys, time
 folder, out, workers = sys.argv[1:4]

@@ -11,7 +11,8 @@ healed ring is painted as new epithelium), and the heel, framed by a blue-green
 fenestrated drape, is photographed beside the printed calibration card from another
 distance and angle. The true areas fall exponentially to a 96% reduction by the last visit.
 
-Writes ``examples/series/<date>.jpg``, ``truth.csv`` and ``LICENSE.md``.
+Writes ``examples/series/<date>.jpg``, ``truth.csv`` and ``LICENSE.md``, and ``examples/single/``
+(the same wound photographed once, with its true mask and ``truth.json``).
 """
 
 from __future__ import annotations
@@ -103,6 +104,25 @@ def main() -> None:
             w.writerow([date, f"{area:.2f}", f"{100 * (a0 - area) / a0:.2f}", f"{scale:.3f}", f"{tilt:g}",
                         f"fuseg-train/images/{SOURCE}.jpg"])
     (OUT / "LICENSE.md").write_text(LICENSE.format(stem=SOURCE, name=f"images/{SOURCE}.jpg", width=PHOTO_WIDTH_MM))
+    make_single(rgb, mask, window)
+
+
+def make_single(rgb: np.ndarray, mask: np.ndarray, window: np.ndarray) -> None:
+    """``examples/single/``: the same wound photographed once, tilted, with its true mask and truth.json."""
+    import json
+
+    from woundmeasure.io import write_mask
+
+    out = HERE / "single"
+    out.mkdir(exist_ok=True)
+    v = make_visit(rgb, mask, photo_width_mm=PHOTO_WIDTH_MM, healed_fraction=0.3, seed=1500, width=2400, height=1800,
+                   px_per_mm=9.0, tilt_deg=20.0, exposed=window, jpeg_quality=None)
+    write_rgb(out / "wound.jpg", v.rgb, quality=90)
+    write_mask(out / "wound.mask.png", v.mask)
+    truth = {"area_mm2": v.area_mm2, "px_per_mm": v.px_per_mm, "tilt_deg": v.tilt_deg, "marker_mm": v.marker_mm,
+             "source_photo": f"fuseg-train/images/{SOURCE}.jpg (CC BY-NC 4.0, see ../series/LICENSE.md)",
+             "generator": "woundmeasure.synthetic.make_visit (examples/make_series.py)"}
+    (out / "truth.json").write_text(json.dumps(truth, indent=1))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from woundmeasure.imageops import apply_homography, homography_area_scale, label_regions, shrink
+from woundmeasure.imageops import (
+    apply_homography,
+    homography_area_scale,
+    label_regions,
+    shrink,
+)
 
 homographies = st.builds(
     lambda a, b, c, d, e, f, g, h: np.array([[1 + a, b, c], [d, 1 + e, f], [g, h, 1.0]]),

@@ -8,7 +8,11 @@ from tests.helpers import disk_mask, masks
 from woundmeasure.calibration import manual_calibration
 from woundmeasure.errors import MaskError
 from woundmeasure.measurement import measure_mask
-from woundmeasure.outline import imagej_traced_perimeter, pixel_edge_polygons, polygon_area
+from woundmeasure.outline import (
+    imagej_traced_perimeter,
+    pixel_edge_polygons,
+    polygon_area,
+)
 from woundmeasure.roi import read_roi, write_roi
 
 

@@ -5,7 +5,13 @@ import pytest
 
 from tests.helpers import D0
 from tests.helpers import visit as v
-from woundmeasure.tracking import Visit, analyse_series, gilman, par_at_day, percent_area_reduction
+from woundmeasure.tracking import (
+    Visit,
+    analyse_series,
+    gilman,
+    par_at_day,
+    percent_area_reduction,
+)
 
 
 def test_metrics_match_hand_computation():

@@ -15,8 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from woundmeasure import __version__
-from woundmeasure.calibration import Calibration, manual_calibration, ruler_points_calibration
-from woundmeasure.errors import CalibrationError, InputError, MaskError, WoundMeasureError
+from woundmeasure.calibration import (
+    Calibration,
+    manual_calibration,
+    ruler_points_calibration,
+)
+from woundmeasure.errors import (
+    CalibrationError,
+    InputError,
+    MaskError,
+    WoundMeasureError,
+)
 from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs

@@ -5,7 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from woundmeasure.calibration.marker import detect_markers, fit_plane_homography, marker_calibration
+from woundmeasure.calibration.marker import (
+    detect_markers,
+    fit_plane_homography,
+    marker_calibration,
+)
 from woundmeasure.calibration.ruler import ruler_calibration
 from woundmeasure.errors import CalibrationError
 from woundmeasure.measurement import measure_mask

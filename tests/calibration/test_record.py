@@ -2,7 +2,11 @@ import math
 
 import pytest
 
-from woundmeasure.calibration import Calibration, manual_calibration, ruler_points_calibration
+from woundmeasure.calibration import (
+    Calibration,
+    manual_calibration,
+    ruler_points_calibration,
+)
 from woundmeasure.errors import CalibrationError, InputError
 from woundmeasure.pipeline import parse_ruler
 

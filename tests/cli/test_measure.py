@@ -132,8 +132,8 @@ def test_hints_through_the_cli(phantom_files, phantom):
 
 
 def test_photo_without_reference_explains_how_to_give_a_scale(tmp_path):
-    from woundmeasure.synthetic import make_phantom
     from woundmeasure.io import write_rgb
+    from woundmeasure.synthetic import make_phantom
 
     write_rgb(tmp_path / "plain.jpg", make_phantom(5, width=640, height=480, marker=False).rgb)
     r = run(tmp_path / "plain.jpg")

@@ -11,8 +11,8 @@ def test_outline_is_kept_for_drawing_but_not_in_the_record():
     import json
 
     from woundmeasure.io import photo_from_array
-    from woundmeasure.outline import polygon_area
     from woundmeasure.options import MeasureOptions
+    from woundmeasure.outline import polygon_area
     from woundmeasure.pipeline import measure_photo
     from woundmeasure.report.overlay import draw_overlay, draw_overlay_dict
 

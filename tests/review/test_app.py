@@ -114,8 +114,9 @@ def test_segment_accept_reset_change_the_record_and_the_sidecar(served):
     assert (read_mask(sidecar) == trimmed).all()
     assert visit_photo.with_name(visit_photo.stem + ".hints.json").is_file()
     # track, on the same record, reads the same correction
-    from tests.helpers import run_track
     import json
+
+    from tests.helpers import run_track
 
     out = json.loads(run_track(d, "--json", "--db", session.db).stdout)
     assert out["visits"][1]["area_mm2"] == pytest.approx(after["area_mm2"])

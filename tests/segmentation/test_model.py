@@ -131,7 +131,11 @@ def test_full_resolution_mask_is_smooth_and_accurate():
     mask, _ = segment(p.rgb, method="model")
     assert mask.shape == p.mask.shape and dice(mask, p.mask) > 0.85
     # the boundary is not a blocky upsampling: few boundary pixels beyond the outline's length
-    from woundmeasure.outline import pixel_edge_polygons, polygon_length, subpixel_contours
+    from woundmeasure.outline import (
+        pixel_edge_polygons,
+        polygon_length,
+        subpixel_contours,
+    )
 
     staircase = sum(np.abs(np.diff(np.vstack([q, q[:1]]), axis=0)).sum() for q in pixel_edge_polygons(mask))
     smooth = sum(polygon_length(c[:-1]) for c in subpixel_contours(mask))

@@ -13,7 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from woundmeasure.batch.process import load_model_once, one_thread, start_worker, worker_context
+from woundmeasure.batch.process import (
+    load_model_once,
+    one_thread,
+    start_worker,
+    worker_context,
+)
 from woundmeasure.batch.record import Sink, read_done, write_csv
 from woundmeasure.options import MeasureOptions, Outputs
 from woundmeasure.sources import PhotoSpec

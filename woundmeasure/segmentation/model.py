@@ -15,10 +15,19 @@ from importlib import resources
 import numpy as np
 
 from woundmeasure.errors import SegmentationError
-from woundmeasure.segmentation.clicks import hint_maps
-from woundmeasure.segmentation.model_spec import CLICKS_FILENAME, INPUT_SIZE, MODEL_FILENAME, STRIDE
 from woundmeasure.imageops import shrink
-from woundmeasure.segmentation.refine import box_at_scale, score_to_full_mask, work_scale
+from woundmeasure.segmentation.clicks import hint_maps
+from woundmeasure.segmentation.model_spec import (
+    CLICKS_FILENAME,
+    INPUT_SIZE,
+    MODEL_FILENAME,
+    STRIDE,
+)
+from woundmeasure.segmentation.refine import (
+    box_at_scale,
+    score_to_full_mask,
+    work_scale,
+)
 
 THRESHOLD = 0.5
 

@@ -28,7 +28,13 @@ import cv2
 import numpy as np
 
 from woundmeasure.segmentation.augment import augment
-from woundmeasure.segmentation.model_spec import CLICKS_FILENAME, ENCODER, INPUT_SIZE, MODEL_FILENAME, SPLIT_FILENAME
+from woundmeasure.segmentation.model_spec import (
+    CLICKS_FILENAME,
+    ENCODER,
+    INPUT_SIZE,
+    MODEL_FILENAME,
+    SPLIT_FILENAME,
+)
 
 VAL_COUNT = 120
 CROP = 320
