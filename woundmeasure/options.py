@@ -100,7 +100,10 @@ class MeasureOptions:
                 raise InputError(f"box {self.box!r} must be X,Y,W,H with W and H > 0 (pixels)")
             object.__setattr__(self, "box", box)
         for name in ("points", "background_points"):
-            points = tuple(_finite(p, name) for p in getattr(self, name))
+            try:
+                points = tuple(_finite(p, name) for p in getattr(self, name))
+            except TypeError:
+                raise InputError(f"{name} {getattr(self, name)!r} must be a list of X,Y pairs (pixels)") from None
             if any(len(p) != 2 for p in points):
                 raise InputError(f"{name} {getattr(self, name)!r} must each be X,Y (pixels)")
             object.__setattr__(self, name, points)

@@ -284,8 +284,9 @@ def measure_image(image, *, calibration: Calibration | None = None, calibration_
         ruler = parse_ruler(ruler)
     given = mask if isinstance(mask, np.ndarray) else None
     options = MeasureOptions(calibration=calibration_method, px_per_mm=px_per_mm, ruler=ruler, marker_mm=marker_mm,
-                             segmenter=segmenter, box=box, points=tuple(points or ()),
-                             background_points=tuple(background_points or ()),
+                             segmenter=segmenter, box=None if box is None else tuple(box),
+                             points=() if points is None else tuple(map(tuple, points)),
+                             background_points=() if background_points is None else tuple(map(tuple, background_points)),
                              mask=None if given is not None else mask, roi=roi, max_pixels=max_pixels)
     photo = photo_from_array(image) if isinstance(image, np.ndarray) else read_image(image, max_pixels=max_pixels)
     return measure_photo(photo, options, calibration=calibration, mask=given)

@@ -100,22 +100,46 @@ def read_hints(path) -> dict:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        box = data.get("box")
-        return {"box": tuple(float(v) for v in box) if box else None,
-                "points": tuple((float(x), float(y)) for x, y in data.get("points") or ()),
-                "background_points": tuple((float(x), float(y)) for x, y in data.get("background_points") or ())}
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        hints = MeasureOptions(box=data.get("box") or None, points=data.get("points") or (),
+                               background_points=data.get("background_points") or ())
+        return {"box": hints.box, "points": hints.points, "background_points": hints.background_points}
+    except (OSError, ValueError, TypeError, AttributeError, InputError) as exc:
         raise InputError(f"hints {path}: not a hints file ({exc}); expected "
                          '{"box": [x, y, w, h], "points": [[x, y]], "background_points": [[x, y]]}') from None
 
 
-def write_hints(path, *, box=None, points=(), background_points=()) -> None:
-    """Write a ``.hints.json`` sidecar (what :func:`read_hints` reads)."""
+REVIEW_MARK = "woundmeasure review"  # in a hints sidecar: the page also wrote the mask beside it
+
+
+def write_hints(path, *, box=None, points=(), background_points=(), written_by: str | None = None) -> None:
+    """Write a ``.hints.json`` sidecar (what :func:`read_hints` reads); ``written_by`` marks who wrote it."""
     import json
 
-    Path(path).write_text(json.dumps({"box": list(box) if box else None, "points": [list(p) for p in points],
-                                      "background_points": [list(p) for p in background_points]}, indent=1),
-                          encoding="utf-8")
+    data = {"box": list(box) if box else None, "points": [list(p) for p in points],
+            "background_points": [list(p) for p in background_points]}
+    if written_by:
+        data["written_by"] = written_by
+    Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def written_by_review(image) -> bool:
+    """Whether the photo's mask sidecar is a correction made on the review page."""
+    import json
+
+    try:
+        return json.loads(hints_path(image).read_text(encoding="utf-8")).get("written_by") == REVIEW_MARK
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _parse_box(text: str, where: str) -> tuple[float, float, float, float] | None:
+    """A manifest's ``X,Y,W,H`` box (W and H > 0), or None for an empty cell."""
+    if not text:
+        return None
+    (box,) = _parse_points(text, where, "box", 4) or ((),)
+    if box[2] <= 0 or box[3] <= 0:
+        raise InputError(f"{where}: box {text!r} must have W and H > 0")
+    return box
 
 
 def _parse_points(text: str, where: str, column: str, size: int) -> tuple:
@@ -200,7 +224,7 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                     wound=row.get("wound") or "wound", px_per_mm=scale,
                     mask=base / row["mask"] if row.get("mask") else None,
                     roi=base / row["roi"] if row.get("roi") else None, note=row.get("note", ""),
-                    box=(_parse_points(row["box"], where, "box", 4) or (None,))[0] if row.get("box") else None,
+                    box=_parse_box(row.get("box", ""), where),
                     points=_parse_points(row.get("points", ""), where, "points", 2),
                     background_points=_parse_points(row.get("background_points", ""), where, "background_points",
                                                     2)).with_sidecars())

@@ -42,9 +42,12 @@ def params_key(params: dict) -> str:
 
 
 def file_sha256(path) -> str | None:
-    """SHA-256 of a file's bytes, or None when there is no such file."""
-    p = Path(path)
-    return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+    """SHA-256 of a file's bytes, or None when there is no such file or it cannot be read
+    (reading the photo then says why)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class RecordKey:
     """What decides a photo's result: its content, the options, and the given outline's content.
 
     The one skip rule of every record (this SQLite store and the batch's JSONL): a photo
-    is measured again only when one of these changed.
+    is measured again only when one of these changed, or when it failed before.
     """
 
     sha256: str | None  # None: no such file
@@ -98,9 +101,9 @@ class Store:
         """Bring a record made by an earlier version up to this schema, losing nothing."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(visits)")}
         with self.db:
-            for name in ("excluded", "remark"):  # set on the review page; kept across runs
-                if name not in columns:
-                    self.db.execute(f"ALTER TABLE visits ADD COLUMN {name} TEXT")
+            for name, kind in (("excluded", "TEXT"), ("remark", "TEXT"), ("current", "INTEGER")):
+                if name not in columns:  # review flags, and the measurement the last run used
+                    self.db.execute(f"ALTER TABLE visits ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -128,6 +131,11 @@ class Store:
             "SELECT v.id FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
             "WHERE p.name = ? AND w.label = ? AND v.image = ?", (patient, wound, image)).fetchone()
         return row[0] if row else None
+
+    def set_current(self, visit_id: int, measurement_id: int) -> None:
+        """Mark the measurement that the latest run used for this visit (what ``export`` shows)."""
+        with self.db:
+            self.db.execute("UPDATE visits SET current = ? WHERE id = ?", (measurement_id, visit_id))
 
     def flags(self, visit_id: int) -> tuple[str | None, str]:
         """A visit's exclusion reason (None: included in the metrics) and a reviewer's remark."""
@@ -181,9 +189,11 @@ class Store:
     def table(self, *, latest: bool = False) -> list[dict]:
         """Stored measurements with their patient, wound and visit, in date order.
 
-        ``latest``: only each visit's most recent measurement (the record's current state).
+        ``latest``: only each visit's current measurement, the one the latest run used (or, in
+        a record made before that was kept, the newest).
         """
-        newest = ("WHERE m.id = (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id) " if latest else "")
+        newest = ("WHERE m.id = COALESCE(v.current, (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id)) "
+                  if latest else "")
         cur = self.db.execute(
             "SELECT m.id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, m.sha256, m.params, m.outline, m.override_path, "
             "m.area_mm2, m.perimeter_mm, m.result, m.error, m.version FROM measurements m "

@@ -163,3 +163,23 @@ def test_progress_counts_only_the_photos_left_to_measure(tmp_path):
     shown = [part.split(" photos,")[0] for part in again.stderr.split("\r") if " photos," in part]
     assert shown == ["1/1"]  # the three photos already measured are neither counted nor shown
     assert "1 measured (0 failed), 3 already done" in again.stderr
+
+
+def test_a_photo_whose_row_is_a_failure_is_measured_again(tmp_path):
+    """A failure (a worker that died, a lost Dask task) may not happen again: a re-run tries it again."""
+    import json
+
+    from woundmeasure.batch import read_done
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _series(src, 2)
+    args = ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1", "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    jsonl = out / "results.jsonl"
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    failed = {k: rows[1][k] for k in ("image", "wound", "date", "sha256", "params_key")} | {"error": "worker died"}
+    jsonl.write_text("\n".join(json.dumps(r) for r in (rows[0], failed)) + "\n")  # the same photo and key, failed
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and "1 measured (0 failed), 1 already done" in again.stderr
+    assert len(read_done(jsonl)) == 2 and "error" not in read_done(jsonl)[(failed["sha256"], failed["params_key"])]

@@ -169,3 +169,39 @@ def test_bad_outlines_are_refused_with_a_clear_message(served, payload, message)
 def test_a_request_without_a_json_body_is_refused(served):
     r = served[2].post("/api/visits/0-0/segment", data="x", content_type="text/plain")
     assert r.status_code == 400 and "JSON" in r.get_json()["error"]
+
+
+def test_an_excluded_visit_reaches_track_the_plot_and_the_report(served):
+    from tests.helpers import run_track
+
+    d, session, client = served
+    client.post("/api/visits/0-2/exclude", json={"reason": "photo blurred"})
+    assert client.get("/api/wounds/0/plot.png").status_code == 200
+    r = run_track(d, "--db", session.db, "--report", d / "rep")
+    assert r.exit_code == 0 and "excluded: photo blurred" in r.stdout
+    assert "photo blurred" in (d / "rep" / "report.html").read_text()
+
+
+def test_reset_brings_back_a_persons_own_mask_and_export_follows(served):
+    import json
+
+    from click.testing import CliRunner
+
+    from woundmeasure.cli.main import cli
+    from woundmeasure.io import write_mask
+
+    d, session, client = served
+    photo = d / f"visit-{DATES[0]}.jpg"
+    own = decode_mask(client.get("/api/visits/0-0/outline").data)
+    own[:, : own.shape[1] // 2] = False  # a person's own correction, made before the review
+    write_mask(photo.with_name(photo.stem + ".mask.png"), own)
+    session.refresh()
+    own_area = series(client)["visits"][0]["area_mm2"]
+    everything = np.ones_like(own)
+    client.post("/api/visits/0-0/accept", json={"mask_png": base64.b64encode(encode_mask(everything)).decode()})
+    assert series(client)["visits"][0]["area_mm2"] > own_area
+    client.post("/api/visits/0-0/reset")
+    assert (read_mask(photo.with_name(photo.stem + ".mask.png")) == own).all()  # the person's mask is back
+    assert series(client)["visits"][0]["area_mm2"] == pytest.approx(own_area)
+    exported = json.loads(CliRunner().invoke(cli, ["export", "--db", str(session.db), "--format", "json"]).stdout)
+    assert [r["Area"] for r in exported if r["Label"] == photo.name] == [pytest.approx(own_area)]

@@ -17,8 +17,8 @@ CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm",
                "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256", "params_key"]
 
 
-def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
-    """Rows already stored, keyed by (sha256, params_key); a torn last line is ignored."""
+def read_rows(jsonl: Path) -> dict[tuple[str, str], dict]:
+    """Every photo's latest row, keyed by (sha256, params_key); a torn last line is ignored."""
     done = {}
     if Path(jsonl).is_file():
         for line in Path(jsonl).read_text(encoding="utf-8").splitlines():
@@ -29,6 +29,11 @@ def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
             if row.get("sha256") and row.get("params_key"):
                 done[(row["sha256"], row["params_key"])] = row
     return done
+
+
+def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
+    """The rows a re-run skips: measured photos (a failure is tried again, as ``track`` does)."""
+    return {key: row for key, row in read_rows(jsonl).items() if "error" not in row}
 
 
 def _csv_row(row: dict) -> dict:
@@ -43,7 +48,7 @@ def _csv_row(row: dict) -> dict:
 
 def write_csv(jsonl: Path, csv_path: Path) -> None:
     """Rebuild the CSV from the JSONL (the record), atomically."""
-    rows = list(read_done(jsonl).values())
+    rows = list(read_rows(jsonl).values())
     tmp = csv_path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)

@@ -43,7 +43,11 @@ def review(source, db, patient, threshold, host, port, no_browser, **params):
         click.echo(f"warning: listening on {host}: other computers on the network can ask for the page "
                    "(the token still guards it)", err=True)
     token = secrets.token_urlsafe(24)
-    server = make_server(host, port, create_app(session, token=token), threaded=True)
+    try:
+        server = make_server(host, port, create_app(session, token=token), threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                                   "give another --port or --host") from None
     url = f"http://{host}:{server.server_port}/?token={token}"
     click.echo(f"review page: {url}")
     if not no_browser:

@@ -18,6 +18,10 @@ def format_track(t) -> str:
         if v.error:
             lines.append(f"{v.date or 'undated':<11} {'':>4} FAILED: {v.error}")
             continue
+        if v.excluded:
+            lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {'':>8} {'':>6} "
+                         f"excluded: {v.excluded}  {v.image}")
+            continue
         lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {v.perimeter_mm:>8.1f} "
                      f"{v.par_pct:>6.1f} {(v.calibration or {}).get('method', ''):<8} {v.image}")
     def f(x, d=1):

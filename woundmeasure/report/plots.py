@@ -23,7 +23,7 @@ def plot_series(track, *, ax=None):
         from matplotlib.figure import Figure
 
         ax = Figure(figsize=(8, 4.2), dpi=110).subplots()
-    rows = [v for v in track.visits if v.area_mm2 is not None]
+    rows = [v for v in track.visits if v.area_mm2 is not None and v.excluded is None]  # what the metrics count
     s = track.summary
     if not rows:
         ax.text(0.5, 0.5, "no measured visit", ha="center", transform=ax.transAxes)

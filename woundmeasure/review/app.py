@@ -63,7 +63,7 @@ def series_payload(session: ReviewSession) -> dict:
     """Everything the page shows, as tracking computed it."""
     from pathlib import Path
 
-    from woundmeasure.sources import mask_path
+    from woundmeasure.sources import mask_path, written_by_review
 
     wounds = []
     for w, t in enumerate(session.tracks):
@@ -71,7 +71,7 @@ def series_payload(session: ReviewSession) -> dict:
         visits = []
         for i, v in enumerate(t.stored):
             m = metrics[(v.date.isoformat() if v.date else None, v.image)]
-            corrected = f"override: {mask_path(v.image).name}" in v.outline  # the sidecar this page writes
+            corrected = f"override: {mask_path(v.image).name}" in v.outline and written_by_review(v.image)
             visits.append({
                 "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name,
                 "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
@@ -96,13 +96,18 @@ def create_app(session: ReviewSession, *, token: str):
     @app.before_request
     def check_token():
         given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(TOKEN_COOKIE)
-        if not given or not hmac.compare_digest(given, token):
+        if not given or not hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
             return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed"), 403
         return None
 
     @app.errorhandler(WoundMeasureError)
     def bad_input(exc):
         return jsonify(error=str(exc)), 404 if isinstance(exc, UnknownVisit) else 400
+
+    @app.errorhandler(OSError)
+    def cannot_write(exc):
+        return jsonify(error=f"{getattr(exc, 'filename', None) or 'a file'}: {exc.strerror or exc}; "
+                             "check that the series folder can be written"), 500
 
     @app.errorhandler(404)
     def not_found(_):

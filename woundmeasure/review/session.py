@@ -21,7 +21,7 @@ from woundmeasure.errors import InputError, MaskError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
 from woundmeasure.series import WoundTrack, default_db, track
-from woundmeasure.sources import hints_path, mask_path, write_hints
+from woundmeasure.sources import REVIEW_MARK, hints_path, mask_path, write_hints, written_by_review
 from woundmeasure.store import Store
 from woundmeasure.tracking import Visit
 
@@ -70,6 +70,12 @@ def decode_outline(data_b64: str, shape: tuple[int, int]) -> np.ndarray:
     if image is None:
         raise MaskError("the outline PNG cannot be decoded")
     return image > 127
+
+
+def kept_aside(image) -> Path:
+    """Where a person's own mask waits while the page's correction is in use (never read as a sidecar)."""
+    image = Path(image)
+    return image.with_name(image.stem + ".before-review.mask.png")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -161,16 +167,24 @@ class ReviewSession:
             photo = self.photo(visit_id)
             mask = decode_outline(outline_png_b64, photo.shape)
             Hints(box=box, points=tuple(points), background_points=tuple(background_points)).check(photo.shape)
-            _write_atomic(mask_path(visit.image), encode_mask(mask))
-            write_hints(hints_path(visit.image), box=box, points=points, background_points=background_points)
+            own = mask_path(visit.image)
+            if own.exists() and not written_by_review(visit.image):  # a mask a person put there: keep it aside
+                os.replace(own, kept_aside(visit.image))
+            _write_atomic(own, encode_mask(mask))
+            write_hints(hints_path(visit.image), box=box, points=points, background_points=background_points,
+                        written_by=REVIEW_MARK)
             self.refresh()
 
     def reset(self, visit_id: str) -> None:
-        """Return a visit to the automatic outline: remove the sidecars the page wrote, and re-measure."""
+        """Undo the page's corrections of a visit: remove the sidecars it wrote (bringing back a mask a
+        person had put there before), and re-measure."""
         with self.lock:
             _, visit = self.visit(visit_id)
-            for path in (mask_path(visit.image), hints_path(visit.image)):
-                path.unlink(missing_ok=True)
+            if written_by_review(visit.image):
+                mask_path(visit.image).unlink(missing_ok=True)
+                hints_path(visit.image).unlink(missing_ok=True)
+                if kept_aside(visit.image).exists():
+                    os.replace(kept_aside(visit.image), mask_path(visit.image))
             self.refresh()
 
     def _set_flags(self, visit_id: str, **flags) -> None:
