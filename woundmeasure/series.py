@@ -80,6 +80,12 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
                              excluded=excluded, remark=remark)
 
 
+def default_patient(source) -> str:
+    """The patient's name in the record unless told: the series folder's or manifest's name."""
+    source = Path(source)
+    return source.name if source.is_dir() else source.stem
+
+
 def default_db(source) -> Path:
     """Where a series' record lives unless told: ``woundmeasure.db`` beside its photos."""
     source = Path(source)
@@ -111,7 +117,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
     if not specs:
         raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
     db = Path(db) if db else default_db(source)
-    patient = patient or (source.name if source.is_dir() else source.stem)
+    patient = patient or default_patient(source)
     by_wound: dict[str, list[Visit]] = {}
     with Store(db) as store:
         for spec in specs:

@@ -13,6 +13,3 @@ def test_plot_legend_lies_below_the_axes_where_it_hides_no_visit():
     fig.canvas.draw()
     legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
     assert legend.y1 <= frame.y0 and fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y0)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)

@@ -20,7 +20,7 @@ import numpy as np
 from woundmeasure.errors import InputError, MaskError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
-from woundmeasure.series import WoundTrack, default_db, track
+from woundmeasure.series import WoundTrack, default_db, default_patient, track
 from woundmeasure.sources import REVIEW_MARK, hints_path, mask_path, write_hints, written_by_review
 from woundmeasure.store import Store
 from woundmeasure.tracking import Visit
@@ -103,7 +103,7 @@ class ReviewSession:
         self.source = Path(source)
         self.db = Path(db) if db else default_db(self.source)
         self.options = options
-        self.patient = patient or (self.source.name if self.source.is_dir() else self.source.stem)
+        self.patient = patient or default_patient(self.source)
         self.threshold_pct = threshold_pct
         self.lock = threading.RLock()  # one change at a time: the record and the sidecars stay consistent
         self.tracks: list[WoundTrack] = []
