@@ -134,6 +134,21 @@ def _camera(width: int, height: int, px_per_mm: float, tilt_deg: float, tilt_axi
     return H / H[2, 2]
 
 
+def _plane_canvas(Hinv: np.ndarray, H: np.ndarray, width: int, height: int, px_per_mm: float):
+    """The part of the plane a photo sees, drawn at a little more than the photo's finest scale.
+
+    Returns (lo, hi) plane corners in mm, q canvas px per mm, the canvas width and height, and
+    the plane -> canvas matrix.
+    """
+    corners = apply_homography(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
+    lo, hi = corners.min(0) - 5, corners.max(0) + 5
+    max_scale = max(_local_scale(H, *c) for c in corners)
+    q = float(min(1.5 * max_scale, 3.0 * px_per_mm, 5000 / max(hi - lo)))
+    cw, ch = int(math.ceil((hi[0] - lo[0]) * q)), int(math.ceil((hi[1] - lo[1]) * q))
+    to_canvas = np.array([[q, 0, -lo[0] * q], [0, q, -lo[1] * q], [0, 0, 1.0]])
+    return lo, hi, q, cw, ch, to_canvas
+
+
 def _local_scale(H: np.ndarray, x: float, y: float) -> float:
     """Geometric-mean px per mm of H (plane -> image) at plane point (x, y)."""
     return float(math.sqrt(homography_area_scale(H, [[x, y]])[0]))
@@ -323,13 +338,7 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
     H = _camera(width, height, px_per_mm, tilt_deg, tilt_axis, roll, mid)
     Hinv = np.linalg.inv(H)
 
-    # plane extent visible in the photo
-    corners = apply_homography(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
-    lo, hi = corners.min(0) - 5, corners.max(0) + 5
-    max_scale = max(_local_scale(H, *c) for c in corners)
-    q = float(min(1.5 * max_scale, 3.0 * px_per_mm, 5000 / max(hi - lo)))
-    cw, ch = int(math.ceil((hi[0] - lo[0]) * q)), int(math.ceil((hi[1] - lo[1]) * q))
-    to_canvas = np.array([[q, 0, -lo[0] * q], [0, q, -lo[1] * q], [0, 0, 1.0]])
+    lo, hi, q, cw, ch, to_canvas = _plane_canvas(Hinv, H, width, height, px_per_mm)  # the plane seen in the photo
 
     # skin
     base = SKIN_LIGHT * (1 - tone) + SKIN_DARK * tone
@@ -775,13 +784,7 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
     H = _camera(width, height, px_per_mm, tilt_deg, tilt_axis, roll, tuple(centre_px))
     Hinv = np.linalg.inv(H)
 
-    # the plane canvas, as in make_phantom
-    corners = apply_homography(Hinv, np.array([[0, 0], [width, 0], [width, height], [0, height]], float))
-    lo, hi = corners.min(0) - 5, corners.max(0) + 5
-    max_scale = max(_local_scale(H, *c) for c in corners)
-    q = float(min(1.5 * max_scale, 3.0 * px_per_mm, 5000 / max(hi - lo)))
-    cw, ch = int(math.ceil((hi[0] - lo[0]) * q)), int(math.ceil((hi[1] - lo[1]) * q))
-    to_canvas = np.array([[q, 0, -lo[0] * q], [0, q, -lo[1] * q], [0, 0, 1.0]])
+    lo, hi, q, cw, ch, to_canvas = _plane_canvas(Hinv, H, width, height, px_per_mm)
     shp = (ch, cw)
 
     # drape: fine non-woven texture and broad soft folds
