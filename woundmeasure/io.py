@@ -287,6 +287,26 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     return mask
 
 
+def encode_jpeg(rgb: np.ndarray, *, quality: int = 90, long_side: int | None = None) -> bytes:
+    """An RGB image as JPEG bytes, first shrunk (area-averaged) to ``long_side`` px when it is larger."""
+    import cv2
+
+    from woundmeasure.imageops import shrink
+
+    if long_side is not None:
+        rgb = shrink(rgb, min(1.0, long_side / max(rgb.shape[:2])))
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    return buf.tobytes()
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """An RGB image as PNG bytes."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]))
+    return buf.tobytes()
+
+
 def encode_mask(mask: np.ndarray) -> bytes:
     """A bool mask as PNG bytes (0 / 255), the form the record keeps."""
     import cv2

@@ -330,7 +330,8 @@ class Outcome:
         return row
 
 
-def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs()) -> Outcome:
+def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs(),
+                 key: RecordKey | None = None) -> Outcome:
     """Read, measure and write the outputs of one photo; never raises for a bad photo.
 
     The step that ``measure``, ``track``, ``batch`` and the review page run per photo. Python
@@ -338,7 +339,7 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
     outcome's one-line error, so that one bad file never stops the others.
     """
     options = spec.options_for(options)
-    key = record_key(spec.image, options)
+    key = key or record_key(spec.image, options)  # a caller that checked its record already has it
     if spec.problem:
         return Outcome(spec, options, key, error=spec.problem)
     try:

@@ -73,7 +73,7 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
     if stored is None or not stored.measured:  # a failure is tried again: its cause may be gone
         if progress:
             progress(f"measuring {image}")
-        stored = store.save(visit_id, measure_spec(spec, options), version=__version__)
+        stored = store.save(visit_id, measure_spec(spec, options, key=key), version=__version__)
     store.set_current(visit_id, stored.id)
     excluded, remark = store.flags(visit_id)
     return visit_from_record(stored, date=date, image=image, wound=spec.wound, note=spec.note, sha256=key.sha256,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from woundmeasure import __version__
-from woundmeasure.imageops import shrink
+from woundmeasure.io import encode_jpeg
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -30,13 +30,7 @@ def _data_uri(png_or_jpeg: bytes, mime: str) -> str:
 
 
 def _jpeg(rgb: np.ndarray, max_side: int = 900) -> bytes:
-    import cv2
-
-    h, w = rgb.shape[:2]
-    s = min(1.0, max_side / max(h, w))
-    rgb = shrink(rgb, s)
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return buf.tobytes()
+    return encode_jpeg(rgb, quality=85, long_side=max_side)
 
 
 def _plot_png(track) -> bytes:
@@ -120,8 +114,6 @@ def _visit_cards(track, store) -> str:
 
 def _strip_html(track, store) -> str:
     """Every visit's wound on the skin plane at one mm scale, side by side (see ``report.strip``)."""
-    import cv2
-
     from woundmeasure.io import read_image
     from woundmeasure.report.strip import same_scale_strip
 
@@ -135,10 +127,9 @@ def _strip_html(track, store) -> str:
             tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id), visit.calibration))
     if not tiles:
         return ""
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(same_scale_strip(tiles)[:, :, ::-1]),
-                           [cv2.IMWRITE_JPEG_QUALITY, 88])
+    strip = encode_jpeg(same_scale_strip(tiles), quality=88)
     return (f"<h3>At one scale</h3><img alt='the wound at every visit, on the skin plane at one scale' "
-            f"style='max-width:100%' src='{_data_uri(buf.tobytes(), 'image/jpeg')}'>")
+            f"style='max-width:100%' src='{_data_uri(strip, 'image/jpeg')}'>")
 
 
 def _provenance(tracks, options) -> str:

@@ -16,11 +16,10 @@ MARGIN_MM = 5.0
 
 
 def image_to_plane(calibration: dict) -> np.ndarray:
-    """The 3x3 image px -> plane mm matrix of a calibration's ``to_dict()``."""
-    if calibration.get("homography"):
-        return np.asarray(calibration["homography"], float).reshape(3, 3)
-    s = 1.0 / calibration["px_per_mm"]
-    return np.diag([s, s, 1.0])
+    """The 3x3 image px -> plane mm matrix of a calibration's ``to_dict()`` (as the record keeps it)."""
+    from woundmeasure.calibration import Calibration
+
+    return Calibration(calibration["px_per_mm"], homography=calibration.get("homography")).matrix
 
 
 def same_scale_strip(tiles: list[tuple[str, np.ndarray, np.ndarray, dict]], *, height_px: int = 240) -> np.ndarray:

@@ -15,6 +15,7 @@ import io
 from importlib import resources
 
 from woundmeasure.errors import WoundMeasureError
+from woundmeasure.io import encode_jpeg, encode_mask, encode_png
 from woundmeasure.review.session import ReviewSession, UnknownVisit
 
 TOKEN_HEADER = "X-Woundmeasure-Token"
@@ -25,29 +26,6 @@ PHOTO_LONG_SIDE = 2400  # the photo the page shows; outlines stay at full resolu
 
 def _static_dir():
     return resources.files("woundmeasure.review") / "static"
-
-
-def _jpeg(rgb, long_side: int) -> bytes:
-    import cv2
-    import numpy as np
-
-    from woundmeasure.imageops import shrink
-
-    small = shrink(rgb, min(1.0, long_side / max(rgb.shape[:2])))
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(small[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    return buf.tobytes()
-
-
-def _png(image) -> bytes:
-    import cv2
-    import numpy as np
-
-    if image.dtype == bool:
-        image = np.where(image, 255, 0).astype(np.uint8)
-    elif image.ndim == 3:
-        image = np.ascontiguousarray(image[:, :, ::-1])
-    ok, buf = cv2.imencode(".png", image)
-    return buf.tobytes()
 
 
 def _wound_box(visit) -> list[float] | None:
@@ -152,19 +130,19 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.get("/api/visits/<visit_id>/photo")
     def photo(visit_id):
-        return Response(_jpeg(session.photo(visit_id).rgb, PHOTO_LONG_SIDE), mimetype="image/jpeg")
+        return Response(encode_jpeg(session.photo(visit_id).rgb, long_side=PHOTO_LONG_SIDE), mimetype="image/jpeg")
 
     @app.get("/api/visits/<visit_id>/outline")
     def outline(visit_id):
         mask = session.outline(visit_id)
         if mask is None:
             abort(404)
-        return Response(_png(mask), mimetype="image/png")
+        return Response(encode_mask(mask), mimetype="image/png")
 
     @app.post("/api/visits/<visit_id>/segment")
     def segment(visit_id):
         mask, area = session.segment(visit_id, **hints(body()))
-        return jsonify(mask_png=base64.b64encode(_png(mask)).decode(), area_mm2=area)
+        return jsonify(mask_png=base64.b64encode(encode_mask(mask)).decode(), area_mm2=area)
 
     @app.post("/api/visits/<visit_id>/accept")
     def accept(visit_id):
@@ -216,7 +194,7 @@ def create_app(session: ReviewSession, *, token: str):
                 if visit.measured:
                     tiles.append((visit.date.isoformat(), session.photo(f"{index}-{i}").rgb,
                                   store.mask(visit.measurement_id), visit.calibration))
-        return Response(_png(same_scale_strip(tiles)), mimetype="image/png")
+        return Response(encode_png(same_scale_strip(tiles)), mimetype="image/png")
 
     app.json.sort_keys = False
     return app
