@@ -11,8 +11,12 @@ healed ring is painted as new epithelium), and the heel, framed by a blue-green
 fenestrated drape, is photographed beside the printed calibration card from another
 distance and angle. The true areas fall exponentially to a 96% reduction by the last visit.
 
-Writes ``examples/series/<date>.jpg``, ``truth.csv`` and ``LICENSE.md``, and ``examples/single/``
-(the same wound photographed once, with its true mask and ``truth.json``).
+Writes ``examples/series/<date>.jpg``, ``truth.csv`` and ``LICENSE.md``, ``examples/single/``
+(the same wound photographed once, with its true mask and ``truth.json``), and
+``examples/two-wounds/``: a second real photo that shows two wounds (an ankle and a dorsum
+ulcer), at six visits over 20 weeks; the ankle ulcer closes by the last visit, the dorsum
+ulcer halves (and splits in two). Each wound's true mask is in ``truth/<date>.<wound>.png``
+and its true area in ``truth.csv``, labelled A and B left to right in the first photo.
 """
 
 from __future__ import annotations
@@ -105,6 +109,58 @@ def main() -> None:
                         f"fuseg-train/images/{SOURCE}.jpg"])
     (OUT / "LICENSE.md").write_text(LICENSE.format(stem=SOURCE, name=f"images/{SOURCE}.jpg", width=PHOTO_WIDTH_MM))
     make_single(rgb, mask, window)
+    make_two_wounds(args.data)
+
+
+TWO_SOURCE = "0182"  # two ulcers on one foot; in the validation list of fuseg_split.json
+TWO_PHOTO_WIDTH_MM = 200.0  # assumed: the photo's 384 px across (the foot ~330 px, ~170 mm, long)
+TWO_WINDOW = ((165, 250), (160, 105))  # the drape's window: this ellipse and 20 px around each wound
+TWO_VISITS = [  # (date, day, healed share of A, of B, px_per_mm at the wounds, tilt_deg)
+    ("2024-03-04", 0, 0.0, 0.0, 6.0, 5.0), ("2024-04-01", 28, 0.30, 0.12, 7.5, 15.0),
+    ("2024-04-29", 56, 0.55, 0.22, 5.0, 10.0), ("2024-05-27", 84, 0.78, 0.32, 6.5, 20.0),
+    ("2024-06-24", 112, 0.94, 0.41, 5.5, 0.0), ("2024-07-22", 140, 1.0, 0.50, 7.0, 12.0),
+]
+
+
+def make_two_wounds(data: Path) -> None:
+    """``examples/two-wounds/``: two wounds in every photo, healing at different rates, A closing."""
+    from woundmeasure.io import write_mask
+    from woundmeasure.synthetic import make_wounds_visit
+
+    bgr = cv2.imread(str(data / "images" / f"{TWO_SOURCE}.jpg"), cv2.IMREAD_COLOR)
+    mask = cv2.imread(str(data / "masks" / f"{TWO_SOURCE}.png"), cv2.IMREAD_GRAYSCALE)
+    if bgr is None or mask is None:
+        raise SystemExit(f"{TWO_SOURCE}.jpg / {TWO_SOURCE}.png not found under {data}")
+    rgb = np.ascontiguousarray(bgr[:, :384, ::-1])  # the photo is 384 px wide, zero-padded to 512
+    count, regions = cv2.connectedComponents((mask[:, :384] > 127).astype(np.uint8))
+    wounds = sorted((regions == k for k in range(1, count)), key=lambda m: np.nonzero(m)[1].mean())  # A left
+    window = np.zeros(regions.shape, np.uint8)
+    cv2.ellipse(window, TWO_WINDOW[0], TWO_WINDOW[1], 0, 0, 360, 1, -1)
+    window |= cv2.dilate((mask[:, :384] > 127).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (41, 41)))
+    out = HERE / "two-wounds"
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, (date, day, fa, fb, scale, tilt) in enumerate(TWO_VISITS):
+        v, masks, areas = make_wounds_visit(rgb, wounds, healed_fractions=(fa, fb), photo_width_mm=TWO_PHOTO_WIDTH_MM,
+                                            seed=1600 + i, width=1800, height=1350, px_per_mm=scale, tilt_deg=tilt,
+                                            exposed=window > 0, jpeg_quality=None)
+        if i == 0:  # named as woundmeasure names them: A, B left to right in the first photo
+            names = dict(zip(np.argsort([np.nonzero(m)[1].mean() for m in masks]), "AB"))
+        write_rgb(out / f"{date}.jpg", v.rgb, quality=90)
+        for k, m in enumerate(masks):
+            write_mask(out / "truth" / f"{date}.{names[k]}.png", m)
+        rows.append([date, day, *(areas if names[0] == "A" else areas[::-1]), v.px_per_mm, tilt])
+    a0, b0 = rows[0][2], rows[0][3]
+    with open(out / "truth.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["date", "day", "wound", "true_area_mm2", "true_par_pct", "px_per_mm", "tilt_deg", "source_photo"])
+        for date, day, area_a, area_b, scale, tilt in rows:
+            for label, area, base in (("A", area_a, a0), ("B", area_b, b0)):
+                w.writerow([date, day, label, f"{area:.2f}", f"{100 * (base - area) / base:.2f}", f"{scale:.3f}",
+                            f"{tilt:g}", f"fuseg-train/images/{TWO_SOURCE}.jpg"])
+    (out / "LICENSE.md").write_text(LICENSE.format(stem=TWO_SOURCE, name=f"images/{TWO_SOURCE}.jpg",
+                                                   width=TWO_PHOTO_WIDTH_MM)
+                                    .replace("on the heel", "of the ankle and the dorsum (two wounds)"))
 
 
 def make_single(rgb: np.ndarray, mask: np.ndarray, window: np.ndarray) -> None:

@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import signal
@@ -5,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +14,7 @@ from click.testing import CliRunner
 from tests.helpers import DATES, fresh
 from tests.helpers import run_track as run
 from woundmeasure.cli.main import cli
-from woundmeasure.io import write_rgb
+from woundmeasure.io import read_mask, write_mask, write_rgb
 from woundmeasure.synthetic import make_phantom
 
 
@@ -117,3 +119,106 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(series_dir, tmp_path
     con = sqlite3.connect(db)
     rows = con.execute("SELECT visit_id, COUNT(*) FROM measurements GROUP BY visit_id").fetchall()
     assert len(rows) == 4 and all(n == 1 for _, n in rows)
+
+
+# ---- several wounds in one photo (examples/two-wounds: truth from the generator) ----
+
+TWO = Path(__file__).parents[1] / "examples" / "two-wounds"
+
+
+def two_wound_truth() -> dict:
+    """{(date, wound): (true area mm2, true PAR %)} from the example's truth.csv."""
+    with open(TWO / "truth.csv", newline="") as f:
+        return {(r["date"], r["wound"]): (float(r["true_area_mm2"]), float(r["true_par_pct"]))
+                for r in csv.DictReader(f)}
+
+
+def two_wound_manifest(tmp_path, *, per_wound: bool) -> Path:
+    """A manifest of the example's photos with their true masks: one mask of both wounds per photo,
+    or (``per_wound``) one row per wound with its own mask."""
+    lines = ["image,date,wound,mask"]
+    for photo in sorted(TWO.glob("*.jpg")):
+        date = photo.stem
+        a, b = (read_mask(TWO / "truth" / f"{date}.{w}.png") for w in "AB")
+        if per_wound:
+            for w, m in (("A", a), ("B", b)):
+                if m.any():
+                    write_mask(tmp_path / f"{date}.{w}.png", m)
+                    lines.append(f"{photo},{date},{w},{tmp_path / f'{date}.{w}.png'}")
+        else:
+            write_mask(tmp_path / f"{date}.png", a | b)
+            lines.append(f"{photo},{date},,{tmp_path / f'{date}.png'}")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    return tmp_path / "manifest.csv"
+
+
+def test_two_wounds_in_every_photo_each_get_their_own_series(tmp_path):
+    truth = two_wound_truth()
+    manifest = two_wound_manifest(tmp_path, per_wound=False)
+    out = json.loads(run(manifest, "--json", "--db", tmp_path / "w.db").stdout)
+    wounds = {w["wound"]: w for w in out["wounds"]}
+    assert set(wounds) == {"A", "B"}  # labelled at the first photo, followed through all six
+    for label, w in wounds.items():
+        assert len(w["visits"]) == 6
+        for v in w["visits"]:
+            area, par = truth[(v["date"], label)]
+            if area == 0:
+                assert v["closed"] and v["area_mm2"] == 0 and v["par_pct"] == 100
+            else:
+                assert not v["closed"] and v["area_mm2"] == pytest.approx(area, rel=0.03)
+                assert v["par_pct"] == pytest.approx(par, abs=1.5)
+    assert wounds["B"]["summary"]["closed_date"] == "2024-07-22"
+    assert any("closed" in w and "confirm" in w for w in wounds["B"]["summary"]["warnings"])
+    assert wounds["A"]["summary"]["closed_date"] is None
+    # the record keeps each wound's visits; export shows them, the closure included
+    rows = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db"), "--format", "json"]).stdout)
+    assert sorted((r["Wound"], r["Date"]) for r in rows) == sorted((w, d) for d, w in truth)
+    closed = [r for r in rows if r["Closed"]]
+    assert [(r["Wound"], r["Date"], r["Area"], r["PAR"]) for r in closed] == [("B", "2024-07-22", 0.0, 100.0)]
+
+
+def test_a_photo_listed_once_per_wound_is_taken_as_given(tmp_path):
+    truth = two_wound_truth()
+    manifest = two_wound_manifest(tmp_path, per_wound=True)
+    out = json.loads(run(manifest, "--json", "--db", tmp_path / "w.db").stdout)
+    wounds = {w["wound"]: w for w in out["wounds"]}
+    assert set(wounds) == {"A", "B"}
+    for label, w in wounds.items():
+        for v in w["visits"]:
+            assert v["area_mm2"] == pytest.approx(truth[(v["date"], label)][0], rel=0.03)
+    assert len(wounds["B"]["visits"]) == 5  # no mask for B at the last visit: it is not listed there
+
+
+def test_a_roi_set_names_its_wounds(tmp_path):
+    from roifile import roiwrite
+
+    from woundmeasure.roi import mask_to_roi
+
+    photo = TWO / "2024-03-04.jpg"
+    rois = [mask_to_roi(read_mask(TWO / "truth" / f"2024-03-04.{w}.png"), name=n)
+            for w, n in (("A", "dorsum"), ("B", "ankle"))]
+    roiwrite(tmp_path / "set.zip", rois)
+    r = CliRunner().invoke(cli, ["measure", str(photo), "--roi", str(tmp_path / "set.zip"), "--json"])
+    assert r.exit_code == 0, r.output
+    (res,) = json.loads(r.stdout)
+    truth = two_wound_truth()
+    got = {w["name"]: w["area_mm2"] for w in res["wounds"]}
+    assert got == pytest.approx({"dorsum": truth[("2024-03-04", "A")][0], "ankle": truth[("2024-03-04", "B")][0]},
+                                rel=0.03)
+    table = CliRunner().invoke(cli, ["measure", str(photo), "--roi", str(tmp_path / "set.zip")]).stdout
+    assert "(total)" in table and "wound dorsum" in table and "wound ankle" in table
+
+
+def test_a_record_made_before_wounds_were_split_opens_and_exports(series_dir, tmp_path):
+    d = fresh(series_dir, tmp_path)
+    run(d)
+    db = sqlite3.connect(d / "woundmeasure.db")
+    db.execute("DROP TABLE instances")  # as an earlier version left it
+    db.commit()
+    db.close()
+    exp = CliRunner().invoke(cli, ["export", "--db", str(d / "woundmeasure.db"), "--format", "json"])
+    assert exp.exit_code == 0, exp.output
+    rows = json.loads(exp.stdout)
+    assert len(rows) == len(DATES) and all(r["Area"] > 0 for r in rows)
+    again = json.loads(run(d, "--json").stdout)  # and a run on it measures nothing new
+    assert len(again["visits"]) == len(DATES)

@@ -123,3 +123,19 @@ def test_the_newer_of_an_imagej_roi_and_a_corrected_mask_is_used(tmp_path):
     assert folder_photos(tmp_path)[0].mask == tmp_path / "a.mask.png"
     os.utime(tmp_path / "a.mask.png", ns=(500_000_000, 500_000_000))
     assert folder_photos(tmp_path)[0].roi == tmp_path / "a.roi"
+
+
+def test_per_wound_sidecars_list_a_photo_once_per_wound(tmp_path):
+    from woundmeasure.sources import folder_photos
+
+    (tmp_path / "2024-01-02.jpg").write_bytes(b"x")
+    (tmp_path / "2024-01-02.A.mask.png").write_bytes(b"x")
+    (tmp_path / "2024-01-02.B.roi").write_bytes(b"x")
+    (tmp_path / "2024-01-02.B.hints.json").write_text('{"points": [[10, 20]]}')
+    (tmp_path / "2024-01-02.before-review.mask.png").write_bytes(b"x")  # the review page's, not a wound
+    (tmp_path / "2024-01-09.jpg").write_bytes(b"x")
+    specs = folder_photos(tmp_path)
+    got = [(s.image.name, s.wound, s.mask and s.mask.name, s.roi and s.roi.name, s.points) for s in specs]
+    assert got == [("2024-01-02.jpg", "A", "2024-01-02.A.mask.png", None, ()),
+                   ("2024-01-02.jpg", "B", None, "2024-01-02.B.roi", ((10.0, 20.0),)),
+                   ("2024-01-09.jpg", "wound", None, None, ())]

@@ -51,3 +51,27 @@ def test_a_real_photo_revisited_keeps_exact_truth_as_it_heals():
         assert v.mask.sum() * per_px == pytest.approx(v.area_mm2, rel=0.05)
         areas.append(v.area_mm2)
     assert areas[0] > areas[1] > areas[2]
+
+
+def test_a_wound_can_close_and_several_wounds_heal_each_at_its_own_rate():
+    from woundmeasure.imageops import homography_area_scale
+    from woundmeasure.synthetic import heal_wound, make_wounds_visit
+
+    base = make_phantom(6, width=400, height=300, px_per_mm=4.0, marker=False, drape=False)
+    healed, remaining = heal_wound(base.rgb, base.mask, 1.0)
+    assert not remaining.any()
+    ring = base.mask
+    assert np.abs(healed[ring].astype(int) - base.rgb[ring].astype(int)).mean() > 10  # repainted, not kept
+    # two wounds: the phantom's, and a copy of it 300 px to its right on a wider photo
+    rgb = np.hstack([base.rgb, base.rgb[:, 100:]])
+    first = np.hstack([base.mask, np.zeros_like(base.mask[:, 100:])])
+    second = np.roll(first, 300, axis=1)
+    v, masks, areas = make_wounds_visit(rgb, [first, second], healed_fractions=(1.0, 0.4), photo_width_mm=175.0,
+                                        seed=2, width=1600, height=1000, px_per_mm=5.0, tilt_deg=10)
+    mm2_per_src_px = (175.0 / 700) ** 2
+    assert areas[0] == 0 and not masks[0].any()
+    assert areas[1] == pytest.approx(round(0.6 * second.sum()) * mm2_per_src_px, rel=1e-9)
+    assert v.area_mm2 == pytest.approx(sum(areas), rel=1e-9)
+    assert (masks[1] == v.mask).all()
+    per_px = 1 / homography_area_scale(v.plane_to_image, np.zeros((1, 2)))[0]
+    assert masks[1].sum() * per_px == pytest.approx(areas[1], rel=0.05)

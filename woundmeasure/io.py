@@ -308,18 +308,33 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 
 def encode_mask(mask: np.ndarray) -> bytes:
-    """A bool mask as PNG bytes (0 / 255), the form the record keeps."""
+    """A bool mask as PNG bytes (0 / 255), or a label image (0 off the wound, 1..n) as 8- or 16-bit PNG
+    bytes: the form the record keeps."""
     import cv2
 
-    ok, buf = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
+    mask = np.asarray(mask)
+    if mask.dtype == bool:
+        data = np.where(mask, 255, 0).astype(np.uint8)
+    else:
+        data = mask.astype(np.uint8 if mask.max(initial=0) < 255 else np.uint16)
+    ok, buf = cv2.imencode(".png", data)
     return buf.tobytes()
 
 
-def decode_mask(data: bytes) -> np.ndarray:
-    """The bool mask from :func:`encode_mask`'s bytes."""
+def decode_labels(data: bytes) -> np.ndarray:
+    """The label image from :func:`encode_mask`'s bytes (uint16; a bool mask's wound is all 1)."""
     import cv2
 
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE) > 0
+    data = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if data.dtype == np.uint8 and data.max(initial=0) == 255:
+        return (data > 0).astype(np.uint16)
+    return data.astype(np.uint16)
+
+
+def decode_mask(data: bytes, numbers=None) -> np.ndarray:
+    """The bool mask from :func:`encode_mask`'s bytes: all wounds, or only those ``numbers``."""
+    labels = decode_labels(data)
+    return labels > 0 if not numbers else np.isin(labels, list(numbers))
 
 
 def write_mask(path, mask: np.ndarray) -> None:

@@ -56,6 +56,8 @@ class MeasureOptions:
         the record keys them by their content hash instead.
     max_pixels : int
         Refuse larger photos before decoding them.
+    wound_gap_mm : float
+        Outline regions farther apart than this on the skin plane are separate wounds.
 
     Raises
     ------
@@ -74,6 +76,7 @@ class MeasureOptions:
     mask: str | None = None
     roi: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
+    wound_gap_mm: float = 10.0
 
     def __post_init__(self):
         if self.calibration not in CALIBRATIONS:
@@ -115,6 +118,10 @@ class MeasureOptions:
                 object.__setattr__(self, name, str(value))
         if not (isinstance(self.max_pixels, int) and self.max_pixels > 0):
             raise InputError(f"max_pixels {self.max_pixels!r} must be a positive whole number")
+        (gap,) = _finite([self.wound_gap_mm], "wound_gap_mm")
+        if gap <= 0:
+            raise InputError(f"wound gap {self.wound_gap_mm!r} mm must be a positive distance")
+        object.__setattr__(self, "wound_gap_mm", gap)
 
     @property
     def outline(self) -> str | None:

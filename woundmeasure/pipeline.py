@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings as _warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.sources import PhotoSpec
 from woundmeasure.store import RecordKey, record_key
+from woundmeasure.wounds import measure_wounds, split_wounds
 
 
 class WoundMeasureWarning(UserWarning):
@@ -57,6 +58,13 @@ class ImageResult:
         Size of the upright photo.
     mask : ndarray of bool
         The wound mask used (not part of ``to_dict``).
+    wounds : tuple of WoundInstance
+        Each separate wound of the outline, numbered left to right (:mod:`woundmeasure.wounds`);
+        ``measurement`` is all of them together.
+    labels : ndarray of uint16
+        The wounds' numbers on the photo (0 off the wound; not part of ``to_dict``).
+    frame_mm : tuple of (x, y)
+        The photo's border on the plane, mm (where a wound that is not found should have been).
     """
 
     image: str
@@ -69,6 +77,9 @@ class ImageResult:
     width_px: int
     height_px: int
     mask: np.ndarray = field(repr=False, compare=False, default=None)
+    wounds: tuple = ()
+    labels: np.ndarray = field(repr=False, compare=False, default=None)
+    frame_mm: tuple = ()
 
     def to_dict(self) -> dict:
         m = self.measurement
@@ -93,6 +104,8 @@ class ImageResult:
             "captured": self.captured.isoformat() if self.captured else None,
             "width_px": self.width_px,
             "height_px": self.height_px,
+            "wounds": [w.to_dict() for w in self.wounds],
+            "frame_mm": [list(p) for p in self.frame_mm],
             "woundmeasure_version": __version__,
         }
 
@@ -143,38 +156,55 @@ def _given_mask(image: str, path, shape) -> np.ndarray:
     return read_mask(path, shape=shape)
 
 
-def _given_roi(image: str, path, shape) -> np.ndarray:
-    from woundmeasure.roi import read_roi
+def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
+    """A person's ROI outline; a RoiSet of several ROIs also numbers its wounds, one per ROI."""
+    from woundmeasure.roi import read_roi_set
 
     path = Path(path)
     if path.is_dir():
         for suffix in (".roi", ".zip"):
             candidate = path / (Path(image).stem + suffix)
             if candidate.is_file():
-                return read_roi(candidate, shape=shape)
-        raise MaskError(f"ROI folder {path}: has no {Path(image).stem}.roi or .zip for {image}")
-    return read_roi(path, shape=shape)
+                path = candidate
+                break
+        else:
+            raise MaskError(f"ROI folder {path}: has no {Path(image).stem}.roi or .zip for {image}")
+    rois = [(name, m) for name, m in read_roi_set(path, shape=shape) if m.any()]
+    mask = np.zeros(shape, bool)
+    for _, m in rois:
+        mask |= m
+    if len(rois) < 2:
+        return mask, None
+    labels = np.zeros(shape, np.uint16)
+    names = {}
+    for n, (name, m) in enumerate(rois, start=1):  # where ROIs overlap, the later one takes the pixel
+        labels[m] = n
+        if name:
+            names[n] = name
+    return mask, (labels, names)
 
 
-def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, mask) -> tuple[np.ndarray, str, tuple]:
-    """The wound mask, how it was obtained, and the segmenter's warnings."""
+def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, mask):
+    """The wound mask, how it was obtained, the segmenter's warnings, and (labels, names) when a person
+    numbered the wounds (a RoiSet with one ROI per wound), else None."""
     shape = photo.shape
     if mask is not None:
         mask = np.asarray(mask)
         if mask.shape != tuple(shape):
             raise MaskError(f"mask for {photo.path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is "
                             f"{shape[1]} x {shape[0]} px; use a mask of the photo's size")
-        return mask.astype(bool), "mask", ()
+        return mask.astype(bool), "mask", (), None
     if options.mask is not None:
-        return _given_mask(photo.path, options.mask, shape), "mask", ()
+        return _given_mask(photo.path, options.mask, shape), "mask", (), None
     if options.roi is not None:
-        return _given_roi(photo.path, options.roi, shape), "roi", ()
+        wound, numbered = _given_roi(photo.path, options.roi, shape)
+        return wound, "roi", (), numbered
     from woundmeasure.segmentation import Hints, segment
 
     hints = Hints(box=options.box, points=options.points, background_points=options.background_points,
                   exclude=calibration.reference_mask(shape))
     wound, warnings = segment(photo.rgb, method=options.segmenter, hints=hints)
-    return wound, options.segmenter, warnings
+    return wound, options.segmenter, warnings, None
 
 
 def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
@@ -188,7 +218,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     try:
         if calibration is None:
             calibration = calibrate(photo.rgb, options)
-        wound, method, seg_warnings = _outline(photo, options, calibration, mask)
+        wound, method, seg_warnings, numbered = _outline(photo, options, calibration, mask)
         measurement = measure_mask(wound, calibration=calibration)
     except WoundMeasureError as exc:
         if photo.path in str(exc):
@@ -197,13 +227,23 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     centre = _wound_centre(measurement)
     if centre is not None:
         calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
+    labels, names = numbered or (split_wounds(wound, calibration=calibration, gap_mm=options.wound_gap_mm), {})
+    wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
+                       calibration, w.centre_px, photo.shape))))
+                   for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names))
     all_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + measurement.warnings
                                        + _distance_warning(calibration, centre, photo.shape)))
+    if len(wounds) > 1:
+        all_warnings += tuple(f"wound {w.number}: {x}" for w in wounds for x in w.warnings
+                              if x not in all_warnings)
     for w in all_warnings:
         _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=2)
+    h, w_ = photo.shape
+    frame = calibration.to_plane(np.array([[0, 0], [w_, 0], [w_, h], [0, h]], float) - 0.5)
     return ImageResult(image=photo.path, measurement=measurement, calibration=calibration,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
-                       captured=photo.captured, width_px=photo.shape[1], height_px=photo.shape[0], mask=wound)
+                       captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
+                       labels=labels, frame_mm=tuple(map(tuple, frame.tolist())))
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:

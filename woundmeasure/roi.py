@@ -33,20 +33,20 @@ def _roi_mask(roi, shape: tuple[int, int], source: str) -> np.ndarray:
     return out
 
 
-def read_roi(path, *, shape: tuple[int, int]) -> np.ndarray:
-    """Read an ImageJ ``.roi`` file or a RoiSet ``.zip`` as a wound mask.
+def read_roi_set(path, *, shape: tuple[int, int]) -> list[tuple[str | None, np.ndarray]]:
+    """Read an ImageJ ``.roi`` file or a RoiSet ``.zip``: each ROI's name and mask.
 
     Parameters
     ----------
     path : str or Path
-        A ``.roi`` file, or a ``.zip`` of them (ImageJ's ROI Manager "Save"). All ROIs
-        of a set are united.
+        A ``.roi`` file, or a ``.zip`` of them (ImageJ's ROI Manager "Save"): one ROI per wound.
     shape : (rows, cols)
         The upright photo's shape.
 
     Returns
     -------
-    ndarray of bool, shape ``shape``
+    list of (name, ndarray of bool)
+        The name is None where ImageJ made it up (``0512-0300``, the ROI's position) or left it empty.
 
     Raises
     ------
@@ -54,6 +54,8 @@ def read_roi(path, *, shape: tuple[int, int]) -> np.ndarray:
         If the file is missing or unreadable, holds no area ROI, or lies entirely
         outside the photo.
     """
+    import re
+
     from roifile import roiread
 
     path = Path(path)
@@ -66,12 +68,25 @@ def read_roi(path, *, shape: tuple[int, int]) -> np.ndarray:
     rois = rois if isinstance(rois, list) else [rois]
     if not rois:
         raise MaskError(f"ROI {path}: holds no ROI")
-    mask = np.zeros(shape, bool)
+    out = []
     for roi in rois:
-        mask |= _roi_mask(roi, shape, str(path))
-    if not mask.any():
+        name = (roi.name or "").strip()
+        given = name if name and not re.fullmatch(r"\d{4}-\d{4}(-\d{4})?(-\d+)?", name) else None
+        out.append((given, _roi_mask(roi, shape, str(path))))
+    if not any(m.any() for _, m in out):
         raise MaskError(f"ROI {path}: lies outside the {shape[1]} x {shape[0]} px photo (or encloses no pixel "
                         "centre); draw it on this photo")
+    return out
+
+
+def read_roi(path, *, shape: tuple[int, int]) -> np.ndarray:
+    """Read an ImageJ ``.roi`` file or a RoiSet ``.zip`` as one wound mask (all ROIs of a set united).
+
+    See :func:`read_roi_set` for the parameters and errors.
+    """
+    mask = np.zeros(shape, bool)
+    for _, m in read_roi_set(path, shape=shape):
+        mask |= m
     return mask
 
 

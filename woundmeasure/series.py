@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.errors import InputError
@@ -40,18 +42,55 @@ def _visit_date(spec: PhotoSpec) -> dt.date | None:
     return captured.date() if captured else None
 
 
+def wound_view(result: dict, numbers) -> dict:
+    """A photo's result as one of its wounds sees it: that wound's numbers (the result as it is when
+    ``numbers`` is empty or all of them; a sum where a wound is several numbered regions)."""
+    wounds = {w["number"]: w for w in result.get("wounds") or ()}
+    numbers = tuple(numbers or ())
+    if not numbers or set(numbers) >= set(wounds):
+        return result
+    parts = [wounds[n] for n in numbers]
+    out = {**result, **parts[0]} if len(parts) == 1 else {**result, **max(parts, key=lambda w: w["area_mm2"])}
+    if len(parts) > 1:
+        for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2", "num_regions"):
+            out[k] = sum(w[k] for w in parts)
+        ij = [w["perimeter_imagej_mm"] for w in parts]
+        out["perimeter_imagej_mm"] = None if None in ij else sum(ij)
+        out["touches_edge"] = any(w["touches_edge"] for w in parts)
+    own = [w for p in parts for w in p["warnings"]]  # the photo's warnings less those of its other wounds
+    out["warnings"] = list(dict.fromkeys([w for w in result["warnings"] if not w.startswith("wound ")] + own))
+    out["numbers"] = list(numbers)
+    return out
+
+
 def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image: str, wound: str, note: str,
-                      sha256: str, excluded: str | None = None, remark: str = "") -> Visit:
-    """A visit as the record holds it (what every report and export reads)."""
+                      sha256: str, excluded: str | None = None, remark: str = "", instance: dict | None = None) -> Visit:
+    """A visit as the record holds it (what every report and export reads); ``instance``: which of the
+    photo's wounds this one is (:meth:`Store.set_instance`), when it shows several."""
     note = "; ".join(filter(None, (note, remark)))
     if not stored.measured:
         return Visit(date, image, error=stored.error, wound=wound, note=note, sha256=sha256,
                      measurement_id=stored.id, excluded=excluded)
-    r = stored.result
+    if instance and instance["status"] == "outside":
+        return Visit(date, image, error=f"{image}: wound {wound} lies outside this photo", wound=wound, note=note,
+                     sha256=sha256, measurement_id=stored.id, excluded=excluded)
     outline = stored.outline + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
+    r = stored.result
+    numbers = tuple(instance["numbers"]) if instance else ()
+    extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] else ()
+    if instance and instance["status"] == "closed":
+        closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
+                  "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
+                  "length_line": None, "width_line": None, "touches_edge": False, "numbers": [],
+                  "warnings": [f"wound {wound} was not found in this photo where it was: counted as closed "
+                               "(area 0); a person should confirm it"]}
+        return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
+                     warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
+                     result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True)
+    r = wound_view(r, numbers)
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
-                 warnings=tuple(r["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256, result=r,
-                 measurement_id=stored.id, excluded=excluded)
+                 warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,
+                 result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers)
 
 
 def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: MeasureOptions, *,
@@ -96,6 +135,10 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
           threshold_pct: float = 50.0, progress=None) -> list[WoundTrack]:
     """Measure (or recall) every photo of a series and analyse each wound.
 
+    A photo that shows several wounds gives each its own series: they are labelled at the
+    first photo and followed through the others (:func:`~woundmeasure.wounds.follow_wounds`);
+    a wound whose photos are listed once per wound (manifest rows) is taken as it is given.
+
     Parameters
     ----------
     source : folder or .csv manifest
@@ -118,12 +161,69 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
     db = Path(db) if db else default_db(source)
     patient = patient or default_patient(source)
-    by_wound: dict[str, list[Visit]] = {}
+    wounds_of: dict[Path, set[str]] = {}
+    for spec in specs:
+        wounds_of.setdefault(spec.image, set()).add(spec.wound)
+    groups: dict[str, list[tuple[PhotoSpec, Visit]]] = {}
     with Store(db) as store:
         for spec in specs:
-            visit = recall_or_measure(spec, store, patient, options, progress=progress)
-            by_wound.setdefault(spec.wound, []).append(visit)
+            groups.setdefault(spec.wound, []).append((spec, recall_or_measure(spec, store, patient, options,
+                                                                             progress=progress)))
+        by_wound: dict[str, list[Visit]] = {}
+        for group, members in groups.items():
+            if any(len(wounds_of[spec.image]) > 1 for spec, _ in members):  # one row per wound: as given
+                by_wound[group] = [_as_instance(store, patient, v, None, group) for _, v in members]
+            else:
+                by_wound.update(_follow(store, patient, group, members))
     return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db) for wound, visits in by_wound.items()]
+
+
+def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[Visit]]:
+    """Split each photo of a group into its wounds and label them across the group's photos."""
+    from woundmeasure.wounds import Footprint, follow_wounds
+
+    members = sorted(members, key=lambda m: m[1].order())
+    measured = [(spec, v) for spec, v in members if v.measured]
+    layouts = []
+    for _, v in measured:
+        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"))
+                  for w in v.result.get("wounds") or ()]
+        frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
+        layouts.append((prints, frame if len(frame) >= 3 else None))
+    assigned = follow_wounds(layouts)
+    labels = list(dict.fromkeys(a.label for photo in assigned for a in photo))
+    if len(labels) <= 1:
+        rename = {label: group for label in labels}
+    else:
+        given = {f.name for prints, _ in layouts for f in prints if f.name}
+        rename = {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
+    out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
+    for (spec, v), photo in zip(measured, assigned):
+        for a in photo:
+            out[rename[a.label]].append(_as_instance(store, patient, v, a, rename[a.label]))
+    for spec, v in members:
+        if not v.measured:  # a photo that failed (or has no date) is a failed visit of every wound
+            for label in out:
+                out[label].append(_as_instance(store, patient, v, None, label))
+    return out
+
+
+def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: str) -> Visit:
+    """One labelled wound's visit of a photo, kept in the record (its visit row and instance row)."""
+    visit_id = store.visit_id(patient, label, photo.image, photo.date.isoformat() if photo.date else None,
+                              photo.note)
+    stored = store.stored(photo.measurement_id) if photo.measurement_id is not None else None
+    if stored is None:  # never measured (no date, no file): nothing in the record to point at
+        return replace(photo, wound=label)
+    instance = None
+    if assignment is not None and stored.measured:
+        instance = {"status": assignment.status, "numbers": list(assignment.numbers), "note": assignment.note,
+                    "unsure": assignment.unsure}
+        store.set_instance(visit_id, stored.id, **instance)
+    store.set_current(visit_id, stored.id)
+    excluded, remark = store.flags(visit_id)
+    return visit_from_record(stored, date=photo.date, image=photo.image, wound=label, note=photo.note,
+                             sha256=photo.sha256, excluded=excluded, remark=remark, instance=instance)
 
 
 def analyse_wound(wound: str, visits: list[Visit], *, threshold_pct: float, db: Path) -> WoundTrack:

@@ -8,13 +8,16 @@ A manifest is a CSV with columns ``image,date`` and optional ``wound``, ``px_per
 ``<stem>.roi`` (ImageJ) or ``<stem>.mask.png`` overrides automatic segmentation, and
 ``<stem>.hints.json`` (``{"box": [x, y, w, h], "points": [[x, y], ...],
 "background_points": [[x, y], ...]}``, as the review page writes it) keeps the clicks
-that steer it, so that a correction is replayed at every run.
+that steer it, so that a correction is replayed at every run. A photo of several wounds
+may carry these per wound, ``<stem>.<wound>.mask.png`` / ``.roi`` / ``.hints.json``: it is
+then listed once per wound it has one for, as that wound.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import glob
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -172,11 +175,39 @@ def is_photo(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not name.endswith(".mask.png") and not name.startswith(".")
 
 
+def wound_sidecars(image) -> dict[str, dict]:
+    """Per-wound sidecars of a photo that shows several wounds: ``<stem>.<wound>.mask.png``,
+    ``<stem>.<wound>.roi`` and ``<stem>.<wound>.hints.json``, as ``{wound: {"mask"|"roi"|"hints": path}}``."""
+    image = Path(image)
+    found: dict[str, dict] = {}
+    for path in image.parent.glob(f"{glob.escape(image.stem)}.*"):
+        rest = path.name[len(image.stem) + 1:]
+        for suffix, kind in ((".mask.png", "mask"), (".roi", "roi"), (".hints.json", "hints")):
+            wound = rest[: -len(suffix)] if rest.endswith(suffix) else ""
+            if wound and "." not in wound and wound != "before-review":
+                found.setdefault(wound, {})[kind] = path
+    return found
+
+
 def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
-    """Photos of a folder (sorted by name), dated from their names where possible."""
+    """Photos of a folder (sorted by name), dated from their names where possible; a photo with
+    per-wound sidecars (:func:`wound_sidecars`) is listed once per wound."""
     pattern = "**/*" if recursive else "*"
     files = sorted(p for p in Path(folder).glob(pattern) if p.is_file() and is_photo(p))
-    return [PhotoSpec(p, date_from_name(p.name)).with_sidecars() for p in files]
+    specs = []
+    for p in files:
+        wounds = wound_sidecars(p)
+        if not wounds:
+            specs.append(PhotoSpec(p, date_from_name(p.name)).with_sidecars())
+        for wound, files_ in sorted(wounds.items()):
+            spec = PhotoSpec(p, date_from_name(p.name), wound=wound, mask=files_.get("mask"), roi=files_.get("roi"))
+            if "hints" in files_:
+                try:
+                    spec = replace(spec, **read_hints(files_["hints"]))
+                except InputError as exc:
+                    spec = replace(spec, problem=str(exc))
+            specs.append(spec)
+    return specs
 
 
 def _parse_date(text: str, where: str) -> dt.date:

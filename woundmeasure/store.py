@@ -1,5 +1,10 @@
 """The lasting record: a SQLite database of patients, wounds, visits and measurements.
 
+A measurement belongs to one photo (kept with its label image: each separate wound
+numbered). When a photo shows several wounds, each labelled wound has its own visit of
+that photo, and an ``instances`` row says which of the measurement's numbered wounds it is
+(or that it was closed, or outside the photo), as ``track`` matched them.
+
 A measurement is keyed by the photo's SHA-256 and the measurement parameters
 (including the SHA-256 of any override outline), so a re-run finds what is already
 measured and measures only new or changed photos. Each photo is written in its own
@@ -33,6 +38,11 @@ CREATE TABLE IF NOT EXISTS measurements (
     outline TEXT, override_path TEXT, override_sha256 TEXT,
     area_mm2 REAL, perimeter_mm REAL, result TEXT, mask_png BLOB, error TEXT, version TEXT NOT NULL,
     UNIQUE (visit_id, sha256, params_key));
+CREATE TABLE IF NOT EXISTS instances (
+    id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL REFERENCES visits(id),
+    measurement_id INTEGER NOT NULL REFERENCES measurements(id),
+    status TEXT NOT NULL, numbers TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', unsure INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (visit_id, measurement_id));
 """
 
 
@@ -152,9 +162,15 @@ class Store:
 
     def find(self, visit_id: int, key: RecordKey) -> StoredMeasurement | None:
         """The stored measurement of this visit under this key, if any."""
-        row = self.db.execute(
-            "SELECT id, result, error, outline, override_path FROM measurements "
-            "WHERE visit_id = ? AND sha256 = ? AND params_key = ?", (visit_id, key.sha256, key.params_key)).fetchone()
+        return self._stored("visit_id = ? AND sha256 = ? AND params_key = ?", (visit_id, key.sha256, key.params_key))
+
+    def stored(self, measurement_id: int) -> StoredMeasurement | None:
+        """A stored measurement by its id."""
+        return self._stored("id = ?", (measurement_id,))
+
+    def _stored(self, where: str, args: tuple) -> StoredMeasurement | None:
+        row = self.db.execute(f"SELECT id, result, error, outline, override_path FROM measurements WHERE {where}",
+                              args).fetchone()
         if row is None:
             return None
         return StoredMeasurement(row[0], json.loads(row[1]) if row[1] else None, row[2], row[3] or "", row[4])
@@ -175,34 +191,62 @@ class Store:
                 (visit_id, key.sha256, key.params_key, json.dumps(outcome.options.key(), sort_keys=True, default=str),
                  result.segmentation_method if result else "", override, key.override_sha256,
                  info["area_mm2"] if info else None, info["perimeter_mm"] if info else None,
-                 json.dumps(info) if info else None, encode_mask(result.mask) if result is not None else None,
+                 json.dumps(info) if info else None,
+                 encode_mask(result.labels if result.labels is not None else result.mask) if result is not None else None,
                  outcome.error, version))
         return self.find(visit_id, key)
 
-    def mask(self, measurement_id: int) -> np.ndarray | None:
-        """The wound mask kept with a measurement (None for a failed one)."""
+    def mask(self, measurement_id: int, numbers=()) -> np.ndarray | None:
+        """The wound mask kept with a measurement (None for a failed one): all its wounds, or only the
+        numbered ones (see :class:`~woundmeasure.wounds.WoundInstance`)."""
         from woundmeasure.io import decode_mask
 
         row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
-        return decode_mask(row[0]) if row and row[0] else None
+        return decode_mask(row[0], numbers) if row and row[0] else None
+
+    def set_instance(self, visit_id: int, measurement_id: int, *, status: str, numbers=(), note: str = "",
+                     unsure: bool = False) -> None:
+        """Keep what a labelled wound is in a photo's measurement: its numbered wounds, or closed / outside."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO instances(visit_id, measurement_id, status, numbers, note, unsure) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (visit_id, measurement_id, status, json.dumps(list(numbers)), note, int(unsure)))
 
     def table(self, *, latest: bool = False) -> list[dict]:
         """Stored measurements with their patient, wound and visit, in date order.
 
         ``latest``: only each visit's current measurement, the one the latest run used (or, in
-        a record made before that was kept, the newest).
+        a record made before that was kept, the newest). A labelled wound of a photo with several
+        carries its ``instance`` (status, numbers, note, unsure); the photo's own visit, which
+        only holds the measurement of all of them, is then left out.
         """
         newest = ("WHERE m.id = COALESCE(v.current, (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id)) "
                   if latest else "")
         cur = self.db.execute(
-            "SELECT m.id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, m.sha256, m.params, m.outline, m.override_path, "
-            "m.area_mm2, m.perimeter_mm, m.result, m.error, m.version FROM measurements m "
-            "JOIN visits v ON v.id = m.visit_id JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
-            f"{newest}ORDER BY p.name, w.label, v.date, v.image, m.id")
+            "SELECT m.id, v.id AS visit_id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, m.sha256, "
+            "m.params, m.outline, m.override_path, m.area_mm2, m.perimeter_mm, m.result, m.error, m.version "
+            "FROM measurements m JOIN visits v ON v.id = m.visit_id JOIN wounds w ON w.id = v.wound_id "
+            f"JOIN patients p ON p.id = w.patient_id {newest}ORDER BY p.name, w.label, v.date, v.image, m.id")
         cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+        if latest:  # the labelled wounds' visits point at a measurement made under another visit
+            cur = self.db.execute(
+                "SELECT m.id, v.id AS visit_id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, "
+                "m.sha256, m.params, m.outline, m.override_path, m.area_mm2, m.perimeter_mm, m.result, m.error, "
+                "m.version FROM visits v JOIN measurements m ON m.id = v.current "
+                "JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
+                "WHERE m.visit_id != v.id")
+            rows += [dict(zip(cols, row)) for row in cur.fetchall()]
+        instances = {(r[0], r[1]): {"status": r[2], "numbers": json.loads(r[3]), "note": r[4], "unsure": bool(r[5])}
+                     for r in self.db.execute("SELECT visit_id, measurement_id, status, numbers, note, unsure "
+                                              "FROM instances")}
+        split = {m for _, m in instances}
         out = []
-        for row in cur.fetchall():
-            d = dict(zip(cols, row))
+        for d in rows:
+            d["instance"] = instances.get((d["visit_id"], d["id"]))
+            if d["instance"] is None and d["id"] in split and latest:
+                continue  # a photo of several wounds: its labelled wounds' rows stand for it
             d["result"] = json.loads(d["result"]) if d["result"] else None
             out.append(d)
+        out.sort(key=lambda d: (d["name"], d["label"], d["date"] or "", d["image"], d["id"]))
         return out

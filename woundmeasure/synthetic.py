@@ -72,6 +72,13 @@ class Phantom:
     wound_polygon_mm: np.ndarray
     params: dict = field(default_factory=dict)
 
+    def photo_mask(self, source_mask: np.ndarray) -> np.ndarray:
+        """Where part of the source photo's grid (e.g. one of several wounds) lands in this photo."""
+        vv, uu = np.nonzero(self.wound_mask)
+        c_uv = np.array([uu.mean(), vv.mean()])
+        return _photo_mask(np.asarray(source_mask, bool), self.plane_to_image, self.mm_per_source_px, c_uv,
+                           self.rgb.shape[1], self.rgb.shape[0])
+
     @property
     def calibration(self) -> Calibration:
         """The exact calibration (image -> plane), for tests that isolate other stages."""
@@ -513,6 +520,13 @@ class VisitPhoto:
     mm_per_source_px: float
     params: dict = field(default_factory=dict)
 
+    def photo_mask(self, source_mask: np.ndarray) -> np.ndarray:
+        """Where part of the source photo's grid (e.g. one of several wounds) lands in this photo."""
+        vv, uu = np.nonzero(self.wound_mask)
+        c_uv = np.array([uu.mean(), vv.mean()])
+        return _photo_mask(np.asarray(source_mask, bool), self.plane_to_image, self.mm_per_source_px, c_uv,
+                           self.rgb.shape[1], self.rgb.shape[0])
+
     @property
     def calibration(self) -> Calibration:
         """The exact calibration (image -> plane), for tests that isolate other stages."""
@@ -539,7 +553,8 @@ def heal_wound(photo: np.ndarray, wound_mask: np.ndarray, healed_fraction: float
         RGB photo.
     wound_mask : ndarray of bool, shape (M, N)
         The wound (nonzero = wound).
-    healed_fraction : float in [0, 1)
+    healed_fraction : float in [0, 1]
+        1 closes the wound: all of it is painted as new epithelium.
     seed : int
         Seed of the mottling.
 
@@ -556,12 +571,12 @@ def heal_wound(photo: np.ndarray, wound_mask: np.ndarray, healed_fraction: float
     m0 = np.asarray(wound_mask).astype(bool)
     if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3 or photo.shape[:2] != m0.shape:
         raise ValueError("photo must be uint8 RGB (M, N, 3) and wound_mask (M, N)")
-    if not 0.0 <= healed_fraction < 1.0:
-        raise ValueError(f"healed_fraction {healed_fraction!r} is not in [0, 1)")
+    if not 0.0 <= healed_fraction <= 1.0:
+        raise ValueError(f"healed_fraction {healed_fraction!r} is not in [0, 1]")
     n0 = int(m0.sum())
     n1 = int(round((1.0 - healed_fraction) * n0))
-    if n1 < 1:
-        raise ValueError("no wound left to show: the mask is empty or healed_fraction is too close to 1")
+    if n0 < 1:
+        raise ValueError("no wound to heal: the mask is empty")
     padded = np.pad(m0, 1).astype(np.uint8)
     dt = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
     rng = np.random.default_rng([seed, 14])
@@ -583,7 +598,8 @@ def heal_wound(photo: np.ndarray, wound_mask: np.ndarray, healed_fraction: float
 
     band = grow(m0, 6)  # the annotation plus 6 px: the wound's red fringe beyond it heals too
     paint = grow(ring, 6) & band & ~m1
-    d_in = cv2.distanceTransform((~m1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    last = m1 if n1 else (m0 & (dt >= dt.max()))  # a closed wound's youngest skin: where it closed last
+    d_in = cv2.distanceTransform((~last).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     edge = cv2.distanceTransform(band.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)  # to the skin outside
     width = max(float(d_in[ring].max()), 1.0)
     filled = cv2.inpaint(np.ascontiguousarray(photo), band.astype(np.uint8), 6, cv2.INPAINT_TELEA).astype(np.float32)
@@ -603,14 +619,39 @@ def heal_wound(photo: np.ndarray, wound_mask: np.ndarray, healed_fraction: float
     hp = gray - cv2.GaussianBlur(gray, (0, 0), 2.0)
     fine = float(np.std(hp[around]) / max(np.mean(gray[around]), 1.0)) if around.any() else 0.03
     texture = (1 + 1.4 * fine * _fractal(rng, shp, 1.5, 2)) * (1 + 0.05 * _noise(rng, shp, 5.0) * fade)
-    lip = np.exp(-np.maximum(d_in - 1.0, 0) / 1.5)[..., None] * np.array([0.03, 0.1, 0.1], np.float32)
+    lip = np.exp(-np.maximum(d_in - 1.0, 0) / 1.5)[..., None] * np.array([0.03, 0.1, 0.1], np.float32) * bool(n1)
     new *= texture[..., None] * (1 - lip)  # the wound's edge: a thin darker, redder lip
     # blend in at the skin (over 4 px) and, over the first pixel outside it, at the remaining wound
-    alpha = (np.clip(edge / 4.0, 0, 1) * np.clip(d_in / 1.5, 0, 1) * paint)[..., None]
+    alpha = (np.clip(edge / 4.0, 0, 1) * (np.clip(d_in / 1.5, 0, 1) if n1 else 1.0) * paint)[..., None]
     out = photo.astype(np.float32) * (1 - alpha) + new * alpha
     out = np.clip(np.round(out), 0, 255).astype(np.uint8)
     out[m1] = photo[m1]
     return out, m1
+
+
+def _photo_mask(source_mask: np.ndarray, H: np.ndarray, s: float, c_uv: np.ndarray, width: int,
+                height: int) -> np.ndarray:
+    """Photo pixels whose centres land on a ``source_mask`` pixel (a square ``s`` mm wide) through the
+    plane (origin ``c_uv`` on the source grid) and the camera ``H`` (plane mm -> image px)."""
+    src_h, src_w = source_mask.shape
+    mask = np.zeros((height, width), bool)
+    vv, uu = np.nonzero(source_mask)
+    if not vv.size:
+        return mask
+    box = (np.array([[uu.min() - 1, vv.min() - 1], [uu.max() + 1, vv.min() - 1],
+                     [uu.max() + 1, vv.max() + 1], [uu.min() - 1, vv.max() + 1]], float) - c_uv) * s
+    ib = apply_homography(H, box)
+    ix0, iy0 = np.maximum(np.floor(ib.min(0)).astype(int), 0)
+    ix1, iy1 = np.minimum(np.ceil(ib.max(0)).astype(int) + 1, [width, height])
+    if ix1 > ix0 and iy1 > iy0:
+        gy, gx = np.mgrid[iy0:iy1, ix0:ix1]
+        uv = apply_homography(np.linalg.inv(H), np.column_stack([gx.ravel(), gy.ravel()]).astype(float)) / s + c_uv
+        iu, iv = np.rint(uv[:, 0]).astype(int), np.rint(uv[:, 1]).astype(int)
+        ok = (iu >= 0) & (iu < src_w) & (iv >= 0) & (iv < src_h)
+        hit = np.zeros(len(iu), bool)
+        hit[ok] = source_mask[iv[ok], iu[ok]]
+        mask[iy0:iy1, ix0:ix1] = hit.reshape(gy.shape)
+    return mask
 
 
 def _signed_distance_mm(inside: np.ndarray, mm_per_px: float) -> np.ndarray:
@@ -854,21 +895,7 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
                       jpeg_quality=jpeg_quality)
     del canvas
 
-    # truth: photo pixel centres that land on a remaining-wound source pixel (a square s mm wide)
-    box = to_plane(np.array([[uu.min() - 1, vv.min() - 1], [uu.max() + 1, vv.min() - 1],
-                             [uu.max() + 1, vv.max() + 1], [uu.min() - 1, vv.max() + 1]], float))
-    ib = apply_homography(H, box)
-    ix0, iy0 = np.maximum(np.floor(ib.min(0)).astype(int), 0)
-    ix1, iy1 = np.minimum(np.ceil(ib.max(0)).astype(int) + 1, [width, height])
-    mask = np.zeros((height, width), bool)
-    if ix1 > ix0 and iy1 > iy0:
-        gy, gx = np.mgrid[iy0:iy1, ix0:ix1]
-        uv = apply_homography(Hinv, np.column_stack([gx.ravel(), gy.ravel()]).astype(float)) / s + c_uv
-        iu, iv = np.rint(uv[:, 0]).astype(int), np.rint(uv[:, 1]).astype(int)
-        ok = (iu >= 0) & (iu < src_w) & (iv >= 0) & (iv < src_h)
-        hit = np.zeros(len(iu), bool)
-        hit[ok] = m1[iv[ok], iu[ok]]
-        mask[iy0:iy1, ix0:ix1] = hit.reshape(gy.shape)
+    mask = _photo_mask(m1, H, s, c_uv, width, height)
     n0, n1 = int(wound_mask.sum()), int(m1.sum())
     ruler_ends = apply_homography(H, card_to_plane([[r0x, r0y], [r0x + rlen, r0y]]))
     params = dict(seed=seed, width=width, height=height, px_per_mm=px_per_mm, tilt_deg=tilt_deg,
@@ -882,3 +909,36 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
                  marker_ids=tuple(marker_ids), marker_corners=np.array(marker_corners), marker_mm=CARD_MARKER_MM,
                  ruler_ends=ruler_ends, card_corners=apply_homography(H, card_quad), wound_mask=m1,
                  mm_per_source_px=s, params=params)
+
+
+def make_wounds_visit(photo: np.ndarray, wound_masks, *, healed_fractions, photo_width_mm: float, seed: int = 0,
+                      **camera) -> tuple[VisitPhoto, list[np.ndarray], list[float]]:
+    """:func:`make_visit` of a photo that shows several wounds, each healed by its own share (1: closed).
+
+    Parameters
+    ----------
+    photo : ndarray of uint8, shape (M, N, 3)
+    wound_masks : sequence of ndarray of bool, shape (M, N)
+        Each wound's annotation on the photo (not overlapping).
+    healed_fractions : sequence of float in [0, 1]
+        Per wound; at least one below 1.
+    photo_width_mm, seed, camera
+        As in :func:`make_visit` (``camera``: its keyword parameters after ``seed``).
+
+    Returns
+    -------
+    (VisitPhoto, masks, areas)
+        The visit (``mask`` and ``area_mm2`` of all wounds together), and per wound its true
+        mask in the photo and its true plane area, mm^2 (0 for a closed wound).
+    """
+    healed = np.asarray(photo)
+    remaining = []
+    for k, (mask, fraction) in enumerate(zip(wound_masks, healed_fractions)):
+        healed, m1 = heal_wound(healed, mask, fraction, seed=seed + 101 * k)
+        remaining.append(m1)
+    union = np.any(remaining, axis=0)
+    if not union.any():
+        raise ValueError("every wound is closed: nothing left to photograph beside the card")
+    visit = make_visit(healed, union, photo_width_mm=photo_width_mm, healed_fraction=0.0, seed=seed, **camera)
+    s = visit.mm_per_source_px
+    return visit, [visit.photo_mask(m) for m in remaining], [float(m.sum() * s * s) for m in remaining]

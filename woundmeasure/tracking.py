@@ -46,6 +46,8 @@ class Visit:
     result: dict = field(default_factory=dict, compare=False, repr=False)  # the measurement's to_dict()
     measurement_id: int | None = None  # its row in the record, which also keeps the mask
     excluded: str | None = None  # why a person left this visit out of the metrics
+    numbers: tuple[int, ...] = ()  # which numbered wounds of the photo's outline this wound is (empty: all)
+    closed: bool = False  # not found in this photo where it was: counted as healed (area 0)
 
     @property
     def measured(self) -> bool:
@@ -78,6 +80,7 @@ class VisitMetrics:
     outline: str
     note: str
     excluded: str | None = None
+    closed: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,6 +111,7 @@ class SeriesSummary:
     projection_note: str
     warnings: list[str]
     linear_rate_mm2_per_day: float | None = None  # least-squares slope of area over all measured visits
+    closed_date: str | None = None  # the first counted visit at which the wound was found closed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -183,6 +187,10 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     if failed:
         warnings.append(f"{len(failed)} visit(s) could not be measured and are left out of the metrics: "
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
+    closed = [v for v in measured if v.closed]
+    if closed:
+        warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was; "
+                        "a person should confirm it")
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")
@@ -209,7 +217,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         g = gilman(prev.area_mm2, v.area_mm2, prev.perimeter_mm, v.perimeter_mm, (v.date - prev.date).days) \
             if prev else None
         rows.append(VisitMetrics(v.date.isoformat(), day, v.image, v.area_mm2, v.area_mm2 / 100, v.perimeter_mm,
-                                 change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note))
+                                 change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note,
+                                 closed=v.closed))
         prev = v
     if base is None:
         summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
@@ -249,5 +258,6 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         half_life_days=math.log(2) / k if k and k > 0 else None,
         projected_closure_date=linear.isoformat() if linear else None,
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
-        projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope)
+        projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope,
+        closed_date=next((v.date.isoformat() for v in measured if v.closed), None))
     return rows, summary

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Unit", "Scale",
+COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Closed", "Unit", "Scale",
            "Calibration", "Outline", "Override", "SHA256", "Version", "Error"]
 
 
@@ -21,26 +21,30 @@ def rows_from_store(table: list[dict]) -> list[dict]:
     from woundmeasure.tracking import analyse_series
 
     by_wound: dict[tuple[str, str], list] = {}
+    visits = []
     for r in table:
         stored = StoredMeasurement(r["id"], r["result"], r["error"], r["outline"] or "", r["override_path"])
         date = dt.date.fromisoformat(r["date"]) if r["date"] else None
-        by_wound.setdefault((r["name"], r["label"]), []).append(
-            visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"], sha256=r["sha256"],
-                              excluded=r["excluded"], remark=r["remark"] or ""))
+        visit = visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"],
+                                  sha256=r["sha256"], excluded=r["excluded"], remark=r["remark"] or "",
+                                  instance=r["instance"])
+        by_wound.setdefault((r["name"], r["label"]), []).append(visit)
+        visits.append(visit)
     par = {}
-    for key, visits in by_wound.items():
-        metrics, _ = analyse_series(visits)
+    for key, wound_visits in by_wound.items():
+        metrics, _ = analyse_series(wound_visits)
         par.update({(key, m.image): m.par_pct for m in metrics})
     out = []
-    for r in table:
-        res = r["result"] or {}
+    for r, v in zip(table, visits):
+        res = v.result or {}
         cal = res.get("calibration") or {}
         out.append({
             "Patient": r["name"], "Wound": r["label"], "Date": r["date"], "Label": Path(r["image"]).name,
-            "Area": r["area_mm2"], "Perim.": r["perimeter_mm"], "Length": res.get("length_mm"),
-            "Width": res.get("width_mm"), "PAR": par.get(((r["name"], r["label"]), r["image"])), "Unit": "mm",
-            "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"), "Outline": r["outline"],
-            "Override": r["override_path"], "SHA256": r["sha256"], "Version": r["version"], "Error": r["error"]})
+            "Area": v.area_mm2, "Perim.": v.perimeter_mm, "Length": res.get("length_mm"),
+            "Width": res.get("width_mm"), "PAR": par.get(((r["name"], r["label"]), r["image"])),
+            "Closed": v.closed, "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
+            "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"], "Version": r["version"],
+            "Error": v.error})
     return out
 
 

@@ -16,6 +16,8 @@ def format_table(rows: list[dict]) -> str:
     """A readable fixed-width table of results (errors on their own lines)."""
     head = f"{'image':<28} {'area mm2':>10} {'area cm2':>9} {'perim mm':>9} {'length mm':>9} {'width mm':>9} " \
            f"{'px/mm':>7} {'scale':<8} {'outline':<7}"
+    from woundmeasure.wounds import letter
+
     lines = [head, "-" * len(head)]
     for r in rows:
         name = Path(r["image"]).name
@@ -27,6 +29,13 @@ def format_table(rows: list[dict]) -> str:
         lines.append(f"{name:<28} {r['area_mm2']:>10.1f} {r['area_cm2']:>9.3f} {r['perimeter_mm']:>9.1f} "
                      f"{r['length_mm']:>9.1f} {r['width_mm']:>9.1f} {c['px_per_mm']:>7.2f} "
                      f"{c['method'] + ('*' if c['perspective_corrected'] else ''):<8} {r['segmentation']['method']:<7}")
+        if len(r.get("wounds") or ()) > 1:
+            lines[-1] = lines[-1].replace(f"{name:<28}", f"{name[:21]:<21} (total)", 1)
+            for w in r["wounds"]:
+                label = w["name"] or letter(w["number"])
+                label = f"  wound {label}" if len(label) <= 20 else f"  wound {label[:17]}..."
+                lines.append(f"{label:<28} {w['area_mm2']:>10.1f} {w['area_cm2']:>9.3f} {w['perimeter_mm']:>9.1f} "
+                             f"{w['length_mm']:>9.1f} {w['width_mm']:>9.1f}")
         for w in r["warnings"]:
             lines.append(f"{'':<28}   warning: {w}")
     if any("error" not in r and r["calibration"]["perspective_corrected"] for r in rows):

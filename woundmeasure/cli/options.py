@@ -82,6 +82,8 @@ def measure_options(f):
                      help="A click inside the wound (pixels); repeatable."),
         click.option("--background-point", "background_points", metavar="X,Y", multiple=True, callback=_points,
                      help="A click on what is not wound (pixels); repeatable."),
+        click.option("--wound-gap", "wound_gap_mm", type=float, default=10.0, show_default=True,
+                     help="Outline regions farther apart than this (mm, on the skin) are separate wounds."),
         click.option("--max-megapixels", type=float, default=200.0, show_default=True,
                      help="Refuse photos larger than this many megapixels."),
     ]
@@ -100,7 +102,7 @@ def build_options(params: dict):
                               ruler=params["ruler"], marker_mm=params["marker_mm"], segmenter=params["segmenter"],
                               box=params["box"], points=params["points"],
                               background_points=params["background_points"], mask=params["mask"], roi=params["roi"],
-                              max_pixels=int(params["max_megapixels"] * 1e6))
+                              max_pixels=int(params["max_megapixels"] * 1e6), wound_gap_mm=params["wound_gap_mm"])
     except WoundMeasureError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -104,7 +104,7 @@ def _visit_cards(track, store) -> str:
         except Exception as exc:  # noqa: BLE001 - the photo moved since it was measured: say so, keep going
             cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
             continue
-        mask = store.mask(visit.measurement_id)
+        mask = store.mask(visit.measurement_id, visit.numbers)
         over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {_fmt(m.par_pct, 1, '%')}")
         cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
                      f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {_fmt(m.par_pct, 1, '%')}"
@@ -124,7 +124,9 @@ def _strip_html(track, store) -> str:
                 rgb = read_image(visit.image).rgb
             except Exception:  # noqa: BLE001 - a moved photo is reported on its card; the strip goes on
                 continue
-            tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id), visit.calibration))
+            if not visit.closed:  # nothing to show at the wound's place
+                tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id, visit.numbers),
+                              visit.calibration))
     if not tiles:
         return ""
     strip = encode_jpeg(same_scale_strip(tiles), quality=88)

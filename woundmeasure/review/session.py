@@ -138,7 +138,7 @@ class ReviewSession:
         if visit.measurement_id is None:
             return None
         with Store(self.db) as store:
-            return store.mask(visit.measurement_id)
+            return store.mask(visit.measurement_id, visit.numbers)
 
     def segment(self, visit_id: str, *, points=(), background_points=(), box=None) -> tuple[np.ndarray, float]:
         """Re-segment the visit's photo from a person's clicks and box; returns (mask, area in mm^2).

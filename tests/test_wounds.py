@@ -1,0 +1,139 @@
+"""Wound instances: splitting an outline into wounds, and following each across visits."""
+
+import math
+
+import numpy as np
+import pytest
+
+from woundmeasure.calibration import manual_calibration
+from woundmeasure.measurement import measure_mask
+from woundmeasure.wounds import Footprint, follow_wounds, letter, measure_wounds, split_wounds
+
+
+def disks(shape, *circles):
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    out = np.zeros(shape, bool)
+    for x, y, r in circles:
+        out |= (xx - x) ** 2 + (yy - y) ** 2 <= r**2
+    return out
+
+
+@pytest.mark.parametrize("px_per_mm", [2.0, 5.0])
+def test_wounds_farther_apart_than_the_gap_are_separate_and_numbered_left_to_right(px_per_mm):
+    s = px_per_mm
+    # right wound first in the list: numbering must follow position, not drawing order
+    mask = disks((int(120 * s), int(200 * s)), (150 * s, 60 * s, 20 * s), (40 * s, 60 * s, 10 * s))
+    labels = split_wounds(mask, calibration=manual_calibration(s), gap_mm=10)
+    assert set(np.unique(labels)) == {0, 1, 2}
+    assert np.nonzero(labels == 1)[1].mean() < np.nonzero(labels == 2)[1].mean()
+    assert ((labels > 0) == mask).all()
+
+
+def test_fragments_nearer_than_the_gap_and_islands_of_new_skin_are_one_wound():
+    s = 4.0
+    mask = disks((400, 600), (200, 200, 60))
+    mask &= ~disks(mask.shape, (200, 200, 15))  # an island of new skin inside
+    mask |= disks(mask.shape, (200 + 60 + 4 * s + 8, 200, 8))  # a fragment 4 mm beyond the edge
+    cal = manual_calibration(s)
+    assert set(np.unique(split_wounds(mask, calibration=cal, gap_mm=10))) == {0, 1}
+    assert set(np.unique(split_wounds(mask, calibration=cal, gap_mm=2))) == {0, 1, 2}
+
+
+def test_the_gap_is_on_the_plane_not_in_pixels():
+    mask = disks((300, 600), (150, 150, 40), (330, 150, 40))  # 100 px apart, edge to edge
+    assert split_wounds(mask, calibration=manual_calibration(4.0), gap_mm=10).max() == 2  # 25 mm apart
+    assert split_wounds(mask, calibration=manual_calibration(20.0), gap_mm=10).max() == 1  # 5 mm apart
+
+
+def test_empty_mask_has_no_wound():
+    assert split_wounds(np.zeros((50, 50), bool), calibration=manual_calibration(3.0)).max() == 0
+
+
+def test_each_wound_measured_on_its_own_against_truth():
+    s = 5.0
+    mask = disks((500, 900), (200, 250, 50), (650, 250, 100))
+    cal = manual_calibration(s)
+    whole = measure_mask(mask, calibration=cal)
+    wounds = measure_wounds(split_wounds(mask, calibration=cal), calibration=cal, whole=whole)
+    assert [w.number for w in wounds] == [1, 2]
+    for w, r in zip(wounds, (50, 100)):
+        assert w.measurement.area_mm2 == pytest.approx(math.pi * r**2 / s**2, rel=0.01)
+        assert w.measurement.length_mm == pytest.approx(2 * r / s, rel=0.02)
+    assert sum(w.measurement.area_mm2 for w in wounds) == pytest.approx(whole.area_mm2, abs=1e-9)
+    assert wounds[0].centre_mm == pytest.approx((200 / s, 250 / s), abs=0.05)
+
+
+def test_letters():
+    assert [letter(n) for n in (1, 2, 26, 27, 28)] == ["A", "B", "Z", "AA", "AB"]
+
+
+# ---- following wounds across visits ----
+
+def layout(wounds, theta_deg=0.0, shift=(0.0, 0.0)):
+    """Footprints of wounds {number: (x, y, area)} seen in a frame turned by theta and shifted."""
+    th = math.radians(theta_deg)
+    R = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+    out = []
+    for n, (x, y, area) in wounds.items():
+        cx, cy = R @ np.array([x, y]) + shift
+        out.append(Footprint(n, (float(cx), float(cy)), area, 2 * math.sqrt(area / math.pi)))
+    return out
+
+
+def labelled(assignments):
+    return {a.label: (a.status, a.numbers) for a in assignments}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_labels_follow_each_wound_whatever_the_frame_does(seed):
+    rng = np.random.default_rng(seed)
+    a, b, c = (0.0, 0.0), (60.0, 10.0), (20.0, 45.0)  # three wounds on the body, mm
+    sizes = {"a": 700.0, "b": 300.0, "c": 120.0}
+    photos, truth = [], []
+    for visit in range(5):
+        shrink = 0.85**visit
+        order = rng.permutation(3)  # the photo numbers them in any order
+        names = ["a", "b", "c"]
+        wounds = {int(order[i]) + 1: (*(a, b, c)[i], sizes[names[i]] * shrink) for i in range(3)}
+        photos.append((layout(wounds, rng.uniform(-180, 180), rng.uniform(-80, 80, 2)), None))
+        truth.append({names[i]: int(order[i]) + 1 for i in range(3)})
+    result = follow_wounds(photos)
+    first = {v[1][0]: k for k, v in labelled(result[0]).items()}  # number -> label at the first photo
+    name_of = {first[truth[0][n]]: n for n in truth[0]}  # label -> true wound
+    for photo, t in zip(result, truth):
+        for label, (status, numbers) in labelled(photo).items():
+            assert status == "found" and numbers == (t[name_of[label]],)
+
+
+def test_a_wound_that_is_not_found_inside_the_photo_is_closed_and_outside_it_is_not_measured():
+    frame = np.array([[-100, -100], [100, -100], [100, 100], [-100, 100]], float)
+    first = layout({1: (0, 0, 500), 2: (50, 0, 200)})
+    gone = layout({1: (0, 0, 400)}, theta_deg=30, shift=(5, 5))
+    result = follow_wounds([(first, frame), (gone, frame)])
+    assert labelled(result[1]) == {"A": ("found", (1,)), "B": ("closed", ())}
+    assert result[1][1].unsure  # a person should confirm a closure
+    small = np.array([[-20, -20], [20, -20], [20, 20], [-20, 20]], float)  # B's place is out of this photo
+    result = follow_wounds([(first, frame), (layout({1: (0, 0, 400)}), small)])
+    assert labelled(result[1])["B"] == ("outside", ())
+
+
+def test_a_new_wound_gets_a_new_label_and_a_wound_that_splits_keeps_its_own():
+    first = layout({1: (0, 0, 500), 2: (80, 0, 300)})
+    later = layout({1: (-9, 0, 150), 2: (9, 0, 150), 3: (80, 0, 250), 4: (40, 60, 50)}, theta_deg=90)
+    result = labelled(follow_wounds([(first, None), (later, None)])[1])
+    assert result["A"] == ("found", (1, 2))  # split in two: both parts are A
+    assert result["B"] == ("found", (3,))
+    assert result["C"] == ("found", (4,))
+
+
+def test_named_wounds_keep_their_names():
+    first = [Footprint(1, (0, 0), 500, 25, "heel"), Footprint(2, (60, 0), 200, 16, "ankle")]
+    later = [Footprint(1, (0, 0), 150, 14, "ankle"), Footprint(2, (60, 0), 400, 22, "heel")]
+    result = follow_wounds([(first, None), (later, None)])
+    assert labelled(result[1]) == {"heel": ("found", (2,)), "ankle": ("found", (1,))}
+
+
+def test_two_alike_wounds_placed_symmetrically_are_marked_unsure():
+    first = layout({1: (0, 0, 300), 2: (50, 0, 300)})
+    later = layout({1: (0, 0, 300), 2: (50, 0, 300)}, theta_deg=180)
+    assert all(a.unsure for a in follow_wounds([(first, None), (later, None)])[1])

@@ -1,0 +1,363 @@
+"""Several wounds in one photo: split an outline into wound instances, and follow each across visits.
+
+A photo's outline may hold more than one wound (the Mayo case had two scalp wounds). Regions
+that lie farther apart on the skin plane than ``gap_mm`` are separate wounds; nearer
+fragments, and islands of new skin inside a wound, belong to one. Across a series, each
+visit's instances are matched to the wounds already labelled (A, B, ...) by their layout
+on the plane: a rigid move of the whole layout (the camera and the reference move between
+visits, the wounds do not move on the body) that brings the most wounds onto their last
+known places. A labelled wound that is not found where it should be, inside the photo, is
+*closed*; one found where no wound was is new.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import string
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from woundmeasure.calibration.record import Calibration
+from woundmeasure.measurement import WoundMeasurement, measure_mask
+from woundmeasure.outline import bounding_box
+
+DEFAULT_GAP_MM = 10.0
+MIN_MATCH_MM = 10.0  # a wound's centre may move this far between visits (more for large wounds)
+MOVE_COST = 1e-4  # per mm of layout shift and per radian of turn: among equal matches, the least move
+
+
+def split_wounds(mask: np.ndarray, *, calibration: Calibration, gap_mm: float = DEFAULT_GAP_MM) -> np.ndarray:
+    """Number the separate wounds of an outline.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (M, N)
+    calibration : Calibration
+        Gives the gap in pixels (at the outline's centre: under perspective the scale varies).
+    gap_mm : float
+        Regions nearer than this on the plane (edge to edge) are one wound.
+
+    Returns
+    -------
+    ndarray of uint16, shape (M, N)
+        0 off the wound, 1..n on each wound, numbered left to right by centre.
+    """
+    import cv2
+
+    mask = np.asarray(mask, bool)
+    labels = np.zeros(mask.shape, np.uint16)
+    box = bounding_box(mask)
+    if box is None:
+        return labels
+    centre = ((box[1].start + box[1].stop) / 2, (box[0].start + box[0].stop) / 2)
+    reach_px = 0.5 * gap_mm * calibration.local_px_per_mm(*centre)
+    box = bounding_box(mask, pad=int(math.ceil(reach_px)) + 1)
+    crop = mask[box]
+    near = cv2.distanceTransform((~crop).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= reach_px
+    count, groups = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
+    groups = np.where(crop, groups, 0)
+    present = [g for g in range(1, count) if (groups == g).any()]
+    if len(present) == 1:
+        labels[box][crop] = 1
+        return labels
+    xs = {g: float(np.nonzero(groups == g)[1].mean()) for g in present}
+    renumber = np.zeros(count, np.uint16)
+    for n, g in enumerate(sorted(present, key=xs.get), start=1):
+        renumber[g] = n
+    labels[box] = renumber[groups]
+    return labels
+
+
+@dataclass(frozen=True)
+class WoundInstance:
+    """One wound of a photo: its number in the photo's label image, size, and place.
+
+    Attributes
+    ----------
+    number : int
+        Its value in the label image (1..n, left to right).
+    measurement : WoundMeasurement
+        Measured on its own pixels.
+    centre_px : (x, y)
+        Centroid of its pixels, image px.
+    centre_mm : (x, y)
+        The same point on the plane, mm (the reference's frame when perspective is corrected).
+    name : str or None
+        Given by a person (an ImageJ RoiSet's ROI name), else None.
+    warnings : tuple of str
+    """
+
+    number: int
+    measurement: WoundMeasurement
+    centre_px: tuple[float, float]
+    centre_mm: tuple[float, float]
+    name: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        m = self.measurement.to_dict()
+        for k in ("warnings", "num_regions", "length_line", "width_line"):
+            m.pop(k)
+        return {"number": self.number, "name": self.name, "centre_px": list(self.centre_px),
+                "centre_mm": list(self.centre_mm), **m, "warnings": list(self.warnings)}
+
+
+def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: WoundMeasurement,
+                   names: dict[int, str] | None = None) -> tuple[WoundInstance, ...]:
+    """Measure each numbered wound of a label image on its own (one wound: ``whole`` as it is)."""
+    numbers = [int(n) for n in np.unique(labels) if n]
+    out = []
+    for n in numbers:
+        own = labels == n
+        m = whole if len(numbers) == 1 else measure_mask(own, calibration=calibration)
+        rows, cols = np.nonzero(own)
+        centre = (float(cols.mean()), float(rows.mean()))
+        plane = calibration.to_plane(np.array([centre]))[0]
+        out.append(WoundInstance(n, m, centre, (float(plane[0]), float(plane[1])), (names or {}).get(n),
+                                 m.warnings))
+    return tuple(out)
+
+
+# ---- following wounds across visits ----
+
+@dataclass(frozen=True)
+class Footprint:
+    """A wound instance as matching sees it: where it is on the plane (mm) and how big."""
+
+    number: int
+    centre_mm: tuple[float, float]
+    area_mm2: float
+    length_mm: float
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What one labelled wound is in one photo.
+
+    ``status``: ``"found"`` (its instance ``numbers``), ``"closed"`` (not found where it should be,
+    inside the photo), or ``"outside"`` (where it should be lies outside the photo: not measured).
+    ``note`` says how the match was made, and why it is unsure when ``unsure``.
+    """
+
+    label: str
+    status: str
+    numbers: tuple[int, ...] = ()
+    note: str = ""
+    unsure: bool = False
+
+
+@dataclass
+class _Known:
+    label: str
+    centre: np.ndarray  # series frame, mm
+    length_mm: float
+    area_mm2: float
+
+    @property
+    def reach(self) -> float:
+        return max(MIN_MATCH_MM, 0.6 * self.length_mm)
+
+
+def _rigid(theta: float, t: np.ndarray):
+    c, s = math.cos(theta), math.sin(theta)
+    R = np.array([[c, -s], [s, c]])
+    return lambda p: np.asarray(p, float) @ R.T + t
+
+
+def _candidates(known: list[_Known], found: list[Footprint]):
+    """Rigid moves (theta, t) of this photo's layout into the series frame worth trying: each known
+    wound onto each instance or the middle of two (a wound that split), and each pair of known
+    wounds onto each pair of instances (of the largest few)."""
+    C = [np.asarray(f.centre_mm, float) for f in sorted(found, key=lambda f: -f.area_mm2)[:6]]
+    A = [f.area_mm2 for f in sorted(found, key=lambda f: -f.area_mm2)[:6]]
+    P = [k.centre for k in known]
+    yield 0.0, np.zeros(2)
+    for p in P:
+        for a, c in enumerate(C):
+            yield 0.0, p - c
+            for b in range(a + 1, len(C)):
+                yield 0.0, p - (A[a] * c + A[b] * C[b]) / max(A[a] + A[b], 1e-9)
+    for i, p1 in enumerate(P):
+        for j, p2 in enumerate(P):
+            for a, c1 in enumerate(C):
+                for b, c2 in enumerate(C):
+                    if i != j and a != b:
+                        theta = math.atan2(*(p2 - p1)[::-1]) - math.atan2(*(c2 - c1)[::-1])
+                        theta = (theta + math.pi) % (2 * math.pi) - math.pi
+                        yield theta, p1 - _rigid(theta, np.zeros(2))(c1)
+
+
+@dataclass(frozen=True)
+class _Match:
+    cost: float
+    groups: dict  # known index -> (instance indices, distance of their middle from the known place, mm)
+    new: tuple  # instance indices of new wounds
+    move: object
+
+    def same_labels(self, other: "_Match") -> bool:
+        return {k: g[0] for k, g in self.groups.items()} == {k: g[0] for k, g in other.groups.items()}
+
+
+def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndarray) -> _Match:
+    """Match this photo's instances to the known wounds under one move of its layout.
+
+    Hungarian matching of instances to known wounds within each wound's reach (on distance
+    over reach plus half the log of the size change); an unmatched instance within a matched
+    wound's reach is a fragment of it. Cost: per matched wound, the distance of its parts'
+    middle (area-weighted) from its last place over its reach, plus half the log of its size
+    change, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
+    layout's turn and shift cost very little: among equal matches, the smallest move wins.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    move = _rigid(theta, t)
+    raw = np.array([f.centre_mm for f in found], float).reshape(-1, 2)
+    C = move(raw)
+    areas = np.maximum([f.area_mm2 for f in found], 1e-3)
+    P = np.array([k.centre for k in known], float).reshape(-1, 2)
+    D = np.linalg.norm(P[:, None, :] - C[None, :, :], axis=2)
+    reach = np.array([k.reach for k in known], float)
+    before = np.maximum(np.array([k.area_mm2 for k in known], float), 1e-3)
+    cost = np.where(D <= reach[:, None], D / reach[:, None] + 0.5 * np.abs(np.log(areas[None, :] / before[:, None])),
+                    10.0)
+    rows, cols = linear_sum_assignment(cost)
+    parts = {int(r): [int(c)] for r, c in zip(rows, cols) if D[r, c] <= reach[r]}
+    new = []
+    for c in range(len(found)):
+        if any(c in v for v in parts.values()):
+            continue
+        hosts = [r for r in parts if D[r, c] <= reach[r]]
+        if hosts:
+            parts[min(hosts, key=lambda r: D[r, c])].append(c)
+        else:
+            new.append(c)
+    total = float(len(known) - len(parts) + len(new))
+    groups = {}
+    for r, cs in parts.items():
+        w = areas[cs]
+        middle = (C[cs] * w[:, None]).sum(0) / w.sum()
+        d = float(np.hypot(*(middle - P[r])))
+        total += d / reach[r] + 0.5 * abs(math.log(w.sum() / before[r])) + 0.2 * (len(cs) - 1)
+        groups[r] = (tuple(cs), d)
+    moved = float(np.mean(np.linalg.norm(C - raw, axis=1))) if len(raw) else 0.0
+    return _Match(total + MOVE_COST * (abs(theta) + moved), groups, tuple(new), move)
+
+
+def _inside(point: np.ndarray, polygon: np.ndarray | None) -> bool:
+    if polygon is None or len(polygon) < 3:
+        return True
+    import cv2
+
+    return cv2.pointPolygonTest(np.asarray(polygon, np.float32).reshape(-1, 1, 2),
+                                (float(point[0]), float(point[1])), False) >= 0
+
+
+def _letters():
+    """A, B, ..., Z, AA, AB, ...: labels of wounds in order of appearance."""
+    for n in itertools.count(1):
+        for combo in itertools.product(string.ascii_uppercase, repeat=n):
+            yield "".join(combo)
+
+
+def letter(number: int) -> str:
+    """The label of a photo's ``number``-th wound (1: A, 2: B, ...)."""
+    return next(itertools.islice(_letters(), number - 1, None))
+
+
+def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> list[list[Assignment]]:
+    """Label the wounds of a series' photos (in date order) so that each label is one wound throughout.
+
+    Parameters
+    ----------
+    photos : list of (footprints, frame)
+        Each photo's wound instances, and its border on the plane (a (K, 2) polygon, mm; None
+        when unknown). A footprint with a ``name`` (given by a person) is that wound.
+
+    Returns
+    -------
+    list (one per photo) of list of Assignment
+        Every wound labelled so far: found, closed or outside. Labels are A, B, ... in order of
+        appearance (left to right at the first photo), or the given names.
+
+    Notes
+    -----
+    The layout's frame (the reference's, on the plane) turns and shifts between visits: the
+    card is laid down anew, at any angle. For each photo, the rigid moves that bring one known
+    wound onto one instance (or onto the middle of two), or a pair onto a pair, are tried; the
+    move whose matching costs least wins (see ``_score``). A match is unsure when its parts'
+    middle lies more than half its reach from the wound's last place, or when another move
+    labels differently at nearly the same cost (two wounds alike in size, placed symmetrically).
+    A known wound that is not found is closed when its place lies inside the photo, and
+    outside (not measured) when it does not.
+    """
+    letters = _letters()
+    known: list[_Known] = []
+    reopened: set[str] = set()
+    out: list[list[Assignment]] = []
+    for footprints, frame in photos:
+        by_label: dict[str, Assignment] = {}
+        for f in footprints:  # a person's names decide
+            if f.name:
+                prev = by_label.get(f.name)
+                by_label[f.name] = Assignment(f.name, "found", (prev.numbers if prev else ()) + (f.number,),
+                                              "named by a person")
+        free = [f for f in footprints if not f.name]
+        pool = [k for k in known if k.label not in by_label]
+        if pool and free:
+            matches = sorted((_score(pool, free, th, t) for th, t in _candidates(pool, free)), key=lambda m: m.cost)
+            best = matches[0]
+            rival = next((m for m in matches[1:] if not m.same_labels(best)), None)
+            ambiguous = rival is not None and rival.cost - best.cost < 0.25
+        else:
+            best = _score(pool, free, 0.0, np.zeros(2)) if free else _Match(0.0, {}, (), _rigid(0.0, np.zeros(2)))
+            ambiguous = False
+        for r, (cs, d) in best.groups.items():
+            k = pool[r]
+            far = d > 0.5 * k.reach
+            notes = [f"matched {d:.1f} mm from its last place" + (" (with a fragment)" if len(cs) > 1 else "")]
+            if ambiguous:
+                notes.append("another layout matches nearly as well: check the labels")
+            if far:
+                notes.append("far from its last place: check the label")
+            if k.label in reopened:
+                notes.append("it was closed before: reopened?")
+                reopened.discard(k.label)
+            by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
+                                           ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1])
+        for c in best.new:
+            label = next(letters)
+            while label in {k.label for k in known} | set(by_label):
+                label = next(letters)
+            by_label[label] = Assignment(label, "found", (free[c].number,), "new" if out else "first seen")
+            known.append(_Known(label, best.move(np.array([free[c].centre_mm]))[0], free[c].length_mm,
+                                free[c].area_mm2))
+        prints = {f.number: f for f in footprints}
+        for f in footprints:
+            if f.name and f.name not in {k.label for k in known}:
+                known.append(_Known(f.name, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2))
+        for k in known:  # where each wound is now (the series frame), and which were not found
+            a = by_label.get(k.label)
+            if a is not None and a.status == "found":
+                parts = [prints[n] for n in a.numbers]
+                w = np.array([max(p.area_mm2, 1e-9) for p in parts])
+                k.centre = (best.move(np.array([p.centre_mm for p in parts])) * w[:, None]).sum(0) / w.sum()
+                k.length_mm = max(p.length_mm for p in parts)
+                k.area_mm2 = float(w.sum())
+            elif _inside(_inverse(best.move, k.centre), frame):
+                by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
+                                               "should confirm it", True)
+                reopened.add(k.label)
+            else:
+                by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")
+        out.append([by_label[k.label] for k in known])
+    return out
+
+
+def _inverse(move, p: np.ndarray) -> np.ndarray:
+    """The photo-frame point that ``move`` (a rigid map) sends to ``p``."""
+    o = move(np.zeros((1, 2)))[0]
+    R = np.column_stack([move(np.array([[1.0, 0.0]]))[0] - o, move(np.array([[0.0, 1.0]]))[0] - o])
+    return np.linalg.solve(R, np.asarray(p, float) - o)
