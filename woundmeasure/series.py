@@ -186,8 +186,8 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
     measured = [(spec, v) for spec, v in members if v.measured]
     layouts = []
     for _, v in measured:
-        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"))
-                  for w in v.result.get("wounds") or ()]
+        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"),
+                            w["width_mm"], w.get("axis_deg")) for w in v.result.get("wounds") or ()]
         frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
         layouts.append((prints, frame if len(frame) >= 3 else None))
     assigned = follow_wounds(layouts)

@@ -87,6 +87,9 @@ class WoundInstance:
     name : str or None
         Given by a person (an ImageJ RoiSet's ROI name), else None.
     warnings : tuple of str
+    axis_deg : float or None
+        Direction of its length on the plane (degrees in [0, 180), x toward y), a cue for
+        telling wounds apart when the layout turns between visits.
     """
 
     number: int
@@ -95,13 +98,14 @@ class WoundInstance:
     centre_mm: tuple[float, float]
     name: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    axis_deg: float | None = None
 
     def to_dict(self) -> dict:
         m = self.measurement.to_dict()
         for k in ("warnings", "num_regions", "length_line", "width_line"):
             m.pop(k)
         return {"number": self.number, "name": self.name, "centre_px": list(self.centre_px),
-                "centre_mm": list(self.centre_mm), **m, "warnings": list(self.warnings)}
+                "centre_mm": list(self.centre_mm), "axis_deg": self.axis_deg, **m, "warnings": list(self.warnings)}
 
 
 def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: WoundMeasurement,
@@ -115,8 +119,12 @@ def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: Wound
         rows, cols = np.nonzero(own)
         centre = (float(cols.mean()), float(rows.mean()))
         plane = calibration.to_plane(np.array([centre]))[0]
+        axis = None
+        if m.length_line is not None and m.length_mm > 0:
+            (x1, y1), (x2, y2) = calibration.to_plane(np.reshape(m.length_line, (2, 2)))
+            axis = math.degrees(math.atan2(y2 - y1, x2 - x1)) % 180.0
         out.append(WoundInstance(n, m, centre, (float(plane[0]), float(plane[1])), (names or {}).get(n),
-                                 m.warnings))
+                                 m.warnings, axis))
     return tuple(out)
 
 
@@ -131,6 +139,13 @@ class Footprint:
     area_mm2: float
     length_mm: float
     name: str | None = None
+    width_mm: float | None = None
+    axis_deg: float | None = None
+
+    @property
+    def elongation(self) -> float | None:
+        """Length over width (1: round), or None when unknown."""
+        return self.length_mm / self.width_mm if self.width_mm and self.length_mm else None
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,8 @@ class _Known:
     centre: np.ndarray  # series frame, mm
     length_mm: float
     area_mm2: float
+    elongation: float | None = None
+    axis_deg: float | None = None  # series frame
 
     @property
     def reach(self) -> float:
@@ -196,6 +213,7 @@ class _Match:
     groups: dict  # known index -> (instance indices, distance of their middle from the known place, mm)
     new: tuple  # instance indices of new wounds
     move: object
+    theta: float = 0.0
 
     def same_labels(self, other: "_Match") -> bool:
         return {k: g[0] for k, g in self.groups.items()} == {k: g[0] for k, g in other.groups.items()}
@@ -205,10 +223,11 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
     """Match this photo's instances to the known wounds under one move of its layout.
 
     Hungarian matching of instances to known wounds within each wound's reach (on distance
-    over reach plus half the log of the size change); an unmatched instance within a matched
+    over reach, half the log of the size change, and the change of shape: ``_shape_cost``);
+    an unmatched instance within a matched
     wound's reach is a fragment of it. Cost: per matched wound, the distance of its parts'
     middle (area-weighted) from its last place over its reach, plus half the log of its size
-    change, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
+    change and its change of shape, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
     layout's turn and shift cost very little: among equal matches, the smallest move wins.
     """
     from scipy.optimize import linear_sum_assignment
@@ -221,8 +240,9 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
     D = np.linalg.norm(P[:, None, :] - C[None, :, :], axis=2)
     reach = np.array([k.reach for k in known], float)
     before = np.maximum(np.array([k.area_mm2 for k in known], float), 1e-3)
-    cost = np.where(D <= reach[:, None], D / reach[:, None] + 0.5 * np.abs(np.log(areas[None, :] / before[:, None])),
-                    10.0)
+    shape = _shape_cost(known, found, theta)
+    cost = np.where(D <= reach[:, None],
+                    D / reach[:, None] + 0.5 * np.abs(np.log(areas[None, :] / before[:, None])) + shape, 10.0)
     rows, cols = linear_sum_assignment(cost)
     parts = {int(r): [int(c)] for r, c in zip(rows, cols) if D[r, c] <= reach[r]}
     new = []
@@ -240,10 +260,27 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
         w = areas[cs]
         middle = (C[cs] * w[:, None]).sum(0) / w.sum()
         d = float(np.hypot(*(middle - P[r])))
-        total += d / reach[r] + 0.5 * abs(math.log(w.sum() / before[r])) + 0.2 * (len(cs) - 1)
+        total += d / reach[r] + 0.5 * abs(math.log(w.sum() / before[r])) + 0.2 * (len(cs) - 1) + shape[r, cs[0]]
         groups[r] = (tuple(cs), d)
     moved = float(np.mean(np.linalg.norm(C - raw, axis=1))) if len(raw) else 0.0
-    return _Match(total + MOVE_COST * (abs(theta) + moved), groups, tuple(new), move)
+    return _Match(total + MOVE_COST * (abs(theta) + moved), groups, tuple(new), move, theta)
+
+
+def _shape_cost(known: list[_Known], found: list[Footprint], theta: float) -> np.ndarray:
+    """How unlike each known wound each instance is in shape: a third of the log of the change in
+    elongation, and up to half for the turn of its long axis (after the layout's turn), weighed by
+    how elongated both are (a round wound has no axis to go by)."""
+    out = np.zeros((len(known), len(found)))
+    for r, k in enumerate(known):
+        for c, f in enumerate(found):
+            e = f.elongation
+            if k.elongation is None or e is None:
+                continue
+            out[r, c] = abs(math.log(e / k.elongation)) / 3
+            if k.axis_deg is not None and f.axis_deg is not None:
+                turn = abs((f.axis_deg + math.degrees(theta) - k.axis_deg + 90) % 180 - 90) / 90
+                out[r, c] += 0.5 * turn * min(1.0, max(0.0, (min(e, k.elongation) - 1.0) / 0.5))
+    return out
 
 
 def _inside(point: np.ndarray, polygon: np.ndarray | None) -> bool:
@@ -333,19 +370,23 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 label = next(letters)
             by_label[label] = Assignment(label, "found", (free[c].number,), "new" if out else "first seen")
             known.append(_Known(label, best.move(np.array([free[c].centre_mm]))[0], free[c].length_mm,
-                                free[c].area_mm2))
+                                free[c].area_mm2, free[c].elongation, _turned(free[c].axis_deg, best.theta)))
         prints = {f.number: f for f in footprints}
         for f in footprints:
             if f.name and f.name not in {k.label for k in known}:
-                known.append(_Known(f.name, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2))
+                known.append(_Known(f.name, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2,
+                                    f.elongation, _turned(f.axis_deg, best.theta)))
         for k in known:  # where each wound is now (the series frame), and which were not found
             a = by_label.get(k.label)
             if a is not None and a.status == "found":
                 parts = [prints[n] for n in a.numbers]
                 w = np.array([max(p.area_mm2, 1e-9) for p in parts])
                 k.centre = (best.move(np.array([p.centre_mm for p in parts])) * w[:, None]).sum(0) / w.sum()
-                k.length_mm = max(p.length_mm for p in parts)
+                k.length_mm = max(np.hypot(*np.subtract(p.centre_mm, q.centre_mm)) + (p.length_mm + q.length_mm) / 2
+                                  for p in parts for q in parts)  # the extent of all its parts
                 k.area_mm2 = float(w.sum())
+                if len(parts) == 1:  # a wound in fragments has no one shape to go by
+                    k.elongation, k.axis_deg = parts[0].elongation, _turned(parts[0].axis_deg, best.theta)
             elif _inside(_inverse(best.move, k.centre), frame):
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
                                                "should confirm it", True)
@@ -354,6 +395,10 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")
         out.append([by_label[k.label] for k in known])
     return out
+
+
+def _turned(axis_deg: float | None, theta: float) -> float | None:
+    return None if axis_deg is None else (axis_deg + math.degrees(theta)) % 180.0
 
 
 def _inverse(move, p: np.ndarray) -> np.ndarray:
