@@ -77,13 +77,15 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
     outline = stored.outline + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
     r = stored.result
     numbers = tuple(instance["numbers"]) if instance else ()
-    extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] else ()
+    extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] \
+        and instance["status"] == "found" else ()
     if instance and instance["status"] == "closed":
+        said = ("counted as closed (area 0); a person should confirm it" if instance["unsure"]
+                else "closed, as a person confirmed (area 0)")
         closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [],
-                  "warnings": [f"wound {wound} was not found in this photo where it was: counted as closed "
-                               "(area 0); a person should confirm it"]}
+                  "warnings": [f"wound {wound} was not found in this photo where it was: {said}"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True)
@@ -185,26 +187,44 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
     members = sorted(members, key=lambda m: m[1].order())
     measured = [(spec, v) for spec, v in members if v.measured]
     layouts = []
-    for _, v in measured:
-        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"),
-                            w["width_mm"], w.get("axis_deg")) for w in v.result.get("wounds") or ()]
+    for spec, v in measured:
+        named = _named_numbers(store, spec, v)
+        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"],
+                            named.get(w["number"], w.get("name")), w["width_mm"], w.get("axis_deg"))
+                  for w in v.result.get("wounds") or ()]
         frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
         layouts.append((prints, frame if len(frame) >= 3 else None))
     assigned = follow_wounds(layouts)
     labels = list(dict.fromkeys(a.label for photo in assigned for a in photo))
+    given = {f.name for prints, _ in layouts for f in prints if f.name}
     if len(labels) <= 1:
-        rename = {label: group for label in labels}
+        rename = {label: label if label in given else group for label in labels}
     else:
-        given = {f.name for prints, _ in layouts for f in prints if f.name}
         rename = {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
     out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
     for (spec, v), photo in zip(measured, assigned):
         for a in photo:
-            out[rename[a.label]].append(_as_instance(store, patient, v, a, rename[a.label]))
+            label = rename[a.label]
+            if a.status == "closed" and label in spec.closed:
+                a = replace(a, note="not found where it was: closed, as a person confirmed", unsure=False)
+            out[label].append(_as_instance(store, patient, v, a, label))
     for spec, v in members:
         if not v.measured:  # a photo that failed (or has no date) is a failed visit of every wound
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
+    return out
+
+
+def _named_numbers(store: Store, spec: PhotoSpec, visit: Visit) -> dict[int, str]:
+    """The photo's numbered wounds that a person named (``<stem>.wounds.json``): the one under each point."""
+    if not spec.names or visit.measurement_id is None:
+        return {}
+    labels = store.labels(visit.measurement_id)
+    out = {}
+    for name, x, y in spec.names:
+        col, row = int(round(x)), int(round(y))
+        if labels is not None and 0 <= row < labels.shape[0] and 0 <= col < labels.shape[1] and labels[row, col]:
+            out[int(labels[row, col])] = name
     return out
 
 

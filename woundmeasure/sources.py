@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +45,8 @@ class PhotoSpec:
     points: tuple[tuple[float, float], ...] = ()
     background_points: tuple[tuple[float, float], ...] = ()
     problem: str | None = None  # a sidecar that could not be read: this photo's error, not the listing's
+    names: tuple[tuple[str, float, float], ...] = ()  # a person's wound names: (name, x, y) inside it
+    closed: tuple[str, ...] = ()  # wounds a person confirmed closed in this photo
 
     @property
     def hinted(self) -> bool:
@@ -63,6 +66,12 @@ class PhotoSpec:
         """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo (the newer, when both are there)
         when no outline was given, and ``<stem>.hints.json`` when no hints were."""
         spec = self
+        notes = wounds_path(self.image)
+        if notes.is_file():
+            try:
+                spec = replace(spec, **read_wound_notes(notes))
+            except InputError as exc:
+                spec = replace(spec, problem=str(exc))
         hints = hints_path(self.image)
         if not self.hinted and hints.is_file():
             try:
@@ -88,6 +97,51 @@ def hints_path(image) -> Path:
     """Where the clicks and box that steer a photo's outline are kept: ``<stem>.hints.json`` beside it."""
     image = Path(image)
     return image.with_name(image.stem + ".hints.json")
+
+
+def wounds_path(image) -> Path:
+    """Where a person's decisions about a photo's wounds are kept: ``<stem>.wounds.json`` beside it
+    (``{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}``, as the review page writes it):
+    the wound under each point has that name, and the wounds listed are confirmed closed."""
+    image = Path(image)
+    return image.with_name(image.stem + ".wounds.json")
+
+
+def read_wound_notes(path) -> dict:
+    """A ``.wounds.json`` sidecar as ``names`` ((name, x, y), ...) and ``closed`` (names).
+
+    Raises
+    ------
+    InputError
+        If the file is not such JSON.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names = tuple((str(n["name"]).strip(), *_finite_pair(n["at"])) for n in data.get("names") or ())
+        if any(not name for name, _, _ in names):
+            raise ValueError("a name is empty")
+        return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ())}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InputError(f"wound notes {path}: not a wound notes file ({exc}); expected "
+                         '{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}') from None
+
+
+def _finite_pair(values) -> tuple[float, float]:
+    x, y = (float(v) for v in values)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"{values!r} is not a point")
+    return x, y
+
+
+def write_wound_notes(path, *, names=(), closed=()) -> None:
+    """Write a ``.wounds.json`` sidecar (what :func:`read_wound_notes` reads)."""
+    import json
+
+    data = {"names": [{"name": n, "at": [x, y]} for n, x, y in names], "closed": sorted(set(closed))}
+    Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def read_hints(path) -> dict:

@@ -189,8 +189,9 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
     closed = [v for v in measured if v.closed]
     if closed:
-        warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was; "
-                        "a person should confirm it")
+        unconfirmed = any("should confirm" in w for w in closed[0].warnings)
+        warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was"
+                        + ("; a person should confirm it" if unconfirmed else " (confirmed by a person)"))
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")

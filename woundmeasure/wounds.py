@@ -364,18 +364,24 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 reopened.discard(k.label)
             by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
                                            ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1])
-        for c in best.new:
+        # new wounds, in the photo's order: each takes the next letter (a named one uses up its letter,
+        # so that naming one wound leaves the others' letters as they were)
+        seen = {k.label for k in known}
+        arrivals = sorted([free[c] for c in best.new] + [f for f in footprints if f.name and f.name not in seen],
+                          key=lambda f: f.number)
+        for f in arrivals:
             label = next(letters)
-            while label in {k.label for k in known} | set(by_label):
+            while label in seen | set(by_label):
                 label = next(letters)
-            by_label[label] = Assignment(label, "found", (free[c].number,), "new" if out else "first seen")
-            known.append(_Known(label, best.move(np.array([free[c].centre_mm]))[0], free[c].length_mm,
-                                free[c].area_mm2, free[c].elongation, _turned(free[c].axis_deg, best.theta)))
-        prints = {f.number: f for f in footprints}
-        for f in footprints:
-            if f.name and f.name not in {k.label for k in known}:
-                known.append(_Known(f.name, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2,
+            if f.name:
+                label = f.name
+            else:
+                by_label[label] = Assignment(label, "found", (f.number,), "new" if out else "first seen")
+            if label not in seen:
+                seen.add(label)
+                known.append(_Known(label, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2,
                                     f.elongation, _turned(f.axis_deg, best.theta)))
+        prints = {f.number: f for f in footprints}
         for k in known:  # where each wound is now (the series frame), and which were not found
             a = by_label.get(k.label)
             if a is not None and a.status == "found":

@@ -205,3 +205,19 @@ def test_reset_brings_back_a_persons_own_mask_and_export_follows(served):
     assert series(client)["visits"][0]["area_mm2"] == pytest.approx(own_area)
     exported = json.loads(CliRunner().invoke(cli, ["export", "--db", str(session.db), "--format", "json"]).stdout)
     assert [r["Area"] for r in exported if r["Label"] == photo.name] == [pytest.approx(own_area)]
+
+
+def test_naming_a_wound_and_confirming_a_closure_are_refused_where_they_make_no_sense(served):
+    d, session, client = served
+    for name, message in (("", "1 to 40"), ("x" * 41, "1 to 40")):
+        r = client.post("/api/visits/0-0/name", json={"name": name})
+        assert r.status_code == 400 and message in r.get_json()["error"]
+    r = client.post("/api/visits/0-0/closed", json={"confirmed": True})
+    assert r.status_code == 400 and "not closed" in r.get_json()["error"]
+    r = client.post("/api/visits/0-1/name", json={"name": "left heel"})  # a new name: the wound is renamed
+    assert r.status_code == 200
+    assert [w["wound"] for w in r.get_json()["wounds"]] == ["left heel"]
+    assert (d / f"visit-{DATES[0]}.wounds.json").is_file()  # kept where the wound is first seen
+    assert len(r.get_json()["wounds"][0]["visits"]) == len(DATES)  # one wound throughout, as before
+    r = client.post("/api/visits/0-2/name", json={"name": "heel"})  # renamed again: the old name goes
+    assert [w["wound"] for w in r.get_json()["wounds"]] == ["heel"]

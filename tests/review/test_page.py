@@ -111,3 +111,68 @@ def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_ta
     assert float(row_text("par")) == pytest.approx(100 * (baseline - area) / baseline, abs=0.1)
     browser.save_screenshot(str(tmp_path / "review.png"))
     assert (tmp_path / "review.png").stat().st_size > 10_000
+
+
+@pytest.fixture()
+def two_wounds_page(tmp_path):
+    """The review page on examples/two-wounds, each photo's outline its true mask (a sidecar)."""
+    from pathlib import Path
+
+    from werkzeug.serving import make_server
+
+    from woundmeasure.io import read_mask, write_mask
+    from woundmeasure.review.app import create_app
+    from woundmeasure.review.session import ReviewSession
+
+    example = Path(__file__).parents[2] / "examples" / "two-wounds"
+    d = tmp_path / "two"
+    d.mkdir()
+    for photo in example.glob("*.jpg"):
+        shutil.copy(photo, d / photo.name)
+        a, b = (read_mask(example / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
+        write_mask(d / f"{photo.stem}.mask.png", a | b)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    server = make_server("127.0.0.1", 0, create_app(session, token="tok"), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    browser = _browser()
+    try:
+        yield browser, f"http://127.0.0.1:{server.server_port}/?token=tok", d, session
+    finally:
+        browser.quit()
+        server.shutdown()
+
+
+def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
+    import json
+
+    from selenium.webdriver.support.ui import Select
+
+    browser, url, d, session = two_wounds_page
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    picker = Select(browser.find_element("id", "wound"))
+    assert [o.text for o in picker.options] == ["A", "B"]
+    browser.execute_script("window.review.selectVisit('1-5');")  # B's last visit: not found there
+    _idle(browser)
+    _wait(browser, "!document.getElementById('confirm-closed').hidden")
+    assert "should confirm" in browser.find_element("css selector", "tr[data-visit-id='1-5'] td.notes").text
+    browser.find_element("id", "confirm-closed").click()
+    _idle(browser)
+    _wait(browser, "document.getElementById('confirm-closed').textContent.includes('confirmed')")
+    assert json.loads((d / "2024-07-22.wounds.json").read_text())["closed"] == ["B"]
+    assert "confirmed" in browser.find_element("css selector", "tr[data-visit-id='1-5'] td.notes").text
+    assert session.tracks[1].summary.closed_date == "2024-07-22"
+
+    browser.execute_script("window.review.selectVisit('0-0');")
+    _idle(browser)
+    browser.find_element("id", "name-wound").click()
+    field = browser.find_element("id", "name-text")
+    field.clear()
+    field.send_keys("dorsum")
+    browser.find_element("id", "name-submit").click()
+    _idle(browser)
+    _wait(browser, "Array.from(document.getElementById('wound').options).some(o => o.text === 'dorsum')")
+    labels = sorted(o.text for o in Select(browser.find_element("id", "wound")).options)
+    assert labels == ["B", "dorsum"]  # named at the first visit, followed through all six
+    tracks = {t.wound: t for t in session.tracks}
+    assert len(tracks["dorsum"].visits) == 6 and tracks["dorsum"].summary.par_pct == pytest.approx(50.0, abs=1.5)

@@ -52,9 +52,10 @@ def format_track(t) -> str:
 def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
     """Measure a wound's photo series and report its healing (PAR, rates, projections).
 
-    SOURCE is a folder of one wound's photos dated by an ISO date in the file name
-    (or their EXIF date), or a CSV manifest (image,date[,wound,px_per_mm,mask,roi,note]).
+    SOURCE is a folder of photos dated by an ISO date in the file name (or their EXIF
+    date), or a CSV manifest (image,date[,wound,px_per_mm,mask,roi,note,box,points]).
     A <stem>.roi or <stem>.mask.png beside a photo overrides automatic segmentation.
+    Several wounds in the photos are labelled A, B, ... and each is tracked on its own.
     """
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.series import track as run_track

@@ -115,18 +115,15 @@ def _visit_cards(track, store) -> str:
 def _strip_html(track, store) -> str:
     """Every visit's wound on the skin plane at one mm scale, side by side (see ``report.strip``)."""
     from woundmeasure.io import read_image
-    from woundmeasure.report.strip import same_scale_strip
+    from woundmeasure.report.strip import same_scale_strip, visit_tiles
 
-    tiles = []
-    for visit in track.stored:
-        if visit.measured:
-            try:
-                rgb = read_image(visit.image).rgb
-            except Exception:  # noqa: BLE001 - a moved photo is reported on its card; the strip goes on
-                continue
-            if not visit.closed:  # nothing to show at the wound's place
-                tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id, visit.numbers),
-                              visit.calibration))
+    def read_rgb(_, visit):
+        try:
+            return read_image(visit.image).rgb
+        except Exception:  # noqa: BLE001 - a moved photo is reported on its card; the strip goes on
+            return None
+
+    tiles = visit_tiles(track, store, read_rgb)
     if not tiles:
         return ""
     strip = encode_jpeg(same_scale_strip(tiles), quality=88)

@@ -22,6 +22,20 @@ def image_to_plane(calibration: dict) -> np.ndarray:
     return Calibration(calibration["px_per_mm"], homography=calibration.get("homography")).matrix
 
 
+def visit_tiles(track, store, read_rgb) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
+    """The strip's tiles of a wound's measured visits, its own part of each photo's outline from the
+    record (a closed visit has none to show); ``read_rgb(index, visit)`` gives the photo, or None to
+    leave it out (a photo that moved)."""
+    tiles = []
+    for i, visit in enumerate(track.stored):
+        if visit.measured and not visit.closed:
+            rgb = read_rgb(i, visit)
+            if rgb is not None:
+                tiles.append((visit.date.isoformat(), rgb, store.mask(visit.measurement_id, visit.numbers),
+                              visit.calibration))
+    return tiles
+
+
 def same_scale_strip(tiles: list[tuple[str, np.ndarray, np.ndarray, dict]], *, height_px: int = 240) -> np.ndarray:
     """An RGB strip of wound views at one scale.
 

@@ -57,6 +57,7 @@ def series_payload(session: ReviewSession) -> dict:
                                 if v.calibration else None),
                 "outline": "corrected" if corrected else (v.outline.split(" (")[0] or None),
                 "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
+                "closed": v.closed, "closed_confirmed": v.closed and not any("should confirm" in w for w in v.warnings),
                 "width_px": v.result.get("width_px") if v.result else None,
                 "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
@@ -167,6 +168,16 @@ def create_app(session: ReviewSession, *, token: str):
         session.remark(visit_id, str(body().get("note", "")))
         return jsonify(series_payload(session))
 
+    @app.post("/api/visits/<visit_id>/name")
+    def name(visit_id):
+        session.name_wound(visit_id, str(body().get("name", "")))
+        return jsonify(series_payload(session))
+
+    @app.post("/api/visits/<visit_id>/closed")
+    def closed(visit_id):
+        session.confirm_closed(visit_id, bool(body().get("confirmed", True)))
+        return jsonify(series_payload(session))
+
     def track_at(index: str):
         try:
             return session.tracks[int(index)]
@@ -184,16 +195,11 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.get("/api/wounds/<index>/strip.png")
     def strip(index):
-        from woundmeasure.report.strip import same_scale_strip
+        from woundmeasure.report.strip import same_scale_strip, visit_tiles
         from woundmeasure.store import Store
 
-        t = track_at(index)
-        tiles = []
         with Store(session.db) as store:
-            for i, visit in enumerate(t.stored):
-                if visit.measured:
-                    tiles.append((visit.date.isoformat(), session.photo(f"{index}-{i}").rgb,
-                                  store.mask(visit.measurement_id), visit.calibration))
+            tiles = visit_tiles(track_at(index), store, lambda i, _: session.photo(f"{index}-{i}").rgb)
         return Response(encode_png(same_scale_strip(tiles)), mimetype="image/png")
 
     app.json.sort_keys = False

@@ -84,6 +84,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _interior_point(region: np.ndarray) -> tuple[float, float]:
+    """The most interior pixel (x, y) of a region: where a name placed on it stays inside it."""
+    import cv2
+
+    depth = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    return float(col), float(row)
+
+
+def _inside(region: np.ndarray, x: float, y: float) -> bool:
+    col, row = int(round(x)), int(round(y))
+    return 0 <= row < region.shape[0] and 0 <= col < region.shape[1] and bool(region[row, col])
+
+
 class ReviewSession:
     """A series under review.
 
@@ -133,12 +147,63 @@ class ReviewSession:
         return read_image(visit.image, max_pixels=self.options.max_pixels)
 
     def outline(self, visit_id: str) -> np.ndarray | None:
-        """The outline the record keeps for the visit (None for a failed one)."""
+        """The outline the record keeps for the visit's photo, all its wounds (None for a failed one):
+        what a person corrects and accepts is the photo's outline."""
         _, visit = self.visit(visit_id)
         if visit.measurement_id is None:
             return None
         with Store(self.db) as store:
-            return store.mask(visit.measurement_id, visit.numbers)
+            return store.mask(visit.measurement_id)
+
+    def name_wound(self, visit_id: str, name: str) -> None:
+        """Name the visit's wound (kept in ``<stem>.wounds.json`` sidecars, which ``track`` follows).
+
+        A new name renames the wound at all its visits. The name of another wound of the series
+        says that from this visit on this is that wound: it merges the two, or puts a wrong
+        match right.
+        """
+        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+
+        name = name.strip()
+        if not name or len(name) > 40:
+            raise InputError("a wound's name must be 1 to 40 characters")
+        with self.lock:
+            ref, visit = self.visit(visit_id)
+            if not visit.measured or visit.closed:
+                raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to name")
+            if name == visit.wound:
+                return
+            if name not in {t.wound for t in self.tracks}:  # a rename: from the wound's first visit on
+                visit = next(v for v in self.tracks[ref.wound].stored if v.measured and not v.closed)
+                for other in self.tracks[ref.wound].stored:  # a name a person gave before goes too
+                    path = wounds_path(other.image)
+                    if path.exists():
+                        notes = read_wound_notes(path)
+                        write_wound_notes(path, names=[(n, x, y) for n, x, y in notes["names"] if n != other.wound],
+                                          closed=[c for c in notes["closed"] if c != other.wound] +
+                                          ([name] if other.wound in notes["closed"] else []))
+            with Store(self.db) as store:
+                region = store.mask(visit.measurement_id, visit.numbers)
+            x, y = _interior_point(region)
+            path = wounds_path(visit.image)
+            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+            names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)] + [(name, x, y)]
+            write_wound_notes(path, names=names, closed=notes["closed"])
+            self.refresh()
+
+    def confirm_closed(self, visit_id: str, confirmed: bool = True) -> None:
+        """Confirm (or take back) that the visit's wound closed: it was not found where it was."""
+        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+
+        with self.lock:
+            _, visit = self.visit(visit_id)
+            if not visit.closed:
+                raise InputError(f"{visit.image}: wound {visit.wound} was found in this photo; it is not closed here")
+            path = wounds_path(visit.image)
+            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+            closed = set(notes["closed"]) - {visit.wound} | ({visit.wound} if confirmed else set())
+            write_wound_notes(path, names=notes["names"], closed=closed)
+            self.refresh()
 
     def segment(self, visit_id: str, *, points=(), background_points=(), box=None) -> tuple[np.ndarray, float]:
         """Re-segment the visit's photo from a person's clicks and box; returns (mask, area in mm^2).

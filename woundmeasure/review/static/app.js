@@ -237,11 +237,21 @@ function renderSummary() {
   box.replaceChildren(...parts.filter(Boolean));
 }
 
+// A figure asked for again before it loaded: the browser drops the first request without an event,
+// so its wait is ended here (or the page would stay busy).
+const figureWaits = new Map();
+
 function showFigure(image, path) {
+  figureWaits.get(image)?.();
   return withBusy(() => new Promise((resolve) => {
+    const done = () => {
+      figureWaits.delete(image);
+      resolve();
+    };
+    figureWaits.set(image, done);
     image.onload = image.onerror = () => {
       image.closest('figure').classList.toggle('missing', image.naturalWidth === 0);
-      resolve();
+      done();
     };
     image.src = withToken(path);
   }));
@@ -461,6 +471,9 @@ function visitLabel(visit) {
 
 function openingMessage(visit) {
   if (visit.error) return [`${visit.error}. Click on the wound or drag a box to outline it.`, true];
+  if (visit.closed && !visit.closed_confirmed) {
+    return [`The wound was not found in ${visitLabel(visit)}: closed? Confirm it, or outline it if it is still there.`, true];
+  }
   return [`Review the outline of ${visitLabel(visit)}: click to correct it, A to accept.`, false];
 }
 
@@ -471,6 +484,9 @@ function renderVisitInfo() {
     : DASH;
   $('working').textContent = visit ? workingText() : '';
   $('working').classList.toggle('unsaved', editor.at > 0);
+  $('confirm-closed').hidden = !visit?.closed;
+  $('confirm-closed').textContent = visit?.closed_confirmed ? 'Closure confirmed ✓' : 'Confirm closed';
+  $('name-wound').disabled = !visit || Boolean(visit.error) || Boolean(visit.closed);
   $('undo').disabled = editor.at === 0 && !editor.pending;
   $('redo').disabled = editor.at >= editor.history.length - 1;
 }
@@ -595,6 +611,30 @@ function saveNote(note) {
   return visitAction('note', { note }, (visit, series) => {
     applySeries(series);
     setStatus(`Note saved for ${text(visit.date)}.`);
+  });
+}
+
+function saveName(name) {
+  return visitAction('name', { name }, async (visit, series) => {
+    applySeries(series);
+    const index = series.wounds.findIndex((wound) => wound.wound === name);
+    const named = series.wounds[index]?.visits.find((candidate) => candidate.image === visit.image);
+    if (named) {
+      app.woundIndex = index;
+      renderHeader();
+      renderWound();
+      await openVisit(named.id);
+    }
+    setStatus(`The wound in ${text(visit.image)} is now ${name}.`);
+  });
+}
+
+function confirmClosed() {
+  const confirmed = !editor.visit?.closed_confirmed;
+  return visitAction('closed', { confirmed }, (visit, series) => {
+    applySeries(series);
+    renderVisitInfo();
+    setStatus(confirmed ? `${text(visit.date)}: closure confirmed.` : `${text(visit.date)}: closure no longer confirmed.`);
   });
 }
 
@@ -930,6 +970,7 @@ function openForm(formId, inputId, value) {
 function closeForms() {
   $('exclude-form').hidden = true;
   $('note-form').hidden = true;
+  $('name-form').hidden = true;
 }
 
 const KEY_ACTIONS = {
@@ -996,10 +1037,13 @@ function bindControls() {
     prev: () => step(-1), next: () => step(1),
     exclude: () => openForm('exclude-form', 'exclude-reason', editor.visit?.excluded),
     note: () => openForm('note-form', 'note-text', editor.visit?.note),
+    'name-wound': () => openForm('name-form', 'name-text', currentWound()?.wound),
+    'confirm-closed': confirmClosed,
   };
   for (const [id, action] of Object.entries(actions)) $(id).addEventListener('click', action);
   bindForm('exclude-form', 'exclude-reason', saveExclusion);
   bindForm('note-form', 'note-text', saveNote);
+  bindForm('name-form', 'name-text', saveName);
 
   $('brush-size').addEventListener('input', () => {
     $('brush-size-value').value = $('brush-size').value;
