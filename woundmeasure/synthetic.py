@@ -72,13 +72,6 @@ class Phantom:
     wound_polygon_mm: np.ndarray
     params: dict = field(default_factory=dict)
 
-    def photo_mask(self, source_mask: np.ndarray) -> np.ndarray:
-        """Where part of the source photo's grid (e.g. one of several wounds) lands in this photo."""
-        vv, uu = np.nonzero(self.wound_mask)
-        c_uv = np.array([uu.mean(), vv.mean()])
-        return _photo_mask(np.asarray(source_mask, bool), self.plane_to_image, self.mm_per_source_px, c_uv,
-                           self.rgb.shape[1], self.rgb.shape[0])
-
     @property
     def calibration(self) -> Calibration:
         """The exact calibration (image -> plane), for tests that isolate other stages."""
@@ -254,6 +247,160 @@ def _draw_ruler(canvas, to_canvas, *, start_mm, angle_deg, length_mm):
     return np.array([start_mm, start_mm + length_mm * u])
 
 
+RULER_DESIGNS = ("plain", "dual", "yellow", "transparent", "dark", "lguide")
+"""Rulers clinics photograph wounds with, as :func:`make_phantom` draws them: a plain 10 cm paper
+ruler (black mm ticks, longer at 5 and 10 mm, cm numbers, a maker's line), a dual-scale ruler (mm on
+one edge, 1/16 inch on the other), a yellow plastic ruler, a transparent ruler (ticks and numbers
+only, the skin seen through it), a dark ruler with white ticks, and an L-shaped disposable paper
+wound guide (mm ticks along both arms' outer edges, printed text)."""
+
+_PAPER = (242.0, 240.0, 230.0)
+_INK = (22.0, 22.0, 24.0)
+
+
+def _ruler_face(design: str, q: float, rng: np.random.Generator):
+    """An upright ruler of ``design`` drawn at q px per mm: (rgb, alpha, origin) float32 images; ruler mm
+    (u along its tick edge from the 0 mm tick, v across, into the body) is face px / q - origin."""
+    import cv2
+
+    if design not in RULER_DESIGNS:
+        raise ValueError(f"unknown ruler design {design!r}; one of {', '.join(RULER_DESIGNS)}")
+    lguide = design == "lguide"
+    length, body = (80.0, 18.0) if lguide else (100.0, 30.0 if design == "dual" else 24.0)
+    pad = 6.0
+    arm2 = 60.0 if lguide else 0.0
+    W = int(math.ceil((length + 2 * pad) * q))
+    Hh = int(math.ceil((body + arm2 + 2 * pad) * q))
+    origin = np.array([pad, pad])
+    rgb = np.zeros((Hh, W, 3), np.float32)
+    alpha = np.zeros((Hh, W), np.float32)
+    paper = {"yellow": (238.0, 204.0, 48.0), "dark": (36.0, 36.0, 42.0)}.get(design, _PAPER)
+    ink = (236.0, 236.0, 230.0) if design == "dark" else _INK
+
+    def px(u, v):
+        return (int(round((u + origin[0]) * q * 16)), int(round((v + origin[1]) * q * 16)))
+
+    def fill(points, colour, where):
+        pts = np.array([px(u, v) for u, v in points], np.int32)
+        cv2.fillPoly(rgb, [pts], colour, cv2.LINE_AA, shift=4)
+        cv2.fillPoly(where, [pts], 1.0, cv2.LINE_AA, shift=4)
+
+    face = np.zeros_like(alpha)
+    end = length + 4.0
+    if design != "transparent":
+        fill([(-4, 0), (end, 0), (end, body), (-4, body)], paper, face)
+        if lguide:
+            fill([(-4, 0), (body, 0), (body, body + arm2), (-4, body + arm2)], paper, face)
+    alpha[:] = face * (0.25 if design == "transparent" else 1.0)
+    if design == "transparent":  # a faint tint and the ruler's edges
+        rgb[:] = np.array([200.0, 210.0, 215.0], np.float32)
+        alpha[:] = 0.0
+        tint = np.zeros_like(alpha)
+        fill([(-4, 0), (end, 0), (end, body), (-4, body)], (200.0, 210.0, 215.0), tint)
+        alpha[:] = 0.18 * tint
+    thick = max(1, int(round(0.2 * q)))
+    ink_layer = np.zeros_like(alpha)
+
+    def line(u0, v0, u1, v1, width=thick):
+        cv2.line(ink_layer, px(u0, v0), px(u1, v1), 1.0, width, cv2.LINE_AA, shift=4)
+
+    def text(label, u, v, size_mm, angle=0.0):
+        scale = size_mm * q / 22.0
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, int(round(0.25 * q))))
+        tile = np.zeros((th * 2 + 4, tw + 4), np.uint8)
+        cv2.putText(tile, label, (2, th + 2), cv2.FONT_HERSHEY_SIMPLEX, scale, 255,
+                    max(1, int(round(0.25 * q))), cv2.LINE_AA)
+        tile = tile.astype(np.float32) / 255
+        if angle:
+            tile = np.ascontiguousarray(np.rot90(tile, k=int(angle // 90)))
+        x0 = int(round((u + origin[0]) * q - tile.shape[1] / 2))
+        y0 = int(round((v + origin[1]) * q - tile.shape[0] / 2))
+        ys, xs = slice(max(y0, 0), min(y0 + tile.shape[0], Hh)), slice(max(x0, 0), min(x0 + tile.shape[1], W))
+        ink_layer[ys, xs] = np.maximum(ink_layer[ys, xs], tile[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0])
+
+    def mm_ticks(n, along_v=False, sign=1.0, at=0.0):
+        for k in range(n + 1):
+            tick = 7.0 if k % 10 == 0 else 5.0 if k % 5 == 0 else 3.0
+            if along_v:
+                line(at, k + body, at + sign * tick, k + body) if lguide else None
+            else:
+                line(k, at, k, at + sign * tick)
+            if k % 10 == 0 and k:
+                label = str(k // 10)
+                if along_v:
+                    text(label, at + sign * 10.0, k + body, 3.0, angle=90)
+                else:
+                    text(label, k, at + sign * 10.0, 3.2)
+
+    if design == "dual":
+        mm_ticks(int(length))
+        sixteenth = 25.4 / 16
+        for k in range(int(length / sixteenth) + 1):
+            tick = 8.0 if k % 16 == 0 else 6.0 if k % 8 == 0 else 4.5 if k % 4 == 0 else 3.5 if k % 2 == 0 else 2.5
+            line(k * sixteenth, body, k * sixteenth, body - tick)
+            if k % 16 == 0 and k:
+                text(str(k // 16), k * sixteenth, body - 11.0, 3.2)
+        text("cm", 3.0, 14.0, 2.5)
+        text("inches", 8.0, 17.0, 2.5)
+    else:
+        mm_ticks(int(length))
+        if lguide:  # the second arm: mm ticks along its outer edge (u = 0), from the corner down
+            for k in range(int(arm2) + 1):
+                tick = 7.0 if k % 10 == 0 else 5.0 if k % 5 == 0 else 3.0
+                line(0, k, tick, k)
+                if k % 10 == 0 and k:
+                    text(str(k // 10), 10.0, k, 3.0)
+            text("WOUND RULER  single use", 45.0, 14.5, 2.4)
+            text("PATIENT ____  DATE ____", 10.5, 45.0, 2.0, angle=90)
+        else:
+            text("MADE IN EU  0-10 cm", 50.0, body - 5.0, 2.6)
+    colour = np.array(ink, np.float32)
+    a_ink = ink_layer[..., None]
+    rgb = rgb * (1 - a_ink) + colour * a_ink
+    alpha = np.maximum(alpha, ink_layer)
+    rgb *= (1 + 0.01 * _noise(rng, alpha.shape, 0.5 * q))[..., None]
+    return rgb, alpha, origin
+
+
+def _lay_ruler(canvas, to_canvas, design: str, *, start_mm, angle_deg, rng, background: str | None):
+    """Draw a ruler of ``design`` on the plane canvas: its 0 mm tick at ``start_mm``, its tick edge along
+    ``angle_deg``, on a patch of ``background`` ("drape", "gauze" or None: whatever is there).
+    Returns the plane -> ruler-mm rotation origin and direction (for the truth)."""
+    import cv2
+
+    q = to_canvas[0, 0]
+    face, alpha, origin = _ruler_face(design, q, rng)
+    a = math.radians(angle_deg)
+    u = np.array([math.cos(a), math.sin(a)])
+    n = np.array([-u[1], u[0]])
+    # face px -> plane mm -> canvas px
+    A_plane = np.column_stack([u / q, n / q, np.asarray(start_mm, float) - origin[0] * u - origin[1] * n])
+    A = (to_canvas @ np.vstack([A_plane, [0, 0, 1]]))[:2]
+    h, w = canvas.shape[:2]
+    if background:
+        bg = np.zeros((h, w), np.float32)
+        m = 6.0  # the patch's margin around the ruler, mm
+        corners = np.array([[-m - origin[0], -m], [face.shape[1] / q + m - origin[0], -m],
+                            [face.shape[1] / q + m - origin[0], face.shape[0] / q + m - origin[1]],
+                            [-m - origin[0], face.shape[0] / q + m - origin[1]]], float)
+        pts = apply_homography(to_canvas, np.asarray(start_mm) + corners @ np.array([u, n]))
+        cv2.fillPoly(bg, [np.round(pts * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        if background == "drape":
+            colour = np.array([150.0, 196.0, 214.0]) * (1 + 0.05 * _fractal(rng, (h, w), 40 * q, 2))[..., None]
+        elif background == "gauze":
+            yy, xx = np.mgrid[:h, :w]
+            weave = 0.5 + 0.5 * np.sin(xx * (2 * np.pi / (0.9 * q))) * np.sin(yy * (2 * np.pi / (0.9 * q)))
+            colour = (np.array([236.0, 234.0, 228.0]) * (0.9 + 0.1 * weave)[..., None]).astype(np.float32)
+        else:
+            raise ValueError(f"unknown ruler background {background!r}; use drape or gauze")
+        canvas[:] = canvas * (1 - bg[..., None]) + colour * bg[..., None]
+    warped = cv2.warpAffine(face, A, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+    a_w = cv2.warpAffine(alpha, A, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)[..., None]
+    shadow = cv2.GaussianBlur(a_w[..., 0], (0, 0), 0.6 * q)[..., None]
+    canvas[:] = canvas * (1 - 0.25 * shadow * (1 - a_w)) * (1 - a_w) + warped * a_w
+    return np.asarray(start_mm, float), u
+
+
 def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng: np.random.Generator, *,
                 light: float, blur_sigma: float, noise_sigma: float, jpeg_quality: int | None) -> np.ndarray:
     """Photograph a plane canvas (float RGB, clipped in place to 0-255) through ``M`` (canvas px -> photo px).
@@ -286,11 +433,11 @@ def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng:
 def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_mm: float = 6.0,
                  wound_radius_mm: float = 15.0, tilt_deg: float = 0.0, tilt_axis_deg: float | None = None,
                  roll_deg: float | None = None, marker: bool = True, marker_mm: float = 20.0,
-                 marker_id: int | None = None, ruler: bool = False, skin_tone: float | None = None,
+                 marker_id: int | None = None, ruler: bool | str = False, skin_tone: float | None = None,
                  light: float = 0.35, blur_sigma: float = 0.7, noise_sigma: float = 3.0, jpeg_quality: int | None = 90,
                  wound_offset_px: tuple[float, float] = (0.0, 0.0), occlude_marker: float = 0.0,
                  drape: bool | None = None, wound_seed: int | None = None, hair: float = 0.0,
-                 necrosis: float | None = None) -> Phantom:
+                 necrosis: float | None = None, ruler_background: str | None = None) -> Phantom:
     """Generate a wound photo with exact truth.
 
     Parameters
@@ -309,8 +456,11 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
         Direction of the tilt axis in the plane, and camera roll; random when None.
     marker, marker_mm, marker_id : bool, float, int
         Put a DICT_4X4_50 ArUco marker (black square ``marker_mm`` wide) beside the wound.
-    ruler : bool
-        Put a printed 100 mm ruler (ticks every mm, longer at 5 and 10) below the wound.
+    ruler : bool or str
+        Put a ruler below the wound: True, the card's 60 mm printed ruler (ticks every mm, longer
+        at 5 and 10); or one of :data:`RULER_DESIGNS`.
+    ruler_background : {"drape", "gauze"}, optional
+        Lay the ruler on a patch of light-blue drape or gauze (default: on whatever is there).
     skin_tone : float in [0, 1], optional
         0 = light, 1 = dark skin; random when None.
     light, blur_sigma, noise_sigma, jpeg_quality
@@ -422,13 +572,20 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
             cv2.circle(canvas, centre_px, int(round(occlude_marker * marker_mm * q * 16)),
                        tuple(float(v) for v in base * 0.95), -1, cv2.LINE_AA, shift=4)
         marker_corners = apply_homography(H, cm)
-    if ruler:
+    if ruler is True:
         start = np.array([math.cos(ang + np.pi), math.sin(ang + np.pi)]) * (R + 12)
         rdir = math.degrees(ang + np.pi) - 90  # the ruler's body (its +n side) faces away from the wound
         length = 60.0
         start = start - np.array([math.cos(math.radians(rdir)), math.sin(math.radians(rdir))]) * length / 2
         ends = _draw_ruler(canvas, to_canvas, start_mm=start, angle_deg=rdir, length_mm=length)
         ruler_ends = apply_homography(H, ends)
+    elif ruler:
+        rdir = math.degrees(ang + np.pi) - 90
+        u = np.array([math.cos(math.radians(rdir)), math.sin(math.radians(rdir))])
+        length = 80.0 if ruler == "lguide" else 100.0
+        start = np.array([math.cos(ang + np.pi), math.sin(ang + np.pi)]) * (R + 12) - u * length / 2
+        _lay_ruler(canvas, to_canvas, ruler, start_mm=start, angle_deg=rdir, rng=rng, background=ruler_background)
+        ruler_ends = apply_homography(H, np.array([start, start + length * u]))
 
     # photograph
     M = H @ np.linalg.inv(to_canvas)
@@ -942,3 +1099,67 @@ def make_wounds_visit(photo: np.ndarray, wound_masks, *, healed_fractions, photo
     visit = make_visit(healed, union, photo_width_mm=photo_width_mm, healed_fraction=0.0, seed=seed, **camera)
     s = visit.mm_per_source_px
     return visit, [visit.photo_mask(m) for m in remaining], [float(m.sum() * s * s) for m in remaining]
+
+
+CLUTTER = ("text", "keyboard", "stripes", "staples", "comb")
+"""Things in clinic photos that are periodic or line-like but are not rulers (:func:`add_clutter`)."""
+
+
+def add_clutter(rgb: np.ndarray, kind: str, *, seed: int = 0) -> np.ndarray:
+    """A copy of the photo with something that is not a ruler in a free corner: printed text, a
+    keyboard, striped fabric, a row of skin staples along a suture line, or a comb.
+
+    For tests that no scale is read from such things. Drawn in image pixels (no perspective).
+    """
+    import cv2
+
+    if kind not in CLUTTER:
+        raise ValueError(f"unknown clutter {kind!r}; one of {', '.join(CLUTTER)}")
+    rng = np.random.default_rng([seed, 77])
+    out = np.ascontiguousarray(rgb.copy())
+    h, w = out.shape[:2]
+    x0, y0 = int(w * rng.uniform(0.02, 0.08)), int(h * rng.uniform(0.02, 0.08))
+    bw, bh = int(w * 0.42), int(h * 0.36)
+    unit = max(6, int(min(bw, bh) / 22))
+    if kind == "text":
+        cv2.rectangle(out, (x0, y0), (x0 + bw, y0 + bh), (240, 240, 236), -1)
+        words = ["patient", "wound", "left", "heel", "2024", "dressing", "change", "daily", "saline", "foam"]
+        for line in range(int(bh / (1.6 * unit)) - 1):
+            text = " ".join(rng.choice(words, 6))
+            cv2.putText(out, text, (x0 + unit, y0 + int((line + 1.5) * 1.6 * unit)), cv2.FONT_HERSHEY_SIMPLEX,
+                        unit / 22, (30, 30, 30), max(1, unit // 8), cv2.LINE_AA)
+    elif kind == "keyboard":
+        cv2.rectangle(out, (x0, y0), (x0 + bw, y0 + bh), (40, 40, 44), -1)
+        key = int(1.9 * unit)
+        for r in range(int(bh / key)):
+            for c in range(int(bw / key)):
+                p = (x0 + c * key + 3, y0 + r * key + 3)
+                cv2.rectangle(out, p, (p[0] + key - 6, p[1] + key - 6), (70, 70, 76), -1)
+                cv2.putText(out, chr(65 + int(rng.integers(0, 26))), (p[0] + key // 4, p[1] + int(key * 0.7)),
+                            cv2.FONT_HERSHEY_SIMPLEX, key / 60, (230, 230, 230), max(1, key // 20), cv2.LINE_AA)
+    elif kind == "stripes":
+        period = unit * rng.uniform(0.6, 1.2)
+        yy, xx = np.mgrid[0:bh, 0:bw]
+        a = rng.uniform(0, np.pi)
+        phase = (xx * np.cos(a) + yy * np.sin(a)) / period
+        band = (np.sin(2 * np.pi * phase) > 0.6)[..., None]
+        cloth = np.where(band, np.array([40, 60, 120]), np.array([225, 225, 215]))
+        out[y0:y0 + bh, x0:x0 + bw] = cloth.astype(np.uint8)
+    elif kind == "staples":
+        cx, cy = x0 + bw // 2, y0 + bh // 2
+        a = rng.uniform(0, np.pi)
+        u, n = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+        cv2.line(out, tuple(np.int32([cx, cy] - u * bw * 0.45)), tuple(np.int32([cx, cy] + u * bw * 0.45)),
+                 (150, 70, 70), max(2, unit // 4), cv2.LINE_AA)  # the suture line
+        spacing = unit * rng.uniform(1.5, 2.5)
+        for k in range(-int(bw * 0.4 / spacing), int(bw * 0.4 / spacing) + 1):
+            c = np.array([cx, cy]) + u * k * spacing
+            half = n * unit * 0.9
+            cv2.line(out, tuple(np.int32(c - half)), tuple(np.int32(c + half)), (190, 195, 200), max(2, unit // 5),
+                     cv2.LINE_AA)
+    else:  # a comb: even teeth, all alike
+        cv2.rectangle(out, (x0, y0), (x0 + bw, y0 + unit * 2), (20, 20, 20), -1)
+        for k in range(int(bw / (unit * 0.8))):
+            x = x0 + int(k * unit * 0.8)
+            cv2.line(out, (x, y0 + unit * 2), (x, y0 + unit * 6), (20, 20, 20), max(2, unit // 5), cv2.LINE_AA)
+    return out

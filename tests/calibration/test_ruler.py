@@ -1,19 +1,87 @@
+"""Rulers found by their ticks: each design, on any background, and nothing else read as a ruler."""
+
 import numpy as np
 import pytest
 
-from woundmeasure.calibration.ruler import ruler_calibration
+from woundmeasure.calibration.ruler import find_tick_rows, ruler_calibration
 from woundmeasure.errors import CalibrationError
-from woundmeasure.synthetic import make_phantom
+from woundmeasure.measurement import measure_mask
+from woundmeasure.synthetic import CLUTTER, RULER_DESIGNS, add_clutter, make_phantom
 
 
-@pytest.mark.parametrize("seed,tilt,roll", [(201, 0, 0.0), (204, 0, 77.0), (202, 4, None), (208, 0, 200.0)])
-def test_ruler_scale(seed, tilt, roll):
-    p = make_phantom(seed, ruler=True, marker=False, tilt_deg=tilt, roll_deg=roll, width=1600, height=1200,
-                     px_per_mm=8)
+def area_error_pct(p, cal):
+    """Calibration alone under test: the true mask measured with the found calibration."""
+    return 100 * (measure_mask(p.mask, calibration=cal).area_mm2 / p.area_mm2 - 1)
+
+
+@pytest.mark.parametrize("design", [*RULER_DESIGNS, True])
+@pytest.mark.parametrize("seed,background", [(301, None), (302, "drape"), (303, "gauze")])
+def test_every_design_on_every_background_gives_the_scale(design, seed, background):
+    p = make_phantom(seed, ruler=design, marker=False, width=1600, height=1200, px_per_mm=7.0,
+                     ruler_background=background)
     cal = ruler_calibration(p.rgb)
-    assert cal.method == "ruler" and not cal.perspective_corrected
-    assert cal.px_per_mm == pytest.approx(p.px_per_mm, rel=0.02)
+    assert cal.method == "ruler"
+    assert abs(area_error_pct(p, cal)) < 1.0
     assert dict(cal.details)["ticks"] >= 15
+
+
+def test_a_dual_scale_ruler_is_read_on_its_mm_edge_never_its_inch_edge():
+    p = make_phantom(311, ruler="dual", marker=False, width=1600, height=1200, px_per_mm=7.0)
+    rows = find_tick_rows(__import__("cv2").cvtColor(p.rgb, __import__("cv2").COLOR_RGB2GRAY))
+    assert {r.unit for r in rows} == {"mm", "inch/16"}  # both edges seen, each for what it is
+    inch = next(r for r in rows if r.unit == "inch/16")
+    assert inch.period_px == pytest.approx(7.0 * 25.4 / 16, rel=0.03)
+    cal = ruler_calibration(p.rgb)
+    assert cal.px_per_mm == pytest.approx(p.px_per_mm, rel=0.01)
+
+
+@pytest.mark.parametrize("seed,tilt", [(321, 15.0), (322, 25.0), (323, 30.0)])
+def test_an_l_shaped_guide_corrects_perspective(seed, tilt):
+    kwargs = dict(marker=False, width=1800, height=1350, px_per_mm=7.0, tilt_deg=tilt)
+    p = make_phantom(seed, ruler="lguide", **kwargs)
+    cal = ruler_calibration(p.rgb)
+    assert cal.perspective_corrected and cal.control_points is not None
+    straight = make_phantom(seed, ruler="plain", **kwargs)  # the same camera, a straight ruler
+    e_l, e_straight = area_error_pct(p, cal), area_error_pct(straight, ruler_calibration(straight.rgb))
+    assert abs(e_straight) > 5  # a straight ruler cannot see this tilt
+    assert abs(e_l) < 5 and abs(e_l) < abs(e_straight) / 2
+
+
+def test_a_straight_ruler_carries_its_scale_along_itself_and_claims_no_more():
+    from woundmeasure.imageops import homography_area_scale
+
+    p = make_phantom(331, ruler="plain", marker=False, width=1800, height=1350, px_per_mm=7.0, tilt_deg=10.0,
+                     tilt_axis_deg=0.0)
+    cal = ruler_calibration(p.rgb)
+    assert not cal.perspective_corrected
+    assert any("tilted" in w for w in cal.warnings)
+    to_plane = np.linalg.inv(p.plane_to_image)
+    scales = []
+    for x, y in p.ruler_ends:  # the true scale differs from one end to the other; the found one follows it
+        true = 1 / np.sqrt(homography_area_scale(to_plane, np.array([[x, y]]))[0])
+        assert cal.at(x, y).px_per_mm == pytest.approx(true, rel=0.01)
+        scales.append(true)
+    assert abs(scales[0] / scales[1] - 1) > 0.02
+
+
+def test_a_ruler_partly_covered_is_still_read():
+    import cv2
+
+    p = make_phantom(341, ruler="plain", marker=False, width=1600, height=1200, px_per_mm=7.0)
+    (x0, y0), (x1, y1) = p.ruler_ends
+    mid = (int((x0 + x1) / 2), int((y0 + y1) / 2))
+    rgb = p.rgb.copy()
+    cv2.circle(rgb, mid, int(7.0 * 14), (150, 100, 80), -1)  # a gloved fingertip over 28 mm of it
+    cal = ruler_calibration(rgb)
+    assert cal.px_per_mm == pytest.approx(p.px_per_mm, rel=0.015)
+
+
+@pytest.mark.parametrize("kind", CLUTTER)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_nothing_that_is_not_a_ruler_gives_a_scale(kind, seed):
+    p = make_phantom(350 + seed, marker=seed == 0, width=1600, height=1200, px_per_mm=7.0)
+    with pytest.raises(CalibrationError):
+        ruler_calibration(add_clutter(p.rgb, kind, seed=seed))
 
 
 def test_a_strip_without_ticks_is_not_a_ruler():

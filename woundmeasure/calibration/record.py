@@ -118,7 +118,8 @@ class Calibration:
 
     @property
     def perspective_corrected(self) -> bool:
-        return self.homography is not None
+        """A homography of the plane (not one that only carries a straight ruler's scale along it)."""
+        return self.homography is not None and dict(self.details).get("perspective") != "along the ruler only"
 
     @property
     def matrix(self) -> np.ndarray:

@@ -1,202 +1,351 @@
-"""Printed millimetre ruler calibration from the tick spacing.
+"""Printed millimetre ruler calibration, found by its tick marks.
 
-A ruler is found as a bright, low-saturation, elongated strip. Along its long axis the
-tick marks form a periodic profile; the spectrum of that profile gives the tick period
-(px per mm), then each tick is located to sub-pixel precision and a line (plus a small
-quadratic term) is fitted to tick position against tick number. The slope is the scale;
-the quadratic term shows perspective (a tilted camera). A weak, short or ambiguous
-periodicity is a failure, never a guess.
+A ruler is a row of short parallel lines, equally spaced, whose lengths follow the mm
+pattern (longer every 5 and 10 mm). The ticks are found as thin dark (or light) line
+marks wherever they are, whatever the ruler's colour and what it lies on; marks whose
+base ends follow one another at a steady spacing, perpendicular to the marks, are chained
+into rows (a chain bends with a ruler bent over a limb). A row whose tick lengths repeat
+every 16 (a 1/16 inch edge) is never read as mm. Along a row, tick position against tick
+number is fitted with a 1D projective model, so a spacing that changes along the ruler
+(a tilted camera) carries the scale to where the wound is. Two rows at an angle meeting
+at a corner (an L-shaped wound guide) are known points of the skin plane off one line:
+they give a full homography, as the marker does. A weak, short or irregular row is a
+failure, never a guess.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from woundmeasure.calibration.record import Calibration, polygons
+from woundmeasure.calibration.record import Calibration, ControlPoints, polygons
 from woundmeasure.errors import CalibrationError
 from woundmeasure.imageops import shrink
 
-WORK_LONG_SIDE = 1000
-MIN_TICKS = 15
-MIN_PROMINENCE = 8.0
+WORK_LONG_SIDE = 2000
+MIN_TICKS = 15  # a row of at least 14 mm
 TILT_WARN_PCT = 1.5
+SIXTEENTH_INCH_MM = 25.4 / 16
 
 
-def _candidates(rgb: np.ndarray) -> list[np.ndarray]:
-    """Rotated rectangles (4 corners, full-resolution px) of bright elongated strips."""
+@dataclass(frozen=True)
+class TickRow:
+    """One ruler edge: its ticks' base points (image px, in tick order), numbers (mm) and lengths (px)."""
+
+    base: np.ndarray  # (K, 2)
+    k: np.ndarray  # (K,) integer tick numbers
+    length: np.ndarray  # (K,)
+    direction: np.ndarray  # (2,) unit vector along the ticks, pointing from the base into the ruler
+    period_px: float
+    unit: str  # "mm" or "inch/16"
+    marks: frozenset = frozenset()  # which marks it is made of (to tell rows made of the same ticks)
+    straightness_px: float = 0.0  # scatter of the base ends about a line: small on the ruler's edge
+
+    @property
+    def along(self) -> np.ndarray:
+        """Unit vector along the row, toward higher tick numbers."""
+        v = self.base[-1] - self.base[0]
+        return v / max(np.hypot(*v), 1e-9)
+
+
+def _tick_marks(gray: np.ndarray, *, dark: bool):
+    """Thin straight marks, dark on light (or light on dark): (centre, unit direction, length, width) arrays."""
     import cv2
-    from skimage.filters import threshold_otsu
 
-    h, w = rgb.shape[:2]
-    scale = min(1.0, WORK_LONG_SIDE / max(h, w))
-    small = shrink(rgb, scale)
-    sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[..., 1]
-    white = small.min(axis=2)  # paper is bright in every channel; skin, even light skin, has little blue
-    if np.ptp(white) < 30:
-        return []
-    bright = (white > max(threshold_otsu(white), np.percentile(white, 50))) & (sat < 70)
-    k = max(3, int(round(max(small.shape) / 150)))
-    bright = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))  # skin speckle
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))  # bridge the ticks
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
     out = []
-    min_area = 0.001 * small.shape[0] * small.shape[1]
-    for i in range(1, n):
-        if stats[i, cv2.CC_STAT_AREA] < min_area:
+    for op in ((cv2.MORPH_BLACKHAT,) if dark else (cv2.MORPH_TOPHAT,)):
+        resp = cv2.morphologyEx(gray, op, kernel)
+        top = float(np.percentile(resp, 99.8))
+        binary = (resp > max(18.0, 0.35 * top)).astype(np.uint8)
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        if n <= 1:
             continue
-        ys, xs = np.nonzero(labels == i)
-        rect = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
-        _, (rw, rh), _ = rect
-        if min(rw, rh) < 3 or stats[i, cv2.CC_STAT_AREA] / (rw * rh) < 0.6:
-            continue
-        box = cv2.boxPoints(rect).astype(np.float64)
-        out.append((box + 0.5) / scale - 0.5)
-    out.sort(key=lambda b: -np.hypot(*(b[1] - b[0])) * np.hypot(*(b[2] - b[1])))
+        area = stats[:, cv2.CC_STAT_AREA].astype(float)
+        ys, xs = np.nonzero(lab)
+        ids = lab[ys, xs]
+        cnt = np.bincount(ids, minlength=n).astype(float)
+        cnt[0] = 1
+        mx, my = np.bincount(ids, xs, n) / cnt, np.bincount(ids, ys, n) / cnt
+        sxx = np.bincount(ids, xs * xs, n) / cnt - mx**2
+        syy = np.bincount(ids, ys * ys, n) / cnt - my**2
+        sxy = np.bincount(ids, xs * ys, n) / cnt - mx * my
+        tr, det = sxx + syy, sxx * syy - sxy**2
+        disc = np.sqrt(np.maximum(tr**2 / 4 - det, 0))
+        l1, l2 = tr / 2 + disc, np.maximum(tr / 2 - disc, 0)
+        length, width = np.sqrt(12 * l1) + 1, np.sqrt(12 * l2) + 1
+        theta = 0.5 * np.arctan2(2 * sxy, sxx - syy)
+        ok = (area >= 5) & (area <= 4000) & (length >= 5) & (width <= 6) & (length >= 2.5 * width)
+        ok[0] = False
+        idx = np.flatnonzero(ok)
+        out.append((np.column_stack([mx[idx], my[idx]]), np.column_stack([np.cos(theta[idx]), np.sin(theta[idx])]),
+                    length[idx], width[idx]))
+    if not out:
+        return np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros(0)
+    return tuple(np.concatenate(parts) for parts in zip(*out))
+
+
+def _chains(centre, direction, length) -> list[np.ndarray]:
+    """Groups of marks whose base ends follow one another: each a candidate ruler edge (indices, either end)."""
+    from scipy.spatial import cKDTree
+
+    n = len(centre)
+    if n < MIN_TICKS:
+        return []
+    out = []
+    for sign in (-1.0, 1.0):
+        ends = centre + sign * direction * (length[:, None] / 2)
+        tree = cKDTree(ends)
+        dist, nbr = tree.query(ends, k=min(7, n))
+        parent = np.arange(n)
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i in range(n):
+            for d, j in zip(dist[i, 1:], nbr[i, 1:]):
+                if not (2.0 <= d <= 80.0):
+                    continue
+                if abs(direction[i] @ direction[j]) < math.cos(math.radians(8)):
+                    continue  # not parallel
+                step = (ends[j] - ends[i]) / d
+                if abs(step @ direction[i]) > math.sin(math.radians(20)):
+                    continue  # not side by side
+                if d > 2.6 * min(length[i], length[j]) + 4:
+                    continue  # too far apart for marks this long: not neighbouring ticks
+                parent[find(i)] = find(j)
+        roots = np.array([find(i) for i in range(n)])
+        for r in np.unique(roots):
+            members = np.flatnonzero(roots == r)
+            if len(members) >= MIN_TICKS:
+                out.append((members, sign))
     return out
 
 
-def _strip(gray: np.ndarray, box: np.ndarray, *, along_short: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Resample the strip so its long (or short) axis runs along columns; returns (strip, affine strip->image)."""
+def _phase_r2(k: np.ndarray, values: np.ndarray, modulus: int) -> float:
+    """Share of the variance of ``values`` explained by ``k mod modulus`` (0: none, 1: all)."""
+    total = float(np.var(values))
+    if total <= 0:
+        return 0.0
+    phase = k % modulus
+    means = np.array([values[phase == p].mean() if np.any(phase == p) else 0.0 for p in range(modulus)])
+    return float(1 - np.var(values - means[phase]) / total)
+
+
+def _row(members, sign, centre, direction, length) -> TickRow | None:
+    """Order a chain along itself, number its ticks and check that it is a mm (or 1/16 inch) scale."""
+    d0 = direction[members[0]]
+    dirs = direction[members] * np.sign(direction[members] @ d0)[:, None]
+    ends = centre[members] + sign * direction[members] * (length[members, None] / 2)
+    mean_dir = dirs.mean(0)
+    mean_dir /= np.hypot(*mean_dir)
+    axis = np.array([-mean_dir[1], mean_dir[0]])
+    s = (ends - ends.mean(0)) @ axis
+    order = np.argsort(s)
+    members, s, ends = members[order], s[order], ends[order]
+    gaps = np.diff(s)
+    if len(gaps) < MIN_TICKS - 1 or np.any(gaps <= 0.5):
+        return None
+    period = float(np.median(gaps))
+    if period < 2.5:
+        return None
+    steps = gaps / period
+    whole = np.round(steps)
+    regular = (np.abs(steps - whole) < 0.18) & (whole >= 1) & (whole <= 3)
+    if regular.mean() < 0.85 or np.sum(whole == 1) < 0.7 * len(whole):
+        return None
+    # keep the longest run of regular steps
+    best, start, run = (0, 0), 0, 0
+    for i, ok in enumerate(list(regular) + [False]):
+        if ok:
+            run += 1
+            if run > best[0]:
+                best = (run, start)
+        else:
+            start, run = i + 1, 0
+    run, start = best
+    if run + 1 < MIN_TICKS:
+        return None
+    sel = slice(start, start + run + 1)
+    members, ends = members[sel], ends[sel]
+    k = np.concatenate([[0], np.cumsum(whole[start:start + run])]).astype(int)
+    lengths = length[members]
+    short = np.percentile(lengths, 30)
+    if not 1.0 <= short / period <= 8.0:
+        return None  # stripes or a comb, not ruler ticks
+    r_mm, r_in = max(_phase_r2(k, lengths, 10), _phase_r2(k, lengths, 5)), _phase_r2(k, lengths, 16)
+    if max(r_mm, r_in) < 0.5:
+        return None  # no hierarchy of tick lengths: not a ruler (or not one we can number)
+    unit = "mm" if r_mm >= r_in else "inch/16"
+    if unit == "inch/16" and _phase_r2(k, lengths, 2) < 0.3:
+        return None  # a 1/16 inch edge has its 1/8 ticks longer than the 1/16 ones between them
+    inward = -sign * mean_dir  # from the base end into the ruler
+    across = (ends - ends.mean(0)) @ mean_dir
+    line = np.polyfit((ends - ends.mean(0)) @ axis, across, 2)
+    scatter = float(np.std(across - np.polyval(line, (ends - ends.mean(0)) @ axis)))
+    return TickRow(ends, k, lengths, inward, period, unit, frozenset(int(m) for m in members), scatter)
+
+
+def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
+    """Every ruler edge in a grayscale photo (image px), longest first."""
     import cv2
 
-    e1, e2 = box[1] - box[0], box[2] - box[1]
-    if (np.hypot(*e1) < np.hypot(*e2)) != along_short:
-        box = np.roll(box, -1, axis=0)
-        e1, e2 = box[1] - box[0], box[2] - box[1]
-    length, width = float(np.hypot(*e1)), float(np.hypot(*e2))
-    u, n = e1 / length, e2 / width
-    A = np.column_stack([u, n, box[0]])  # strip (col, row) -> image (x, y)
-    M = cv2.invertAffineTransform(A)
-    strip = cv2.warpAffine(gray.astype(np.float32), M, (int(length), int(width)), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
-    return strip, A
-
-
-def _spectrum_peak(profile: np.ndarray, min_period: float, max_period: float) -> tuple[float, float, float]:
-    """(period px, prominence, power at twice the period relative to the peak)."""
-    x = profile - np.convolve(profile, np.ones(31) / 31, mode="same")
-    x = x * np.hanning(len(x))
-    nfft = 1 << int(math.ceil(math.log2(len(x) * 8)))
-    power = np.abs(np.fft.rfft(x, nfft)) ** 2
-    freqs = np.fft.rfftfreq(nfft)
-    band = (freqs >= 1 / max_period) & (freqs <= 1 / min_period)
-    if band.sum() < 5:
-        return float("nan"), 0.0, 1.0
-    idx = np.flatnonzero(band)
-    k = idx[np.argmax(power[idx])]
-    if 0 < k < len(power) - 1:  # parabolic interpolation of the log power
-        a, b, c = np.log(power[k - 1:k + 2] + 1e-12)
-        shift = float(np.clip(0.5 * (a - c) / (a - 2 * b + c), -0.5, 0.5)) if (a - 2 * b + c) < 0 else 0.0
-    else:
-        shift = 0.0
-    f = (k + shift) * freqs[1]
-    prominence = float(power[k] / (np.median(power[idx]) + 1e-12))
-    half = np.argmin(np.abs(freqs - f / 2))
-    sub = float(power[max(half - 2, 0):half + 3].max() / (power[k] + 1e-12))  # a flat profile has no power
-    return 1.0 / f, prominence, sub
-
-
-def _tick_positions(profile: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
-    """Sub-pixel positions of the dark ticks (local minima near multiples of the period)."""
-    from scipy.ndimage import gaussian_filter1d
-
-    p = gaussian_filter1d(profile, max(period / 8, 0.5))
-    n = len(p)
-    first = int(np.argmin(p[: int(math.ceil(period)) + 1]))
-    ks, xs, depth = [], [], []
-    k = 0
-    expected = float(first)
-    while expected < n - 1:
-        lo, hi = int(max(expected - period / 3, 1)), int(min(expected + period / 3, n - 2))
-        if hi > lo:
-            j = lo + int(np.argmin(p[lo:hi + 1]))
-            if 0 < j < n - 1:
-                a, b, c = p[j - 1], p[j], p[j + 1]
-                den = a - 2 * b + c
-                x = j + (float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den > 0 else 0.0)
-                ks.append(k)
-                xs.append(x)
-                depth.append(float(p[lo:hi + 1].max() - b))
-                expected = x + period
-            else:
-                expected += period
-        else:
-            expected += period
-        k += 1
-    ks, xs, depth = np.asarray(ks, float), np.asarray(xs, float), np.asarray(depth)
-    if depth.size == 0:
-        return ks, xs
-    real = depth >= 0.35 * np.median(np.sort(depth)[depth.size // 2:])  # drop minima of blank paper or skin
-    return ks[real], xs[real]
-
-
-def measure_ruler(gray: np.ndarray, box: np.ndarray) -> dict | None:
-    """Estimate the tick period inside one candidate region; None when it holds no mm ruler.
-
-    A strip is read along its long axis; a compact region (a calibration card) along
-    both axes.
-    """
-    sides = sorted([np.hypot(*(box[1] - box[0])), np.hypot(*(box[2] - box[1]))])
-    for along_short in ((False,) if sides[1] / max(sides[0], 1e-6) >= 2.5 else (False, True)):
-        found = _measure_axis(gray, box, along_short)
-        if found:
-            return found
-    return None
-
-
-def _measure_axis(gray: np.ndarray, box: np.ndarray, along_short: bool) -> dict | None:
-    strip, A = _strip(gray, box, along_short=along_short)
-    length = strip.shape[1]
-    if length < 60 or strip.shape[0] < 6:
-        return None
+    gray = np.asarray(gray)
+    h, w = gray.shape
     rows = []
-    for r in range(strip.shape[0]):
-        period, prom, sub = _spectrum_peak(strip[r], 3.0, length / MIN_TICKS)
-        if math.isfinite(period) and prom >= MIN_PROMINENCE:
-            rows.append((r, period, prom))
-    if len(rows) < 2:
-        return None
-    # the 1 mm ticks: the smallest period on which at least three strong rows agree
-    top = max(q for *_, q in rows)
-    strong = [(r, p) for r, p, q in rows if q >= 0.05 * top]
-    best = None
-    for _, p in sorted(strong, key=lambda t: t[1]):
-        if sum(abs(p2 - p) / p < 0.03 for _, p2 in strong) >= 3:
-            best = p
+    for scale in dict.fromkeys((min(1.0, WORK_LONG_SIDE / max(h, w)), 1.0)):
+        work = shrink(gray, scale) if scale < 1 else gray
+        work = cv2.GaussianBlur(work, (0, 0), 0.6)
+        for dark in (True, False):  # black ticks on paper, white ticks on a dark ruler: never mixed
+            centre, direction, length, _ = _tick_marks(work, dark=dark)
+            found = [r for r in (_row(m, sign, centre, direction, length)
+                                 for m, sign in _chains(centre, direction, length)) if r is not None]
+            for row in _distinct(found):
+                rows.append(TickRow((row.base + 0.5) / scale - 0.5, row.k, row.length / scale, row.direction,
+                                    row.period_px / scale, row.unit, row.marks, row.straightness_px / scale))
+        if rows:
             break
-    if best is None:
+    rows.sort(key=lambda r: -len(r.k))
+    return rows
+
+
+def _distinct(rows: list[TickRow]) -> list[TickRow]:
+    """One row per set of ticks: a chain of the ticks' base ends, not of their tips (of the rows made of
+    mostly the same marks, the one with the most ticks, then the straightest ends)."""
+    kept: list[TickRow] = []
+    for row in sorted(rows, key=lambda r: (-len(r.k), r.straightness_px)):
+        if all(len(row.marks & other.marks) < 0.5 * min(len(row.marks), len(other.marks)) for other in kept):
+            kept.append(row)
+    return kept
+
+
+def _fit_projective(k: np.ndarray, s: np.ndarray):
+    """Fit s = (a + b k) / (1 + c k) robustly; returns (a, b, c, rms px, kept mask)."""
+    keep = np.ones(len(k), bool)
+    for _ in range(3):
+        A = np.column_stack([np.ones(keep.sum()), k[keep], -k[keep] * s[keep]])
+        (a, b, c), *_ = np.linalg.lstsq(A, s[keep], rcond=None)
+        res = s - (a + b * k) / (1 + c * k)
+        rms = float(np.sqrt(np.mean(res[keep] ** 2)))
+        new = np.abs(res) < max(3 * rms, 0.3)
+        if new.sum() < MIN_TICKS or (new == keep).all():
+            break
+        keep = new
+    return float(a), float(b), float(c), rms, keep
+
+
+def _straight_calibration(row: TickRow) -> Calibration:
+    origin = row.base[0]
+    along = row.along
+    s = (row.base - origin) @ along
+    a, b, c, rms, keep = _fit_projective(row.k.astype(float), s)
+    kk = row.k[keep].astype(float)
+    # the scale along the ruler at its middle, and how much it changes from end to end
+    def px_per_mm(kv):
+        return (b - a * c) / (1 + c * kv) ** 2
+
+    kmid = (kk.min() + kk.max()) / 2
+    mid = px_per_mm(kmid)
+    change = float(100 * (px_per_mm(kk.max()) - px_per_mm(kk.min())) / mid)
+    se = rms / math.sqrt(max(np.sum((kk - kk.mean()) ** 2), 1e-9))
+    stderr_pct = float(100 * se / mid)
+    centre = origin + along * ((a + b * kmid) / (1 + c * kmid))
+    details = [("ticks", int(keep.sum())), ("tick_residual_px", rms), ("spacing_change_pct", change),
+               ("edge", "mm" if row.unit == "mm" else row.unit)]
+    warnings = []
+    if mid < 4:
+        warnings.append(f"the ruler's mm ticks are only {mid:.1f} px apart: photograph closer")
+    outline = _row_outline(row)
+    if abs(change) <= 0.5:  # no measurable perspective along the ruler: one scale, as ImageJ's
+        return Calibration(float(mid), method="ruler", uncertainty_pct=stderr_pct, warnings=tuple(warnings),
+                           details=tuple(details), reference_outline=outline,
+                           reference_centre=(float(centre[0]), float(centre[1])))
+    if abs(change) > TILT_WARN_PCT:
+        warnings.append(f"the ruler's tick spacing changes by {change:+.1f}% along its length: the camera is tilted; "
+                        "the scale is taken where the wound lies along the ruler, but a straight ruler cannot "
+                        "correct the tilt across it; use an L-shaped ruler or an ArUco marker")
+    # image -> plane: u along the ruler, v across it; X (mm) inverts the fit, Y keeps each point's scale square
+    e = np.array([-along[1], along[0]])
+    T = np.array([[along[0], along[1], -origin @ along], [e[0], e[1], -origin @ e], [0, 0, 1.0]])
+    s_mid = (a + b * kmid) / (1 + c * kmid)
+    g = (b - c * a) / (b - c * s_mid) if abs(b - c * s_mid) > 1e-9 else 1.0
+    M = np.array([[1.0, 0, -a], [0, g, 0], [-c, 0, b]])
+    H = M @ T
+    details.append(("perspective", "along the ruler only"))
+    cal = Calibration(float(mid), method="ruler", uncertainty_pct=math.hypot(stderr_pct, abs(change) / 4),
+                      homography=tuple((H / H[2, 2]).ravel()), warnings=tuple(warnings), details=tuple(details),
+                      reference_outline=outline, reference_centre=(float(centre[0]), float(centre[1])))
+    return cal.at(*centre)
+
+
+def _row_outline(*rows: TickRow):
+    """Polygons over each row's ticks (the ruler's printed part: never wound)."""
+    out = []
+    for row in rows:
+        reach = float(np.max(row.length)) * 1.6
+        a, b = row.base[0], row.base[-1]
+        pad = row.along * row.period_px * 2
+        d = row.direction * reach
+        out.append(np.array([a - pad - 0.2 * d, b + pad - 0.2 * d, b + pad + d, a - pad + d]))
+    return polygons(out)
+
+
+def _corner(r1: TickRow, r2: TickRow):
+    """Where two rows' base lines cross, if they cross near an end of each (an L-shaped guide)."""
+    p, u = r1.base[0], r1.along
+    q, v = r2.base[0], r2.along
+    cross = u[0] * v[1] - u[1] * v[0]
+    if abs(cross) < math.sin(math.radians(35)):
         return None
-    band = [r for r, p in strong if abs(p - best) / best < 0.03]
-    profile = strip[band].mean(axis=0)
-    period, prominence, sub = _spectrum_peak(profile, 3.0, length / MIN_TICKS)
-    if not math.isfinite(period) or prominence < MIN_PROMINENCE or sub > 0.5:
-        return None
-    ks, xs = _tick_positions(profile, period)
-    if len(ks) < MIN_TICKS:
-        return None
-    for _ in range(2):  # robust quadratic fit: position = a + b k + c k^2
-        coef = np.polyfit(ks, xs, 2)
-        res = xs - np.polyval(coef, ks)
-        keep = np.abs(res) < max(3 * np.median(np.abs(res)) + 0.05, 0.1 * period)
-        ks, xs = ks[keep], xs[keep]
-        if len(ks) < MIN_TICKS:
+    t = ((q - p)[0] * v[1] - (q - p)[1] * v[0]) / cross
+    point = p + t * u
+    for row in (r1, r2):
+        near = min(np.hypot(*(row.base[0] - point)), np.hypot(*(row.base[-1] - point)))
+        if near > 12 * row.period_px:
             return None
-    coef = np.polyfit(ks, xs, 2)
-    res = xs - np.polyval(coef, ks)
-    c2, b1, _ = coef
-    kmid = (ks.min() + ks.max()) / 2
-    spacing_mid = b1 + 2 * c2 * kmid
-    change_pct = float(100 * 2 * c2 * (ks.max() - ks.min()) / spacing_mid)
-    rms = float(np.sqrt(np.mean(res**2)))
-    if rms > 0.15 * period or abs(spacing_mid - period) / period > 0.05:
-        return None
-    se = rms / math.sqrt(np.sum((ks - ks.mean()) ** 2))
-    mid_x = float(np.polyval(coef, kmid))
-    centre = A @ np.array([mid_x, strip.shape[0] / 2, 1.0])
-    return dict(px_per_mm=float(spacing_mid), ticks=int(len(ks)), residual_px=rms, stderr_pct=float(100 * se / spacing_mid),
-                spacing_change_pct=change_pct, prominence=prominence, centre=centre, box=box)
+    return point
+
+
+def _l_calibration(r1: TickRow, r2: TickRow, corner: np.ndarray) -> Calibration | None:
+    """A homography from two perpendicular rows of mm ticks that meet at the corner."""
+    import cv2
+
+    image, plane = [], []
+    for axis, row in ((0, r1), (1, r2)):
+        s = (row.base - row.base[0]) @ row.along
+        a, b, c, rms, keep = _fit_projective(row.k.astype(float), s)
+        s0 = (corner - row.base[0]) @ row.along
+        k0 = (s0 - a) / (b - c * s0)  # the corner's tick number
+        mm = np.abs(row.k[keep] - k0)
+        image.append(row.base[keep])
+        plane.append(np.column_stack([mm, np.zeros_like(mm)]) if axis == 0 else np.column_stack([np.zeros_like(mm), mm]))
+    image, plane = np.vstack(image), np.vstack(plane)
+    G = None
+    for _ in range(3):  # plane -> image (the errors are the image points'), dropping ticks that do not fit
+        G, _ = cv2.findHomography(plane, image, 0)
+        if G is None:
+            return None
+        err = np.hypot(*(cv2.perspectiveTransform(plane[None].astype(np.float64), G)[0] - image).T)
+        keep = err < max(3 * np.median(err), 0.5)
+        if keep.all() or keep.sum() < 2 * MIN_TICKS:
+            break
+        image, plane = image[keep], plane[keep]
+    H = np.linalg.inv(G)
+    fitted = cv2.perspectiveTransform(plane[None].astype(np.float64), G)[0]
+    rms = float(np.sqrt(np.mean(np.sum((fitted - image) ** 2, axis=1))))
+    if rms > 0.25 * min(r1.period_px, r2.period_px):
+        return None  # not one flat L: the rows do not agree
+    centre = image.mean(0)
+    details = (("ticks", int(len(image))), ("tick_residual_px", rms), ("design", "L-shaped"))
+    cal = Calibration(1.0, method="ruler", homography=tuple((H / H[2, 2]).ravel()), details=details,
+                      reference_outline=_row_outline(r1, r2), reference_centre=(float(centre[0]), float(centre[1])),
+                      control_points=ControlPoints(image, plane, max(rms, 0.3)))
+    return cal.at(*centre)
 
 
 def ruler_calibration(rgb: np.ndarray) -> Calibration:
@@ -205,39 +354,31 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
     Returns
     -------
     Calibration
-        ``method="ruler"``, a uniform scale (no perspective correction); the
-        uncertainty combines the fit's standard error and any change of tick spacing
-        along the ruler (a sign of camera tilt).
+        ``method="ruler"``. From two rows of mm ticks at a corner (an L-shaped guide): a
+        homography (perspective corrected). From one straight ruler: its scale, carried along
+        the ruler when the tick spacing changes along it (then a homography that varies the
+        scale along the ruler only); the uncertainty is the fit's standard error.
 
     Raises
     ------
     CalibrationError
-        If no strip with a clear, long enough millimetre periodicity is found.
+        If no row of mm ticks is found.
     """
     import cv2
 
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    boxes = _candidates(rgb)
-    found = None
-    for box in boxes[:6]:
-        found = measure_ruler(gray, box)
-        if found:
-            break
-    if not found:
-        raise CalibrationError(f"no mm ruler with clear tick marks found ({len(boxes)} bright strips checked)")
-    warnings = []
-    change = found["spacing_change_pct"]
-    if abs(change) > TILT_WARN_PCT:
-        warnings.append(f"the ruler's tick spacing changes by {change:+.1f}% along its length: the camera looks tilted, "
-                        "and a ruler cannot correct perspective; the area may be off by several per cent; "
-                        "use an ArUco marker")
-    if found["px_per_mm"] < 4:
-        warnings.append(f"the ruler's mm ticks are only {found['px_per_mm']:.1f} px apart: photograph closer")
-    unc = math.hypot(found["stderr_pct"], abs(change) / 2)
-    box = found["box"]
-    details = (("ticks", found["ticks"]), ("tick_residual_px", found["residual_px"]),
-               ("spacing_change_pct", change), ("prominence", found["prominence"]))
-    centre = found["centre"]
-    return Calibration(found["px_per_mm"], method="ruler", uncertainty_pct=unc, warnings=tuple(warnings),
-                       details=details, reference_outline=polygons([box.mean(0) + (box - box.mean(0)) * 1.08]),
-                       reference_centre=(float(centre[0]), float(centre[1])))
+    gray = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2GRAY)
+    rows = find_tick_rows(gray)
+    mm = [r for r in rows if r.unit == "mm"]
+    if not mm:
+        if rows:
+            raise CalibrationError("found a ruler's inch edge but no mm edge (an inch scale is not read as mm); "
+                                   "photograph the mm edge")
+        raise CalibrationError("no mm ruler with clear tick marks found")
+    for i, r1 in enumerate(mm):
+        for r2 in mm[i + 1:]:
+            corner = _corner(r1, r2)
+            if corner is not None:
+                cal = _l_calibration(r1, r2, corner)
+                if cal is not None:
+                    return cal
+    return _straight_calibration(mm[0])
