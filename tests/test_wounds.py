@@ -7,7 +7,7 @@ import pytest
 
 from woundmeasure.calibration import manual_calibration
 from woundmeasure.measurement import measure_mask
-from woundmeasure.wounds import Footprint, follow_wounds, letter, measure_wounds, split_wounds
+from woundmeasure.wounds import Footprint, follow_wounds, letter, measure_wounds, name_wounds, split_wounds
 
 
 def disks(shape, *circles):
@@ -137,3 +137,21 @@ def test_two_alike_wounds_placed_symmetrically_are_marked_unsure():
     first = layout({1: (0, 0, 300), 2: (50, 0, 300)})
     later = layout({1: (0, 0, 300), 2: (50, 0, 300)}, theta_deg=180)
     assert all(a.unsure for a in follow_wounds([(first, None), (later, None)])[1])
+
+
+def test_a_persons_names_split_one_wound_and_join_two():
+    s = 4.0
+    # a dumbbell: two disks joined by a bridge (one wound by the gap rule), and a third disk far away
+    mask = disks((300, 900), (150, 150, 50), (300, 150, 50), (750, 150, 40))
+    mask[140:160, 150:300] = True
+    labels = split_wounds(mask, calibration=manual_calibration(s))
+    assert labels.max() == 2
+    split, names, warnings = name_wounds(labels, [("A", 150, 150), ("B", 300, 150)])
+    assert split.max() == 3 and not warnings
+    assert names == {1: "A", 2: "B"}  # left to right: A, then B, then the far wound (unnamed)
+    assert (split == 1).sum() == pytest.approx((split == 2).sum(), rel=0.02)  # cut at the bridge's middle
+    assert ((split > 0) == mask).all()
+    joined, names, _ = name_wounds(labels, [("heel", 150, 150), ("heel", 750, 150)])
+    assert names == {1: "heel", 2: "heel"} and (joined == labels).all()
+    _, names, warnings = name_wounds(labels, [("C", 5, 5)])
+    assert names == {} and "on no wound" in warnings[0]

@@ -58,6 +58,9 @@ class MeasureOptions:
         Refuse larger photos before decoding them.
     wound_gap_mm : float
         Outline regions farther apart than this on the skin plane are separate wounds.
+    names : tuple of (name, x, y)
+        A person's names for the wounds: the wound under each point (pixels) has that name; two
+        names on one wound split it between them, one name on two wounds joins them.
 
     Raises
     ------
@@ -77,6 +80,7 @@ class MeasureOptions:
     roi: str | None = None
     max_pixels: int = DEFAULT_MAX_PIXELS
     wound_gap_mm: float = 10.0
+    names: tuple[tuple[str, float, float], ...] = ()
 
     def __post_init__(self):
         if self.calibration not in CALIBRATIONS:
@@ -122,6 +126,16 @@ class MeasureOptions:
         if gap <= 0:
             raise InputError(f"wound gap {self.wound_gap_mm!r} mm must be a positive distance")
         object.__setattr__(self, "wound_gap_mm", gap)
+        named = []
+        for entry in self.names:
+            try:
+                name, x, y = entry
+            except (TypeError, ValueError):
+                raise InputError(f"wound name {entry!r} must be (name, x, y)") from None
+            if not str(name).strip():
+                raise InputError(f"wound name {entry!r}: the name is empty")
+            named.append((str(name).strip(), *_finite((x, y), "wound name point")))
+        object.__setattr__(self, "names", tuple(named))
 
     @property
     def outline(self) -> str | None:

@@ -31,7 +31,7 @@ from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.sources import PhotoSpec
 from woundmeasure.store import RecordKey, record_key
-from woundmeasure.wounds import measure_wounds, split_wounds
+from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
 
 
 class WoundMeasureWarning(UserWarning):
@@ -228,11 +228,15 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     if centre is not None:
         calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
     labels, names = numbered or (split_wounds(wound, calibration=calibration, gap_mm=options.wound_gap_mm), {})
+    name_warnings = ()
+    if options.names:
+        labels, given, name_warnings = name_wounds(labels, options.names)
+        names = {**names, **given}
     wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
                        calibration, w.centre_px, photo.shape))))
                    for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names))
     all_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + measurement.warnings
-                                       + _distance_warning(calibration, centre, photo.shape)))
+                                       + _distance_warning(calibration, centre, photo.shape) + name_warnings))
     if len(wounds) > 1:
         all_warnings += tuple(f"wound {w.number}: {x}" for w in wounds for x in w.warnings
                               if x not in all_warnings)

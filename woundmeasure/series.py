@@ -188,10 +188,8 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
     measured = [(spec, v) for spec, v in members if v.measured]
     layouts = []
     for spec, v in measured:
-        named = _named_numbers(store, spec, v)
-        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"],
-                            named.get(w["number"], w.get("name")), w["width_mm"], w.get("axis_deg"))
-                  for w in v.result.get("wounds") or ()]
+        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"),
+                            w["width_mm"], w.get("axis_deg")) for w in v.result.get("wounds") or ()]
         frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
         layouts.append((prints, frame if len(frame) >= 3 else None))
     assigned = follow_wounds(layouts)
@@ -212,19 +210,6 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
         if not v.measured:  # a photo that failed (or has no date) is a failed visit of every wound
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
-    return out
-
-
-def _named_numbers(store: Store, spec: PhotoSpec, visit: Visit) -> dict[int, str]:
-    """The photo's numbered wounds that a person named (``<stem>.wounds.json``): the one under each point."""
-    if not spec.names or visit.measurement_id is None:
-        return {}
-    labels = store.labels(visit.measurement_id)
-    out = {}
-    for name, x, y in spec.names:
-        col, row = int(round(x)), int(round(y))
-        if labels is not None and 0 <= row < labels.shape[0] and 0 <= col < labels.shape[1] and labels[row, col]:
-            out[int(labels[row, col])] = name
     return out
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
-import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +57,8 @@ class PhotoSpec:
             options = options.with_scale(self.px_per_mm)
         if self.hinted:
             options = options.with_hints(box=self.box, points=self.points, background_points=self.background_points)
+        if self.names:
+            options = replace(options, names=self.names)
         if self.roi or self.mask:
             options = options.with_outline(roi=self.roi, mask=None if self.roi else self.mask)
         return options
@@ -120,20 +121,11 @@ def read_wound_notes(path) -> dict:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        names = tuple((str(n["name"]).strip(), *_finite_pair(n["at"])) for n in data.get("names") or ())
-        if any(not name for name, _, _ in names):
-            raise ValueError("a name is empty")
+        names = MeasureOptions(names=[(n["name"], *n["at"]) for n in data.get("names") or ()]).names
         return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ())}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, InputError) as exc:
         raise InputError(f"wound notes {path}: not a wound notes file ({exc}); expected "
                          '{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}') from None
-
-
-def _finite_pair(values) -> tuple[float, float]:
-    x, y = (float(v) for v in values)
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValueError(f"{values!r} is not a point")
-    return x, y
 
 
 def write_wound_notes(path, *, names=(), closed=()) -> None:

@@ -204,13 +204,6 @@ class Store:
         row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
         return decode_mask(row[0], numbers) if row and row[0] else None
 
-    def labels(self, measurement_id: int) -> np.ndarray | None:
-        """The numbered wounds of a measurement's outline (0 off the wound), or None for a failed one."""
-        from woundmeasure.io import decode_labels
-
-        row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
-        return decode_labels(row[0]) if row and row[0] else None
-
     def set_instance(self, visit_id: int, measurement_id: int, *, status: str, numbers=(), note: str = "",
                      unsure: bool = False) -> None:
         """Keep what a labelled wound is in a photo's measurement: its numbered wounds, or closed / outside."""

@@ -70,6 +70,63 @@ def split_wounds(mask: np.ndarray, *, calibration: Calibration, gap_mm: float = 
     return labels
 
 
+def name_wounds(labels: np.ndarray, names) -> tuple[np.ndarray, dict[int, str], tuple[str, ...]]:
+    """Apply a person's wound names to a label image.
+
+    Parameters
+    ----------
+    labels : ndarray of uint16
+        From :func:`split_wounds`.
+    names : sequence of (name, x, y)
+        The wound under each point (pixels) has that name. Two names on one wound split it
+        between them (each pixel goes to the nearest named point); one name on two wounds
+        joins them (both are that wound).
+
+    Returns
+    -------
+    (labels, names, warnings)
+        The label image (renumbered left to right when a wound was split), ``{number: name}``,
+        and a warning for each name that lies on no wound.
+    """
+    labels = labels.copy()
+    by_number: dict[int, list[tuple[str, float, float]]] = {}
+    warnings = []
+    for name, x, y in names:
+        col, row = int(round(x)), int(round(y))
+        inside = 0 <= row < labels.shape[0] and 0 <= col < labels.shape[1]
+        number = int(labels[row, col]) if inside else 0
+        if not number:
+            warnings.append(f"the wound name {name!r} at ({x:.0f}, {y:.0f}) is on no wound of the outline; ignored")
+            continue
+        by_number.setdefault(number, []).append((name, x, y))
+    split = False
+    for number, entries in list(by_number.items()):
+        distinct = list(dict.fromkeys(n for n, _, _ in entries))
+        if len(distinct) < 2:
+            continue
+        split = True
+        rows, cols = np.nonzero(labels == number)
+        points = np.array([[x, y] for _, x, y in entries])
+        nearest = np.argmin((cols[:, None] - points[None, :, 0]) ** 2 + (rows[:, None] - points[None, :, 1]) ** 2, 1)
+        first = True
+        for name in distinct:
+            part = np.isin(nearest, [i for i, (n, _, _) in enumerate(entries) if n == name])
+            target = number if first else int(labels.max()) + 1
+            labels[rows[part], cols[part]] = target
+            by_number[target] = [(name, 0.0, 0.0)]
+            first = False
+    given = {number: entries[0][0] for number, entries in by_number.items()}
+    if split:  # numbers left to right again, names following their wounds
+        present = [int(n) for n in np.unique(labels) if n]
+        xs = {n: float(np.nonzero(labels == n)[1].mean()) for n in present}
+        renumber = np.zeros(int(labels.max()) + 1, np.uint16)
+        for new, old in enumerate(sorted(present, key=xs.get), start=1):
+            renumber[old] = new
+        given = {int(renumber[n]): name for n, name in given.items()}
+        labels = renumber[labels]
+    return labels, given, tuple(warnings)
+
+
 @dataclass(frozen=True)
 class WoundInstance:
     """One wound of a photo: its number in the photo's label image, size, and place.

@@ -221,3 +221,24 @@ def test_naming_a_wound_and_confirming_a_closure_are_refused_where_they_make_no_
     assert len(r.get_json()["wounds"][0]["visits"]) == len(DATES)  # one wound throughout, as before
     r = client.post("/api/visits/0-2/name", json={"name": "heel"})  # renamed again: the old name goes
     assert [w["wound"] for w in r.get_json()["wounds"]] == ["heel"]
+
+
+def test_splitting_a_wound_makes_two_wounds_from_that_visit(served):
+    d, session, client = served
+    before = series(client)["visits"][0]["area_mm2"]
+    outline = decode_mask(client.get("/api/visits/0-0/outline").data)
+    ys, xs = np.nonzero(outline)
+    points = []
+    for q in (20, 80):  # two points inside the outline, one on each side
+        x = int(np.percentile(xs, q))
+        points.append([x, int(np.median(ys[xs == x]))])
+    r = client.post("/api/visits/0-0/split", json={"points": [[0, 0], points[1]]})
+    assert r.status_code == 400 and "inside" in r.get_json()["error"]
+    r = client.post("/api/visits/0-0/split", json={"points": points})
+    assert r.status_code == 200, r.get_json()
+    wounds = {w["wound"]: w for w in r.get_json()["wounds"]}
+    assert set(wounds) == {"wound", "A"}  # the part at the first point keeps the name; the other is new
+    parts = [wounds[w]["visits"][0] for w in ("wound", "A")]
+    assert all(p["date"] == DATES[0] and p["area_mm2"] > 0.1 * before for p in parts)
+    assert sum(p["area_mm2"] for p in parts) == pytest.approx(before, rel=1e-6)  # split, nothing lost
+    assert (d / f"visit-{DATES[0]}.wounds.json").is_file()

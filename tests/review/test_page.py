@@ -29,13 +29,18 @@ def _browser():
 
 @pytest.fixture()
 def page(series_dir, tmp_path):
-    from werkzeug.serving import make_server
-
-    from woundmeasure.review.app import create_app
     from woundmeasure.review.session import ReviewSession
 
     d = fresh(series_dir, tmp_path)
-    session = ReviewSession(d, db=tmp_path / "r.db")
+    yield from _serve(d, ReviewSession(d, db=tmp_path / "r.db"))
+
+
+def _serve(d, session):
+    """The page of ``session`` on a free port, and a browser: (browser, url, folder, session)."""
+    from werkzeug.serving import make_server
+
+    from woundmeasure.review.app import create_app
+
     server = make_server("127.0.0.1", 0, create_app(session, token="tok"), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     browser = _browser()
@@ -118,10 +123,7 @@ def two_wounds_page(tmp_path):
     """The review page on examples/two-wounds, each photo's outline its true mask (a sidecar)."""
     from pathlib import Path
 
-    from werkzeug.serving import make_server
-
     from woundmeasure.io import read_mask, write_mask
-    from woundmeasure.review.app import create_app
     from woundmeasure.review.session import ReviewSession
 
     example = Path(__file__).parents[2] / "examples" / "two-wounds"
@@ -131,15 +133,7 @@ def two_wounds_page(tmp_path):
         shutil.copy(photo, d / photo.name)
         a, b = (read_mask(example / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
         write_mask(d / f"{photo.stem}.mask.png", a | b)
-    session = ReviewSession(d, db=tmp_path / "r.db")
-    server = make_server("127.0.0.1", 0, create_app(session, token="tok"), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    browser = _browser()
-    try:
-        yield browser, f"http://127.0.0.1:{server.server_port}/?token=tok", d, session
-    finally:
-        browser.quit()
-        server.shutdown()
+    yield from _serve(d, ReviewSession(d, db=tmp_path / "r.db"))
 
 
 def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
@@ -176,3 +170,20 @@ def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     assert labels == ["B", "dorsum"]  # named at the first visit, followed through all six
     tracks = {t.wound: t for t in session.tracks}
     assert len(tracks["dorsum"].visits) == 6 and tracks["dorsum"].summary.par_pct == pytest.approx(50.0, abs=1.5)
+
+
+def test_the_split_tool_makes_two_wounds_with_two_clicks(page, series_dir):
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    _idle(browser)
+    browser.find_element("id", "tool-split").click()
+    mask = truth[DATES[0]][1]
+    ys, xs = np.nonzero(mask)
+    for q in (15, 85):  # the middle of each half of the wound
+        x = int(np.percentile(xs, q))
+        _click(browser, x, int(np.median(ys[xs == x])))
+    _wait(browser, "document.getElementById('wound').options.length === 2")
+    assert sorted(t.wound for t in session.tracks) == ["A", "wound"]
+    assert (d / f"visit-{DATES[0]}.wounds.json").is_file()

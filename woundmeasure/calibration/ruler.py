@@ -45,9 +45,25 @@ class TickRow:
 
     @property
     def along(self) -> np.ndarray:
-        """Unit vector along the row, toward higher tick numbers."""
-        v = self.base[-1] - self.base[0]
-        return v / max(np.hypot(*v), 1e-9)
+        """Unit vector along the row (the ruler's edge, fitted through all base points), toward higher
+        tick numbers."""
+        return self.edge[1]
+
+    @property
+    def edge(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ruler's edge: a point on it and its direction, fitted through the base points (a tick cut
+        by the photo's border or merged with a number does not tilt it)."""
+        keep = np.ones(len(self.base), bool)
+        for _ in range(3):
+            centre = self.base[keep].mean(0)
+            _, _, vt = np.linalg.svd(self.base[keep] - centre)
+            d = vt[0] * np.sign(vt[0] @ (self.base[-1] - self.base[0]))
+            off = np.abs((self.base - centre) @ np.array([-d[1], d[0]]))
+            new = off <= max(3 * np.median(off[keep]), 0.5)
+            if (new == keep).all():
+                break
+            keep = new
+        return centre, d
 
 
 def _tick_marks(gray: np.ndarray, *, dark: bool):
@@ -239,7 +255,37 @@ def _fit_projective(k: np.ndarray, s: np.ndarray):
     return float(a), float(b), float(c), rms, keep
 
 
+def _straight_part(row: TickRow) -> tuple[TickRow, bool]:
+    """The longest run of ticks whose base ends lie on one straight line (a ruler bent over a limb
+    is read on its flat part), and whether that is less than the whole row."""
+    from dataclasses import replace
+
+    def deviation(lo, hi):
+        pts = row.base[lo:hi]
+        centre = pts.mean(0)
+        _, _, vt = np.linalg.svd(pts - centre)
+        return float(np.max(np.abs((pts - centre) @ np.array([-vt[0][1], vt[0][0]]))))
+
+    tol = 0.6 + 0.05 * row.period_px
+    n = len(row.k)
+    if deviation(0, n) <= tol:
+        return row, False
+    best, lo = (0, 0, 0), 0
+    for hi in range(MIN_TICKS, n + 1):  # the longest window that is straight
+        while hi - lo >= MIN_TICKS and deviation(lo, hi) > tol:
+            lo += 1
+        if hi - lo >= MIN_TICKS and hi - lo > best[0] and deviation(lo, hi) <= tol:
+            best = (hi - lo, lo, hi)
+    if best[0] == 0:
+        return row, False
+    _, lo, hi = best
+    part = slice(lo, hi)
+    return replace(row, base=row.base[part], k=row.k[part] - row.k[lo], length=row.length[part]), True
+
+
 def _straight_calibration(row: TickRow) -> Calibration:
+    whole = int(row.k[-1] - row.k[0])
+    row, bent = _straight_part(row)
     origin = row.base[0]
     along = row.along
     s = (row.base - origin) @ along
@@ -258,6 +304,9 @@ def _straight_calibration(row: TickRow) -> Calibration:
     details = [("ticks", int(keep.sum())), ("tick_residual_px", rms), ("spacing_change_pct", change),
                ("edge", "mm" if row.unit == "mm" else row.unit)]
     warnings = []
+    if bent:
+        warnings.append(f"the ruler is not straight (bent over the limb?): its straight part, "
+                        f"{int(row.k[-1] - row.k[0])} of {whole} mm, is used; lay it flat beside the wound")
     if mid < 4:
         warnings.append(f"the ruler's mm ticks are only {mid:.1f} px apart: photograph closer")
     outline = _row_outline(row)
@@ -297,8 +346,8 @@ def _row_outline(*rows: TickRow):
 
 def _corner(r1: TickRow, r2: TickRow):
     """Where two rows' base lines cross, if they cross near an end of each (an L-shaped guide)."""
-    p, u = r1.base[0], r1.along
-    q, v = r2.base[0], r2.along
+    p, u = r1.edge
+    q, v = r2.edge
     cross = u[0] * v[1] - u[1] * v[0]
     if abs(cross) < math.sin(math.radians(35)):
         return None

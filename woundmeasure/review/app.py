@@ -173,6 +173,12 @@ def create_app(session: ReviewSession, *, token: str):
         session.name_wound(visit_id, str(body().get("name", "")))
         return jsonify(series_payload(session))
 
+    @app.post("/api/visits/<visit_id>/split")
+    def split(visit_id):
+        data = body()
+        session.split_wound(visit_id, data.get("points"), data.get("name"))
+        return jsonify(series_payload(session))
+
     @app.post("/api/visits/<visit_id>/closed")
     def closed(visit_id):
         session.confirm_closed(visit_id, bool(body().get("confirmed", True)))

@@ -191,6 +191,34 @@ class ReviewSession:
             write_wound_notes(path, names=names, closed=notes["closed"])
             self.refresh()
 
+    def split_wound(self, visit_id: str, points, name: str | None = None) -> None:
+        """Split the visit's wound in two: the part around the first point keeps its name, the part around
+        the second is ``name`` (default: the next free letter); each pixel goes to the nearer point."""
+        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+        from woundmeasure.wounds import letter
+
+        try:
+            (x1, y1), (x2, y2) = ((float(x), float(y)) for x, y in points)
+        except (TypeError, ValueError):
+            raise InputError("a split needs two points [[x, y], [x, y]] inside the wound") from None
+        with self.lock:
+            _, visit = self.visit(visit_id)
+            if not visit.measured or visit.closed:
+                raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to split")
+            with Store(self.db) as store:
+                region = store.mask(visit.measurement_id, visit.numbers)
+            if not (_inside(region, x1, y1) and _inside(region, x2, y2)):
+                raise InputError(f"click both points inside wound {visit.wound}'s outline to split it")
+            taken = {t.wound for t in self.tracks}
+            name = (name or "").strip() or next(letter(n) for n in range(1, 1000) if letter(n) not in taken)
+            if name == visit.wound or len(name) > 40:
+                raise InputError("the new wound needs a name of 1 to 40 characters other than this one's")
+            path = wounds_path(visit.image)
+            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+            names = [(n, x, y) for n, x, y in notes["names"] if not _inside(region, x, y)]
+            write_wound_notes(path, names=names + [(visit.wound, x1, y1), (name, x2, y2)], closed=notes["closed"])
+            self.refresh()
+
     def confirm_closed(self, visit_id: str, confirmed: bool = True) -> None:
         """Confirm (or take back) that the visit's wound closed: it was not found where it was."""
         from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes

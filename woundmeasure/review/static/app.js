@@ -885,6 +885,8 @@ function onPointerDown(event) {
     startGesture(event, { kind: 'pan', last: at });
   } else if (editor.tool === 'click' && (event.button === 0 || event.button === 2)) {
     if (isOnPhoto(photoAt)) addClickHint(photoAt.map(Math.round), event.button === 2 || event.shiftKey);
+  } else if (event.button === 0 && editor.tool === 'split') {
+    if (isOnPhoto(photoAt)) addSplitPoint(photoAt.map(Math.round));
   } else if (event.button === 0 && editor.tool === 'box') {
     startGesture(event, { kind: 'box', from: photoAt, to: photoAt });
   } else if (event.button === 0 && (editor.tool === 'brush' || editor.tool === 'eraser')) {
@@ -893,6 +895,24 @@ function onPointerDown(event) {
     startGesture(event, { kind: 'stroke', stroke });
     paintStroke(stroke);
   }
+}
+
+function addSplitPoint(point) {
+  editor.split = [...(editor.split ?? []), point];
+  if (editor.split.length < 2) {
+    setStatus('Split: now click the middle of the other wound inside this outline.');
+    return;
+  }
+  const points = editor.split;
+  editor.split = [];
+  visitAction('split', { points }, async (visit, series) => {
+    applySeries(series);
+    const kept = series.wounds.findIndex((wound) => wound.wound === currentWound()?.wound);
+    const again = series.wounds[Math.max(kept, 0)]?.visits.find((candidate) => candidate.image === visit.image);
+    if (again) await openVisit(again.id);
+    setTool('click');
+    setStatus(`Split the wound in ${text(visit.image)} in two.`);
+  });
 }
 
 function addClickHint(point, isBackground) {
@@ -949,6 +969,8 @@ function onWheel(event) {
 
 function setTool(tool) {
   editor.tool = tool;
+  editor.split = [];
+  if (tool === 'split') setStatus('Split: click the middle of this wound, then the middle of the other one.');
   for (const button of document.querySelectorAll('[data-tool]')) {
     button.setAttribute('aria-pressed', String(button.dataset.tool === tool));
   }
@@ -979,6 +1001,7 @@ const KEY_ACTIONS = {
   w: () => setTool('brush'),
   e: () => setTool('eraser'),
   h: () => setTool('pan'),
+  s: () => setTool('split'),
   z: undo,
   y: redo,
   a: accept,
