@@ -1163,3 +1163,15 @@ def add_clutter(rgb: np.ndarray, kind: str, *, seed: int = 0) -> np.ndarray:
             x = x0 + int(k * unit * 0.8)
             cv2.line(out, (x, y0 + unit * 2), (x, y0 + unit * 6), (20, 20, 20), max(2, unit // 5), cv2.LINE_AA)
     return out
+
+
+def motion_blur(rgb: np.ndarray, length_px: float, angle_deg: float) -> np.ndarray:
+    """The photo as a shaky hand takes it: blurred along a straight line ``length_px`` long."""
+    import cv2
+
+    r = int(math.ceil(length_px / 2)) + 1
+    kernel = np.zeros((2 * r + 1, 2 * r + 1), np.float32)
+    d = np.array([math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))]) * length_px / 2
+    cv2.line(kernel, tuple(np.round((r - d) * 16).astype(int)), tuple(np.round((r + d) * 16).astype(int)), 1.0, 1,
+             cv2.LINE_AA, shift=4)
+    return cv2.filter2D(rgb, -1, kernel / kernel.sum())

@@ -127,3 +127,20 @@ def test_printed_card_markers_and_ruler_are_found_at_the_right_scale():
     assert dict(cal.details)["marker_consistency_pct"] < 1.0
     ruler = ruler_calibration(rgb)
     assert ruler.px_per_mm == pytest.approx(12.0, rel=0.01)
+
+
+@pytest.mark.parametrize("seed,angle", [(901, 37.0), (905, 0.0), (907, 100.0)])
+def test_a_shaky_hand_keeps_the_marker_with_the_uncertainty_its_blur_implies(seed, angle):
+    from woundmeasure.measurement import measure_mask
+    from woundmeasure.synthetic import motion_blur
+
+    p = make_phantom(seed, width=4000, height=3000, px_per_mm=15, tilt_deg=10)
+    sharp = marker_calibration(p.rgb)
+    cal = marker_calibration(motion_blur(p.rgb, 25, angle))  # a hand-held 12 MP shot in dim light
+    assert dict(cal.details)["edge_blur_px"] > 2 * dict(sharp.details)["edge_blur_px"]
+    assert any("blurred" in w for w in cal.warnings)
+    ys, xs = np.nonzero(p.mask)
+    unc = cal.at(xs.mean(), ys.mean()).uncertainty_pct
+    assert unc > sharp.at(xs.mean(), ys.mean()).uncertainty_pct
+    error = 100 * (measure_mask(p.mask, calibration=cal).area_mm2 / p.area_mm2 - 1)
+    assert abs(error) < 2 * 2 * unc  # within the 95% interval of the area (twice the length's 1 sigma)

@@ -23,6 +23,8 @@ DETECT_LONG_SIDE = 1600
 MIN_SIDE_PX = 16
 SMALL_SIDE_PX = 50
 CORNER_SIGMA_PX = 0.1  # 1-sigma corner error of one marker: measured mean 0.045 px, max 0.26 px (64 synthetic corners)
+SHARP_EDGE_SIGMA_PX = 1.0  # the edge blur of those photos (about 0.7 px of defocus plus the sensor's)
+BLURRED_EDGE_SIGMA_PX = 3.0
 
 
 def _dictionary():
@@ -81,6 +83,12 @@ def detect_markers(rgb: np.ndarray) -> tuple[list[tuple[int, np.ndarray]], list[
     rejected : list of str
         Why candidate markers were not used.
     """
+    found, rejected, _ = _detect(rgb)
+    return found, rejected
+
+
+def _detect(rgb: np.ndarray):
+    """:func:`detect_markers`, and each marker's blur (its widest edge's fitted sigma, px)."""
     import cv2
 
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -92,8 +100,8 @@ def detect_markers(rgb: np.ndarray) -> tuple[list[tuple[int, np.ndarray]], list[
         if ids is not None:
             break
     else:
-        return [], []
-    found, rejected = [], []
+        return [], [], []
+    found, rejected, blurs = [], [], []
     for c, mid in zip(corners, ids.ravel()):
         pts = (c.reshape(4, 2).astype(np.float64) + 0.5) / scale - 0.5
         side = float(np.mean(np.hypot(*(np.roll(pts, -1, 0) - pts).T)))
@@ -105,6 +113,7 @@ def detect_markers(rgb: np.ndarray) -> tuple[list[tuple[int, np.ndarray]], list[
             rejected.append(f"marker id {mid}: its edges could not be located precisely (blur or occlusion); "
                             "not used")
             continue
+        refined, blur = refined
         bits, border, contrast = _read_bits(gray, refined)
         errors = _bit_errors(bits, int(mid))
         if errors > 0 or border > 0.5 or contrast < 25:
@@ -114,16 +123,17 @@ def detect_markers(rgb: np.ndarray) -> tuple[list[tuple[int, np.ndarray]], list[
             rejected.append(f"marker id {mid} outline is not convex; not used")
             continue
         found.append((int(mid), refined))
-    return found, rejected
+        blurs.append(blur)
+    return found, rejected, blurs
 
 
-def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[float, float] | None:
+def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[float, float, float] | None:
     """Fit a blurred step edge, straight along the side, to profiles across it.
 
     Model: I(u, o) = D(u) + (B(u) - D(u)) * Phi((o - a - b u) / s), with dark and bright
     levels D, B linear along the side (uneven light), fitted to all unclipped samples at
     once (clipped whites are left out and B is free, so overexposure does not bias the
-    edge). Returns the edge offset (a, b) or None.
+    edge). Returns the edge offset (a, b) and its blur s (px), or None.
     """
     from scipy.optimize import least_squares
     from scipy.special import ndtr
@@ -167,22 +177,26 @@ def _fit_edge(prof: np.ndarray, offsets: np.ndarray, u: np.ndarray) -> tuple[flo
     lo, hi = d + d1 * un_all, b_ + b1 * un_all
     level = ((lo + hi) / 2)[:, None]
     crossing = np.argmax(prof >= level, axis=1)
-    contrast_ok = (prof[:, -k:].mean(1) - prof[:, :k].mean(1)) > 0.6 * (hi - lo)
+    # the contrast between the window's ends, against the model's there (a wide blur spreads it)
+    ends = offsets[-k:].mean() - a - b * u, offsets[:k].mean() - a - b * u
+    expected = (hi - lo) * (ndtr(ends[0] / abs(x[2])) - ndtr(ends[1] / abs(x[2])))
+    contrast_ok = (prof[:, -k:].mean(1) - prof[:, :k].mean(1)) > 0.6 * expected
     where = offsets[np.clip(crossing, 0, len(offsets) - 1)]
-    on_line = np.abs(where - (a + b * u)) < 1.0
+    on_line = np.abs(where - (a + b * u)) < max(1.0, 0.5 * abs(x[2]))  # a blurred edge crosses less sharply
     if np.mean(contrast_ok & on_line & (crossing > 0)) < 0.9:
         return None
-    return float(a), float(b)
+    return float(a), float(b), abs(float(x[2]))
 
 
-def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations: int = 2) -> np.ndarray | None:
+def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *,
+                            iterations: int = 2) -> tuple[np.ndarray, float] | None:
     """Sub-pixel corners as intersections of straight lines fitted to the black square's edges.
 
     Intensity across each side is sampled on a grid and fitted with one blurred-step
     model (see :func:`_fit_edge`); the four fitted lines are intersected. Lines stay
     straight under perspective, and hundreds of samples per side make the corners
-    far more precise than any single-corner method. Returns None when an edge cannot
-    be located.
+    far more precise than any single-corner method. Returns the corners and the widest
+    edge's blur (the fitted step's sigma, px), or None when an edge cannot be located.
     """
     from scipy.ndimage import map_coordinates
 
@@ -194,10 +208,10 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
     c = corners.astype(np.float64) - [x0, y0]
     for _ in range(iterations):
         side = _side_px(c)
-        half = max(2.0, min(side / 6 * 0.45, 12.0))  # stay within the one-cell black border
+        half = max(2.0, min(side / 6 * 0.45, 32.0))  # stay within the one-cell black border
         offsets = np.arange(-half, half + 1e-9, 0.5)
         centre = c.mean(0)
-        lines = []
+        lines, widths = [], []
         for i in range(4):
             a, b = c[i], c[(i + 1) % 4]
             length = float(np.hypot(*(b - a)))
@@ -213,7 +227,8 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
             fit = _fit_edge(prof, offsets, u)
             if fit is None:
                 return None
-            off, slope = fit
+            off, slope, blur = fit
+            widths.append(blur)
             p0 = a + 0.5 * (b - a) + off * n
             direction = d + slope * n
             lines.append((p0, direction / np.hypot(*direction)))
@@ -232,7 +247,7 @@ def refine_corners_by_edges(gray: np.ndarray, corners: np.ndarray, *, iterations
         c = new
         if moved < half / 4:  # the profiles straddled the edge well: another pass changes < 0.02 px
             break
-    return c + [x0, y0]
+    return c + [x0, y0], max(widths)
 
 
 def _square(side_mm: float) -> np.ndarray:
@@ -314,11 +329,12 @@ def marker_calibration(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibrati
     """
     if not (math.isfinite(marker_mm) and marker_mm > 0):
         raise CalibrationError(f"marker size {marker_mm!r} mm is not a positive length")
-    markers, rejected = detect_markers(rgb)
+    markers, rejected, blurs = _detect(rgb)
     if not markers:
         why = f" ({'; '.join(rejected)})" if rejected else ""
         raise CalibrationError(f"no readable ArUco marker ({DICTIONARY}) found{why}")
     markers.sort(key=lambda m: -_side_px(m[1]))
+    blur = max(blurs)
     H, plane_pts, rms = fit_plane_homography(markers, marker_mm)
     image_pts = np.vstack([m[1] for m in markers])
     warnings = list(rejected)
@@ -335,10 +351,16 @@ def marker_calibration(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibrati
             warnings.append(f"the {len(markers)} markers disagree (sizes differ by {consistency:.1f}%, "
                             f"corner residual {rms:.2f} px): are they all flat on the skin and the same size?")
     centre = image_pts.mean(0)
-    sigma = max(rms, CORNER_SIGMA_PX) if len(markers) > 1 else CORNER_SIGMA_PX
+    # the corner error measured on sharp photos grows with the edges' blur (a blurred step is located
+    # less precisely), and with several markers it is at least their residual
+    sharp = CORNER_SIGMA_PX * max(1.0, blur / SHARP_EDGE_SIGMA_PX)
+    sigma = max(rms, sharp) if len(markers) > 1 else sharp
+    if blur > BLURRED_EDGE_SIGMA_PX:
+        warnings.append(f"the marker's edges are blurred ({blur:.1f} px): calibration is less precise; "
+                        "hold the camera still or use more light")
     details = (("marker_ids", [m[0] for m in markers]), ("marker_mm", marker_mm),
                ("marker_side_px", [round(s, 2) for s in sides]), ("corner_rms_px", rms),
-               ("marker_consistency_pct", consistency), ("corner_sigma_px", sigma))
+               ("marker_consistency_pct", consistency), ("corner_sigma_px", sigma), ("edge_blur_px", blur))
     cal = Calibration(1.0, method="marker", homography=tuple((H / H[2, 2]).ravel()), warnings=tuple(warnings),
                       details=details, reference_outline=polygons(_expand(c, 0.35) for _, c in markers),
                       reference_centre=(float(centre[0]), float(centre[1])),
