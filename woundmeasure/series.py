@@ -231,6 +231,21 @@ def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: st
                              sha256=photo.sha256, excluded=excluded, remark=remark, instance=instance)
 
 
+def record_tracks(table: list[dict], *, db, threshold_pct: float = 50.0) -> dict[tuple[str, str], WoundTrack]:
+    """Each (patient, wound) of a record's table (:meth:`Store.table`, ``latest=True``) as a WoundTrack,
+    its visits as the record holds them: what ``export`` and the FHIR bundle read."""
+    by_wound: dict[tuple[str, str], list[Visit]] = {}
+    for r in table:
+        stored = StoredMeasurement(r["id"], r["result"], r["error"], r["outline"] or "", r["override_path"])
+        date = dt.date.fromisoformat(r["date"]) if r["date"] else None
+        by_wound.setdefault((r["name"], r["label"]), []).append(
+            visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"],
+                              sha256=r["sha256"], excluded=r["excluded"], remark=r["remark"] or "",
+                              instance=r["instance"]))
+    return {key: analyse_wound(key[1], visits, threshold_pct=threshold_pct, db=Path(db))
+            for key, visits in by_wound.items()}
+
+
 def analyse_wound(wound: str, visits: list[Visit], *, threshold_pct: float, db: Path) -> WoundTrack:
     """One wound's visits, metrics and summary (:func:`~woundmeasure.tracking.analyse_series`)."""
     rows, summary = analyse_series(visits, threshold_pct=threshold_pct)

@@ -242,3 +242,11 @@ def test_splitting_a_wound_makes_two_wounds_from_that_visit(served):
     assert all(p["date"] == DATES[0] and p["area_mm2"] > 0.1 * before for p in parts)
     assert sum(p["area_mm2"] for p in parts) == pytest.approx(before, rel=1e-6)  # split, nothing lost
     assert (d / f"visit-{DATES[0]}.wounds.json").is_file()
+
+
+def test_the_page_gives_the_pdf_report(served):
+    d, session, client = served
+    r = client.get("/api/report.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+    assert b"attachment" in r.headers["Content-Disposition"].encode()
+    assert 'href="/api/report.pdf"' in client.get("/").get_data(as_text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -14,50 +13,68 @@ COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Wid
            "Calibration", "Outline", "Override", "SHA256", "Version", "Error"]
 
 
-def rows_from_store(table: list[dict]) -> list[dict]:
-    """One row per visit (its latest measurement), with the PAR that ``tracking`` computes for its wound."""
-    from woundmeasure.series import visit_from_record
-    from woundmeasure.store import StoredMeasurement
-    from woundmeasure.tracking import analyse_series
+def rows_from_store(table: list[dict], *, db) -> list[dict]:
+    """One row per visit of each wound (its latest measurement), with the PAR that ``tracking`` computes."""
+    from woundmeasure.series import record_tracks
 
-    by_wound: dict[tuple[str, str], list] = {}
-    visits = []
-    for r in table:
-        stored = StoredMeasurement(r["id"], r["result"], r["error"], r["outline"] or "", r["override_path"])
-        date = dt.date.fromisoformat(r["date"]) if r["date"] else None
-        visit = visit_from_record(stored, date=date, image=r["image"], wound=r["label"], note=r["note"],
-                                  sha256=r["sha256"], excluded=r["excluded"], remark=r["remark"] or "",
-                                  instance=r["instance"])
-        by_wound.setdefault((r["name"], r["label"]), []).append(visit)
-        visits.append(visit)
-    par = {}
-    for key, wound_visits in by_wound.items():
-        metrics, _ = analyse_series(wound_visits)
-        par.update({(key, m.image): m.par_pct for m in metrics})
+    tracks = record_tracks(table, db=db)
     out = []
-    for r, v in zip(table, visits):
-        res = v.result or {}
-        cal = res.get("calibration") or {}
-        out.append({
-            "Patient": r["name"], "Wound": r["label"], "Date": r["date"], "Label": Path(r["image"]).name,
-            "Area": v.area_mm2, "Perim.": v.perimeter_mm, "Length": res.get("length_mm"),
-            "Width": res.get("width_mm"), "PAR": par.get(((r["name"], r["label"]), r["image"])),
-            "Closed": v.closed, "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
-            "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"], "Version": r["version"],
-            "Error": v.error})
+    for (patient, wound), track in tracks.items():
+        par = {(m.date, m.image): m.par_pct for m in track.visits}
+        rows = {(r["date"], r["image"]): r for r in table if (r["name"], r["label"]) == (patient, wound)}
+        for v in track.stored:
+            r = rows[(v.date.isoformat() if v.date else None, v.image)]
+            res = v.result or {}
+            cal = res.get("calibration") or {}
+            out.append({
+                "Patient": patient, "Wound": wound, "Date": r["date"], "Label": Path(r["image"]).name,
+                "Area": v.area_mm2, "Perim.": v.perimeter_mm, "Length": res.get("length_mm"),
+                "Width": res.get("width_mm"), "PAR": par.get((r["date"], r["image"])), "Closed": v.closed,
+                "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
+                "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
+                "Version": r["version"], "Error": v.error})
     return out
+
+
+def fhir_bundles(table: list[dict], *, db, embed_photos: bool) -> list[dict]:
+    """One FHIR Bundle per patient of the record (see :mod:`woundmeasure.report.fhir`)."""
+    from woundmeasure.report.fhir import patient_bundle
+    from woundmeasure.series import record_tracks
+
+    by_patient: dict[str, list] = {}
+    for (patient, _), track in record_tracks(table, db=db).items():
+        by_patient.setdefault(patient, []).append(track)
+    return [patient_bundle(patient, tracks, embed_photos=embed_photos) for patient, tracks in by_patient.items()]
 
 
 @click.command()
 @click.option("--db", type=click.Path(exists=True, dir_okay=False), required=True, help="The SQLite record.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "fhir"]), default="csv", show_default=True,
+              help="fhir: a FHIR R4 Bundle per patient (needs the fhir extra).")
+@click.option("--embed-photos", is_flag=True, help="fhir: put each photo's JPEG in the bundle (default: name and "
+                                                     "SHA-256 only).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file [default: stdout].")
-def export(db, fmt, out):
+def export(db, fmt, embed_photos, out):
     """Export each visit's current measurement (areas mm2, lengths mm, PAR % against the first measured visit)."""
     from woundmeasure.store import Store
 
     with Store(db) as store:
-        rows = rows_from_store(store.table(latest=True))
+        table = store.table(latest=True)
+    if fmt == "fhir":
+        try:
+            bundles = fhir_bundles(table, db=db, embed_photos=embed_photos)
+        except ImportError:
+            raise click.ClickException('FHIR export needs the fhir extra: pip install "woundmeasure[fhir]"') from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}; --embed-photos needs the photos where "
+                                       "they were measured") from None
+        text = json.dumps(bundles[0] if len(bundles) == 1 else bundles, indent=2) + "\n"
+        if out:
+            Path(out).write_text(text)
+        else:
+            click.echo(text, nl=False)
+        return
+    rows = rows_from_store(table, db=db)
     if fmt == "json":
         text = json.dumps(rows, indent=2)
     else:

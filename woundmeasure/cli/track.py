@@ -45,11 +45,14 @@ def format_track(t) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print {visits, summary} as JSON.")
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write DIR/report.html.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write a print-ready PDF report to FILE.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Paper size of the PDF report.")
 @click.option("--patient", help="Patient name in the record [default: the folder's name].")
 @click.option("--threshold", type=float, default=50.0, show_default=True,
               help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
+def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, debug, **params):
     """Measure a wound's photo series and report its healing (PAR, rates, projections).
 
     SOURCE is a folder of photos dated by an ISO date in the file name (or their EXIF
@@ -69,6 +72,14 @@ def track(source, as_json, db, report_dir, patient, threshold, debug, **params):
 
             path = write_report(report_dir, tracks, options=options)
             click.echo(f"report: {path}", err=True)
+        if pdf_path:
+            from woundmeasure.report.pdf import write_pdf
+            from woundmeasure.series import default_patient
+            from woundmeasure.store import Store
+
+            with Store(tracks[0].db) as store:
+                path = write_pdf(pdf_path, tracks, store=store, patient=patient or default_patient(source), paper=paper)
+            click.echo(f"PDF report: {path}", err=True)
     except WoundMeasureError as exc:
         if debug:
             raise

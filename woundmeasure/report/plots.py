@@ -19,7 +19,8 @@ def plot_series(track, *, ax=None):
     -------
     matplotlib Axes (the area axis)
     """
-    if ax is None:  # a figure of its own, outside pyplot: no backend is chosen or changed
+    own = ax is None
+    if own:  # a figure of its own, outside pyplot: no backend is chosen or changed
         from matplotlib.figure import Figure
 
         ax = Figure(figsize=(8, 4.2), dpi=110).subplots()
@@ -61,9 +62,11 @@ def plot_series(track, *, ax=None):
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.set_title(f"{track.wound}: area and percent area reduction")
-    ax.figure.autofmt_xdate()
+    for label in ax.get_xticklabels():  # dates slanted, as autofmt_xdate would, without touching the figure
+        label.set(rotation=30, ha="right")
     # below the axes, where it cannot hide a visit (inside, the corners fill with late PAR or early area)
     ax.legend(h1 + h2, l1 + l2, fontsize=7, ncol=3, frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.3))
-    ax.figure.tight_layout()
+    if own:  # a caller's figure is laid out by the caller
+        ax.figure.tight_layout()
     return ax

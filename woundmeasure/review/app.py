@@ -13,6 +13,7 @@ import base64
 import hmac
 import io
 from importlib import resources
+from pathlib import Path
 
 from woundmeasure.errors import WoundMeasureError
 from woundmeasure.io import encode_jpeg, encode_mask, encode_png
@@ -39,8 +40,6 @@ def _wound_box(visit) -> list[float] | None:
 
 def series_payload(session: ReviewSession) -> dict:
     """Everything the page shows, as tracking computed it."""
-    from pathlib import Path
-
     from woundmeasure.sources import mask_path, written_by_review
 
     wounds = []
@@ -183,6 +182,19 @@ def create_app(session: ReviewSession, *, token: str):
     def closed(visit_id):
         session.confirm_closed(visit_id, bool(body().get("confirmed", True)))
         return jsonify(series_payload(session))
+
+    @app.get("/api/report.pdf")
+    def report_pdf():
+        import tempfile
+
+        from woundmeasure.report.pdf import write_pdf
+        from woundmeasure.store import Store
+
+        with tempfile.TemporaryDirectory() as tmp, Store(session.db) as store:
+            path = write_pdf(Path(tmp) / "report.pdf", session.tracks, store=store, patient=session.patient)
+            data = path.read_bytes()
+        return Response(data, mimetype="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="woundmeasure-report.pdf"'})
 
     def track_at(index: str):
         try:

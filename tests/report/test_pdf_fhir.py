@@ -1,0 +1,105 @@
+"""The PDF report and the FHIR bundle of a record, read back with independent readers (poppler, fhir.resources)."""
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.test_series import two_wound_manifest, two_wound_truth
+from woundmeasure.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    """examples/two-wounds tracked with its true masks: two wounds, one closing."""
+    d = tmp_path_factory.mktemp("two")
+    manifest = two_wound_manifest(d, per_wound=False)
+    r = CliRunner().invoke(cli, ["track", str(manifest), "--db", str(d / "w.db"), "--json"])
+    assert r.exit_code == 0, r.output
+    return d, json.loads(r.stdout)
+
+
+def _poppler(tool):
+    if shutil.which(tool) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed; .ci/run installs poppler-utils")
+        pytest.skip(f"{tool} is not installed (apt-get install poppler-utils)")
+
+
+@pytest.mark.parametrize("paper,size", [("a4", (595, 842)), ("letter", (612, 792))])
+def test_the_pdf_opens_holds_the_dates_and_par_and_its_first_page_is_not_blank(record, tmp_path, paper, size):
+    _poppler("pdftotext")
+    d, tracked = record
+    pdf = tmp_path / "report.pdf"
+    r = CliRunner().invoke(cli, ["track", str(d / "manifest.csv"), "--db", str(d / "w.db"), "--pdf", str(pdf),
+                                 "--paper", paper])
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    w, h = (float(v) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (w, h) == pytest.approx(size, abs=1)
+    for wound in tracked["wounds"]:
+        assert f"Wound: {wound['wound']}" in text
+        assert f"{wound['summary']['par_pct']:.1f}%" in text  # the PAR as the summary computed it
+        for visit in wound["visits"]:
+            assert visit["date"] in text
+    assert "Closed at 2024-07-22" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    from woundmeasure.io import read_image
+
+    page = read_image(next(tmp_path.glob("page*.png"))).rgb
+    ink = (page.mean(axis=2) < 200).mean()
+    assert 0.02 < ink < 0.6  # text, plot, strip and table on the page; not blank, not a black page
+
+
+def test_the_fhir_bundle_validates_and_carries_the_measured_numbers(record, tmp_path):
+    from fhir.resources.R4B.bundle import Bundle
+
+    d, tracked = record
+    r = CliRunner().invoke(cli, ["export", "--db", str(d / "w.db"), "--format", "fhir", "--out",
+                                 str(tmp_path / "b.json")])
+    assert r.exit_code == 0, r.output
+    data = json.loads((tmp_path / "b.json").read_text())
+    bundle = Bundle.model_validate(data)  # parses back through the FHIR models
+    assert bundle.type == "collection"
+    resources = [e.resource for e in bundle.entry]
+    (patient,) = [x for x in resources if x.get_resource_type() == "Patient"]
+    assert patient.identifier[0].value == "manifest" and patient.name is None and patient.birthDate is None
+    panels = [x for x in resources if x.get_resource_type() == "Observation" and x.code.coding[0].code == "72287-6"]
+    pars = [x for x in resources if x.get_resource_type() == "Observation"
+            and x.code.coding[0].code == "percent-area-reduction"]
+    visits = {(w["wound"], v["date"]): v for w in tracked["wounds"] for v in w["visits"]}
+    assert len(panels) == len(pars) == len(visits) == 12
+    for obs in panels:
+        wound = obs.bodySite.text.removeprefix("wound ")
+        visit = visits[(wound, str(obs.effectiveDateTime))]
+        area = next(c for c in obs.component if c.code.coding[0].code == "89260-4")
+        assert area.valueQuantity.unit == "cm2" and float(area.valueQuantity.value) == round(visit["area_cm2"], 2)
+        assert obs.derivedFrom and obs.device
+    truth = two_wound_truth()
+    for obs in pars:
+        wound = obs.bodySite.text.removeprefix("wound ")
+        assert float(obs.valueQuantity.value) == pytest.approx(truth[(str(obs.effectiveDateTime), wound)][1], abs=1.5)
+    media = [x for x in resources if x.get_resource_type() == "Media"]
+    assert all(m.content.data is None and m.identifier[0].value.startswith("ni:///sha-256;") for m in media)
+
+
+def test_embedded_photos_are_the_photos_bytes(record, tmp_path):
+    d, _ = record
+    r = CliRunner().invoke(cli, ["export", "--db", str(d / "w.db"), "--format", "fhir", "--embed-photos"])
+    assert r.exit_code == 0, r.output
+    media = [e["resource"] for e in json.loads(r.stdout)["entry"] if e["resource"]["resourceType"] == "Media"]
+    from pathlib import Path
+
+    photo = Path(__file__).parents[2] / "examples" / "two-wounds" / media[0]["content"]["title"]
+    assert base64.b64decode(media[0]["content"]["data"]) == photo.read_bytes()
+    assert np.all([m["content"]["contentType"] == "image/jpeg" for m in media])

@@ -1,0 +1,112 @@
+"""A print-ready PDF report: one wound per page (more pages for a long series).
+
+Drawn with matplotlib's PDF backend (already a dependency: vector text and lines, fonts
+embedded as TrueType subsets) on Figures of its own, so no plotting backend is chosen or
+changed for the process. Each wound's page carries the patient and wound label, the
+summary (PAR, 4-week threshold, healing rate, projection), the area/PAR plot, the visit
+table and a strip of the wound at every visit on one common mm scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
+ROWS_PER_PAGE = 14
+
+
+def _fmt(value, digits=1, suffix=""):
+    return "–" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def _summary_lines(track) -> list[str]:
+    s = track.summary
+    met = {None: "n/a", True: "met", False: "not met"}[s.meets_4wk_threshold]
+    lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {_fmt(s.par_pct, 1, '%')}",
+             f"PAR at 4 weeks: {_fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {met})",
+             f"Healing rate {_fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
+             f"Gilman {_fmt(s.gilman_mm_per_week, 3)} mm/week",
+             f"Projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
+             f"{s.projected_closure_date_exponential or 'not projectable'}"]
+    if s.closed_date:
+        lines.append(f"Closed at {s.closed_date}")
+    return lines
+
+
+def _table(ax, rows) -> None:
+    ax.axis("off")
+    cells = [[v.date or "undated", "" if v.day is None else str(v.day),
+              "failed" if v.error else _fmt(v.area_cm2, 2), _fmt(v.par_pct, 1),
+              "closed" if v.closed else (f"excluded: {v.excluded}" if v.excluded else
+                                         (v.error or "; ".join(v.warnings))[:70])] for v in rows]
+    table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "PAR %", "notes"], loc="upper left",
+                     cellLoc="left", colLoc="left", colWidths=[0.14, 0.07, 0.11, 0.09, 0.59])
+    table.auto_set_font_size(False)
+    table.set_fontsize(7.5)
+    table.scale(1, 1.25)
+
+
+def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
+    """Write the PDF report of ``tracks`` (a list of :class:`~woundmeasure.series.WoundTrack`).
+
+    Parameters
+    ----------
+    path : str or Path
+    tracks : list of WoundTrack
+    store : Store
+        The record the tracks were read from (it keeps each visit's outline, for the strip).
+    patient : str
+    paper : {"a4", "letter"}
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    from woundmeasure import __version__
+    from woundmeasure.io import read_image
+    from woundmeasure.report.plots import plot_series
+    from woundmeasure.report.strip import same_scale_strip, visit_tiles
+
+    if paper not in PAPERS:
+        raise ValueError(f"paper {paper!r}: use one of {', '.join(PAPERS)}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width, height = PAPERS[paper]
+    made = dt.date.today().isoformat()
+
+    def read_rgb(_, visit):
+        try:
+            return read_image(visit.image).rgb
+        except Exception:  # noqa: BLE001 - a photo that moved is left out of the strip, not the report
+            return None
+
+    with matplotlib.rc_context({"pdf.fonttype": 42, "font.size": 9}), \
+            PdfPages(path, metadata={"Title": f"Wound report: {patient}", "Creator": f"woundmeasure {__version__}"}) as pdf:
+        for track in tracks:
+            rows = track.visits
+            pages = [rows[i:i + ROWS_PER_PAGE] for i in range(0, max(len(rows), 1), ROWS_PER_PAGE)]
+            for page, chunk in enumerate(pages):
+                fig = Figure(figsize=(width, height))
+                fig.text(0.07, 0.955, f"Patient: {patient}    Wound: {track.wound}", fontsize=13, weight="bold")
+                fig.text(0.07, 0.935, f"woundmeasure {__version__}  ·  made {made}  ·  page {page + 1} of "
+                                      f"{len(pages)} for this wound", fontsize=7.5, color="0.35")
+                if page == 0:
+                    for i, line in enumerate(_summary_lines(track)):
+                        fig.text(0.07, 0.905 - 0.018 * i, line, fontsize=9)
+                    plot_series(track, ax=fig.add_axes((0.1, 0.6, 0.78, 0.2)))
+                    tiles = visit_tiles(track, store, read_rgb)
+                    if tiles:
+                        ax = fig.add_axes((0.07, 0.33, 0.86, 0.12))
+                        ax.imshow(same_scale_strip(tiles))
+                        ax.set_axis_off()
+                        ax.set_title("the wound at every visit, on the skin plane at one scale", fontsize=8)
+                    _table(fig.add_axes((0.07, 0.03, 0.86, 0.26)), chunk)
+                else:
+                    _table(fig.add_axes((0.07, 0.05, 0.86, 0.85)), chunk)
+                pdf.savefig(fig)
+    return path
