@@ -29,6 +29,7 @@ from woundmeasure.errors import (
 from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
+from woundmeasure.quality import Quality, assess
 from woundmeasure.sources import PhotoSpec
 from woundmeasure.store import RecordKey, record_key
 from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
@@ -65,6 +66,8 @@ class ImageResult:
         The wounds' numbers on the photo (0 off the wound; not part of ``to_dict``).
     frame_mm : tuple of (x, y)
         The photo's border on the plane, mm (where a wound that is not found should have been).
+    quality : Quality
+        Photo-quality measurements at the wound (:mod:`woundmeasure.quality`); past a limit, a warning.
     """
 
     image: str
@@ -80,6 +83,7 @@ class ImageResult:
     wounds: tuple = ()
     labels: np.ndarray = field(repr=False, compare=False, default=None)
     frame_mm: tuple = ()
+    quality: Quality = field(default_factory=Quality)
 
     def to_dict(self) -> dict:
         m = self.measurement
@@ -106,6 +110,7 @@ class ImageResult:
             "height_px": self.height_px,
             "wounds": [w.to_dict() for w in self.wounds],
             "frame_mm": [list(p) for p in self.frame_mm],
+            "quality": self.quality.to_dict(),
             "woundmeasure_version": __version__,
         }
 
@@ -235,8 +240,10 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
                        calibration, w.centre_px, photo.shape))))
                    for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names))
+    quality = assess(photo.rgb, wound, calibration, centre=centre)
     all_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + measurement.warnings
-                                       + _distance_warning(calibration, centre, photo.shape) + name_warnings))
+                                       + _distance_warning(calibration, centre, photo.shape) + name_warnings
+                                       + quality.problems()))
     if len(wounds) > 1:
         all_warnings += tuple(f"wound {w.number}: {x}" for w in wounds for x in w.warnings
                               if x not in all_warnings)
@@ -247,7 +254,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     return ImageResult(image=photo.path, measurement=measurement, calibration=calibration,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
-                       labels=labels, frame_mm=tuple(map(tuple, frame.tolist())))
+                       labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality)
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:

@@ -50,8 +50,10 @@ def format_table(rows: list[dict]) -> str:
 @click.option("--mask-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.png wound masks (0/255).")
 @click.option("--roi-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.roi ImageJ outlines.")
 @click.option("--overlay-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.jpg annotated photos.")
+@click.option("--strict", is_flag=True, help="Refuse a photo that fails a quality check (blur, glare, exposure, "
+                                             "tilt): it is an error, not a number.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def measure(images, as_json, mask_out, roi_out, overlay_out, debug, **params):
+def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **params):
     """Measure the wound in each IMAGE (area mm2/cm2, perimeter, length, width).
 
     Exit status: 0 when every image was measured, 1 when any failed, 2 for usage errors.
@@ -69,6 +71,9 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, debug, **params):
             traceback.print_exception(outcome.exception)
         row = outcome.row()
         del row["wound"], row["date"], row["params_key"]  # a series' fields; one photo has none
+        problems = outcome.result.quality.problems() if outcome.result is not None else ()
+        if strict and problems:
+            row = {"image": image, "error": f"{image}: refused (--strict): {problems[0]}", "sha256": row["sha256"]}
         rows.append({**row, "image": image})
     if as_json:
         click.echo(json.dumps(rows, indent=2))

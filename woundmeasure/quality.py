@@ -1,0 +1,124 @@
+"""Is the photo good enough to measure? Measured values, each with the limit past which it warns.
+
+Each check is a number in the result (``quality``), and a warning when it passes its limit.
+The limits come from measured effects: ``benchmarks/bench_quality.py`` photographs synthetic
+wounds with each defect at growing strength and finds where the area error passes 5%
+(the curves are in the README).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from woundmeasure.calibration.record import Calibration
+from woundmeasure.outline import bounding_box
+
+# limits, from benchmarks/bench_quality.py (see the README): past them the area error passes 5%
+WOUND_BLUR_LIMIT_PX = 6.5  # edge softness at the wound's outline (px): defocus sigma 6-8 px on 1200 x 900 px
+GLARE_LIMIT_PCT = 7.0  # share of the wound bed measured as white glare (10-20% of it covered)
+CLIPPED_LIMIT_PCT = 25.0  # share of the wound and its surroundings clipped (a gain of 2.2-3)
+TILT_LIMIT_DEG = 40.0  # beyond the tilts the marker is measured at (0-35 degrees)
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Photo-quality measurements at the wound (None: could not be judged).
+
+    Attributes
+    ----------
+    wound_blur_px : float or None
+        Blur of the wound's edge: the Gaussian sigma that turns its contrast into its steepest
+        gradient (px).
+    reference_blur_px : float or None
+        The marker's fitted edge blur (px).
+    glare_pct : float or None
+        Share of the wound's pixels that are specular white.
+    clipped_pct : float or None
+        Share of the wound and a margin around it that is clipped (0 or 255 in every channel).
+    tilt_deg : float or None
+        Angle between the camera and the skin plane at the wound, from the reference's homography.
+    """
+
+    wound_blur_px: float | None = None
+    reference_blur_px: float | None = None
+    glare_pct: float | None = None
+    clipped_pct: float | None = None
+    tilt_deg: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def problems(self) -> tuple[str, ...]:
+        """A warning for each check past its limit."""
+        out = []
+        if self.wound_blur_px is not None and self.wound_blur_px > WOUND_BLUR_LIMIT_PX:
+            out.append(f"the photo is blurred at the wound (edge blur {self.wound_blur_px:.1f} px > "
+                       f"{WOUND_BLUR_LIMIT_PX:g}): the outline may be off by more than 5%; focus on the wound")
+        if self.glare_pct is not None and self.glare_pct > GLARE_LIMIT_PCT:
+            out.append(f"glare covers {self.glare_pct:.0f}% of the wound bed (> {GLARE_LIMIT_PCT:g}%): "
+                       "photograph without the flash's reflection, from a slight angle")
+        if self.clipped_pct is not None and self.clipped_pct > CLIPPED_LIMIT_PCT:
+            out.append(f"{self.clipped_pct:.0f}% of the wound and its surroundings is clipped to black or white "
+                       f"(> {CLIPPED_LIMIT_PCT:g}%): the exposure is wrong")
+        if self.tilt_deg is not None and self.tilt_deg > TILT_LIMIT_DEG:
+            out.append(f"the camera is tilted {self.tilt_deg:.0f} degrees to the skin (> {TILT_LIMIT_DEG:g}): "
+                       "photograph from straight above")
+        return tuple(out)
+
+
+def _edge_blur(rgb: np.ndarray, mask: np.ndarray) -> float | None:
+    """Softness (px) of the wound's edge: the contrast across it over its steepest gradient, over
+    sqrt(2 pi) (a Gaussian-blurred step's sigma), in the colour channel where the edge shows most."""
+    import cv2
+
+    m = mask.astype(np.uint8)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    edge = (cv2.dilate(m, k) - cv2.erode(m, k)) > 0
+    # the levels on either side, measured beyond the reach of the blur (12-24 px from the edge)
+    ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+    wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (49, 49))
+    inner = (cv2.erode(m, ring) - cv2.erode(m, wide)) > 0
+    outer = (cv2.dilate(m, wide) - cv2.dilate(m, ring)) > 0
+    if edge.sum() < 20 or inner.sum() < 10 or outer.sum() < 10:
+        return None
+    contrasts = [abs(float(np.median(rgb[..., c][inner])) - float(np.median(rgb[..., c][outer]))) for c in range(3)]
+    c = int(np.argmax(contrasts))
+    if contrasts[c] < 12:
+        return None  # an edge too faint to judge its sharpness
+    g = cv2.GaussianBlur(rgb[..., c].astype(np.float32), (0, 0), 0.5)
+    grad = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)) / 8
+    peak = float(np.percentile(grad[edge], 90))
+    if peak <= 0:
+        return None
+    return float(contrasts[c] / (peak * math.sqrt(2 * math.pi)))
+
+
+def _tilt_deg(calibration: Calibration, point) -> float | None:
+    """Tilt of the skin plane to the camera at an image point: the local map's anisotropy (cos tilt)."""
+    if not calibration.perspective_corrected or point is None:
+        return None
+    H = calibration.matrix
+    x, y = point
+    w = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    X, Y = (H[0, 0] * x + H[0, 1] * y + H[0, 2]) / w, (H[1, 0] * x + H[1, 1] * y + H[1, 2]) / w
+    J = np.array([[H[0, 0] - X * H[2, 0], H[0, 1] - X * H[2, 1]], [H[1, 0] - Y * H[2, 0], H[1, 1] - Y * H[2, 1]]]) / w
+    s = np.linalg.svd(J, compute_uv=False)
+    return float(math.degrees(math.acos(min(1.0, s[1] / s[0])))) if s[0] > 0 else None
+
+
+def assess(rgb: np.ndarray, mask: np.ndarray, calibration: Calibration, *, centre=None) -> Quality:
+    """Measure the photo's quality at the wound (``mask``, bool) and at the reference."""
+    details = dict(calibration.details)
+    reference_blur = details.get("edge_blur_px")
+    tilt = _tilt_deg(calibration, centre)
+    box = bounding_box(mask, pad=max(8, int(0.1 * max(mask.shape))))
+    if box is None:
+        return Quality(reference_blur_px=reference_blur, tilt_deg=tilt)
+    crop, m = rgb[box], mask[box]
+    wound = crop[m]
+    glare = float(100 * np.mean(wound.min(axis=1) > 235)) if len(wound) else None
+    clipped = float(100 * np.mean((crop.max(axis=2) <= 3) | (crop.min(axis=2) >= 254)))
+    return Quality(_edge_blur(crop, m), reference_blur, glare, clipped, tilt)
