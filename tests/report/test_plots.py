@@ -13,3 +13,17 @@ def test_plot_legend_lies_below_the_axes_where_it_hides_no_visit():
     fig.canvas.draw()
     legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
     assert legend.y1 <= frame.y0 and fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1, legend.y0)
+
+
+def test_a_visit_from_a_poor_photo_is_ringed_in_the_plot():
+    from woundmeasure.report.plots import plot_series
+    from woundmeasure.series import WoundTrack
+
+    blurred = {"quality": {"wound_blur_px": 9.0, "glare_pct": 0.0}}
+    visits = [v(0, 1000.0), v(30, 600.0, result=blurred), v(60, 300.0)]
+    rows, summary = analyse_series(visits)
+    ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
+    ringed = [line for line in ax.get_lines() if line.get_label().startswith("poor photo")]
+    assert len(ringed) == 1 and list(ringed[0].get_ydata()) == [6.0]  # the second visit, 600 mm2
+    clean = plot_series(WoundTrack("w", *analyse_series(visits[:1] + visits[2:]), visits[:1] + visits[2:], db=None))
+    assert not [line for line in clean.get_lines() if line.get_label().startswith("poor photo")]

@@ -7,6 +7,14 @@ import datetime as dt
 import numpy as np
 
 
+def _poor_photos(track) -> set[tuple[str, str]]:
+    """(date, photo) of the visits whose photo failed a quality check (:mod:`woundmeasure.quality`)."""
+    from woundmeasure.quality import Quality
+
+    return {(v.date.isoformat(), v.image) for v in track.stored
+            if v.date and v.result and Quality(**(v.result.get("quality") or {})).problems()}
+
+
 def plot_series(track, *, ax=None):
     """Area over time (cm^2) with PAR (%) on a second axis and the projections.
 
@@ -32,6 +40,10 @@ def plot_series(track, *, ax=None):
     dates = [dt.date.fromisoformat(v.date) for v in rows]
     areas = np.array([v.area_cm2 for v in rows])
     ax.plot(dates, areas, "o-", color="#b2182b", label="area (cm²)")
+    poor = [i for i, v in enumerate(rows) if (v.date, v.image) in _poor_photos(track)]
+    if poor:  # a visit measured from a photo that failed a quality check: ringed, so it is read with care
+        ax.plot([dates[i] for i in poor], areas[poor], "o", ms=13, mfc="none", mec="#e08214", mew=2,
+                label="poor photo (a quality check failed)")
     base = dates[0]
     end = max(dates)
     for iso in (s.projected_closure_date, s.projected_closure_date_exponential):
