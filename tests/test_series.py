@@ -222,3 +222,15 @@ def test_a_record_made_before_wounds_were_split_opens_and_exports(series_dir, tm
     assert len(rows) == len(DATES) and all(r["Area"] > 0 for r in rows)
     again = json.loads(run(d, "--json").stdout)  # and a run on it measures nothing new
     assert len(again["visits"]) == len(DATES)
+
+
+def test_a_photo_with_nothing_outlined_stays_a_visit_of_area_0(series_dir, tmp_path):
+    import numpy as np
+
+    d = fresh(series_dir, tmp_path)
+    first = sorted(d.glob("*.jpg"))[0]
+    from woundmeasure.io import read_image
+
+    write_mask(d / f"{first.stem}.mask.png", np.zeros(read_image(first).shape, bool))
+    out = json.loads(run(d, "--json").stdout)
+    assert len(out["visits"]) == len(DATES) and out["visits"][0]["area_mm2"] == 0

@@ -139,3 +139,12 @@ def test_per_wound_sidecars_list_a_photo_once_per_wound(tmp_path):
     assert got == [("2024-01-02.jpg", "A", "2024-01-02.A.mask.png", None, ()),
                    ("2024-01-02.jpg", "B", None, "2024-01-02.B.roi", ((10.0, 20.0),)),
                    ("2024-01-09.jpg", "wound", None, None, ())]
+
+
+def test_another_photos_sidecar_is_not_a_wound_of_this_one(tmp_path):
+    from woundmeasure.sources import folder_photos
+
+    for name in ("2024-01-02.jpg", "2024-01-02.2.jpg", "2024-01-02.2.mask.png"):
+        (tmp_path / name).write_bytes(b"x")
+    got = [(s.image.name, s.wound, s.mask and s.mask.name) for s in folder_photos(tmp_path)]
+    assert got == [("2024-01-02.2.jpg", "wound", "2024-01-02.2.mask.png"), ("2024-01-02.jpg", "wound", None)]

@@ -155,3 +155,9 @@ def test_a_persons_names_split_one_wound_and_join_two():
     assert names == {1: "heel", 2: "heel"} and (joined == labels).all()
     _, names, warnings = name_wounds(labels, [("C", 5, 5)])
     assert names == {} and "on no wound" in warnings[0]
+
+
+def test_two_names_on_one_point_do_not_break_the_outline():
+    labels = split_wounds(disks((200, 300), (150, 100, 40)), calibration=manual_calibration(4.0))
+    named, names, warnings = name_wounds(labels, [("A", 150, 100), ("B", 150, 100)])
+    assert (named == labels).all() and names == {1: "A"} and "ignored" in warnings[0]

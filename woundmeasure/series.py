@@ -201,6 +201,9 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
         rename = {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
     out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
     for (spec, v), photo in zip(measured, assigned):
+        if not photo:  # nothing outlined in it, before any wound was: a visit of area 0, as measured
+            for label in out:
+                out[label].append(_as_instance(store, patient, v, None, label))
         for a in photo:
             label = rename[a.label]
             if a.status == "closed" and label in spec.closed:
@@ -210,6 +213,7 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
         if not v.measured:  # a photo that failed (or has no date) is a failed visit of every wound
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
+    store.forget_labels(patient, [v.image for _, v in members], keep=set(out))
     return out
 
 

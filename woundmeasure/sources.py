@@ -230,6 +230,8 @@ def wound_sidecars(image) -> dict[str, dict]:
         rest = path.name[len(image.stem) + 1:]
         for suffix, kind in ((".mask.png", "mask"), (".roi", "roi"), (".hints.json", "hints")):
             wound = rest[: -len(suffix)] if rest.endswith(suffix) else ""
+            if any(image.with_name(f"{image.stem}.{wound}{ext}").exists() for ext in IMAGE_SUFFIXES):
+                continue  # the sidecar of another photo, "<stem>.<wound>.jpg": not a wound of this one
             if wound and "." not in wound and wound != "before-review":
                 found.setdefault(wound, {})[kind] = path
     return found

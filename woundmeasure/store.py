@@ -204,6 +204,23 @@ class Store:
         row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
         return decode_mask(row[0], numbers) if row and row[0] else None
 
+    def forget_labels(self, patient: str, images, *, keep) -> None:
+        """Leave out of the current record the visits of these photos under labels the latest run no longer
+        gives (a wound renamed or relabelled): their measurements and flags stay in the record."""
+        images = list(images)
+        if not images:
+            return
+        marks = ",".join("?" * len(images))
+        labels = ",".join("?" * len(keep)) or "''"
+        rows = self.db.execute(
+            f"SELECT v.id FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
+            f"WHERE p.name = ? AND v.image IN ({marks}) AND w.label NOT IN ({labels})",
+            (patient, *images, *keep)).fetchall()
+        with self.db:
+            for (visit_id,) in rows:
+                self.db.execute("UPDATE visits SET current = NULL WHERE id = ?", (visit_id,))
+                self.db.execute("DELETE FROM instances WHERE visit_id = ?", (visit_id,))
+
     def set_instance(self, visit_id: int, measurement_id: int, *, status: str, numbers=(), note: str = "",
                      unsure: bool = False) -> None:
         """Keep what a labelled wound is in a photo's measurement: its numbered wounds, or closed / outside."""

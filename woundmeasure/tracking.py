@@ -152,13 +152,14 @@ def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure
     if len(days) >= 2 and np.ptp(days) > 0:
         slope, _ = np.polyfit(days, areas, 1)
         slope = float(slope)
-        if slope < 0:  # from the latest visit, at the fitted rate
-            linear = baseline + dt.timedelta(days=int(days[-1] + math.ceil(max(areas[-1] - target, 0) / -slope)))
+        if slope < 0:  # from the latest visit, at the fitted rate (a closure beyond 100 years is none)
+            ahead = days[-1] + math.ceil(max(areas[-1] - target, 0) / -slope)
+            linear = baseline + dt.timedelta(days=int(ahead)) if ahead < 36500 else None
         pos = areas > 0
         t, y = days[pos], np.log(areas[pos] / a0)
         if np.sum(t**2) > 0:
             k = float(-np.sum(t * y) / np.sum(t**2))
-            if k > 0:
+            if k > 0 and math.log(1 / closure_fraction) / k < 36500:
                 exponential = baseline + dt.timedelta(days=int(math.ceil(math.log(1 / closure_fraction) / k)))
     return linear, exponential, k, slope
 

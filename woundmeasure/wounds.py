@@ -111,6 +111,9 @@ def name_wounds(labels: np.ndarray, names) -> tuple[np.ndarray, dict[int, str], 
         first = True
         for name in distinct:
             part = np.isin(nearest, [i for i, (n, _, _) in enumerate(entries) if n == name])
+            if not part.any():  # its point shares a place with another name's: it gets no pixel
+                warnings.append(f"the wound name {name!r} lies where another name is; ignored")
+                continue
             target = number if first else int(labels.max()) + 1
             labels[rows[part], cols[part]] = target
             by_number[target] = [(name, 0.0, 0.0)]

@@ -114,3 +114,17 @@ def test_a_ruler_bent_over_a_limb_is_read_on_its_flat_part_and_says_so():
     assert any("not straight" in w for w in cal.warnings)
     assert cal.px_per_mm == pytest.approx(p.px_per_mm, rel=0.015)
     assert 15 <= dict(cal.details)["ticks"] < 90
+
+
+@pytest.mark.parametrize("seed", [371, 372])
+def test_an_l_shaped_guide_never_gives_a_mirrored_plane(seed):
+    p = make_phantom(seed, ruler="lguide", marker=False, width=1800, height=1350, px_per_mm=7.0, tilt_deg=12.0)
+    cal = ruler_calibration(p.rgb)
+    H = cal.matrix
+    x, y = cal.reference_centre
+    w = H[2, 0] * x + H[2, 1] * y + H[2, 2]
+    J = (H[:2, :2] - np.outer(H[:2] @ [x, y, 1] / w, H[2, :2])) / w
+    truth = np.linalg.inv(p.plane_to_image)
+    wt = truth[2, 0] * x + truth[2, 1] * y + truth[2, 2]
+    Jt = (truth[:2, :2] - np.outer(truth[:2] @ [x, y, 1] / wt, truth[2, :2])) / wt
+    assert np.sign(np.linalg.det(J)) == np.sign(np.linalg.det(Jt))  # the plane as the skin lies, not its mirror

@@ -250,3 +250,34 @@ def test_the_page_gives_the_pdf_report(served):
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     assert b"attachment" in r.headers["Content-Disposition"].encode()
     assert 'href="/api/report.pdf"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_renamed_wound_keeps_its_exclusions_and_leaves_no_old_series_behind(served):
+    from woundmeasure.cli.export import rows_from_store
+    from woundmeasure.store import Store
+
+    d, session, client = served
+    assert client.post("/api/visits/0-1/exclude", json={"reason": "blurred"}).status_code == 200
+    r = client.post("/api/visits/0-0/name", json={"name": "left heel"})
+    (wound,) = r.get_json()["wounds"]
+    assert wound["wound"] == "left heel" and wound["visits"][1]["excluded"] == "blurred"
+    with Store(session.db) as store:
+        rows = rows_from_store(store.table(latest=True), db=session.db)
+    assert {row["Wound"] for row in rows} == {"left heel"} and len(rows) == len(DATES)
+    assert client.post("/api/visits/0-0/name", json={"name": None}).status_code == 400
+    assert client.post("/api/visits/0-0/closed", json={"confirmed": "false"}).status_code == 400
+
+
+def test_a_split_needs_two_points_apart_and_reset_takes_the_names_away(served):
+    d, session, client = served
+    outline = decode_mask(client.get("/api/visits/0-0/outline").data)
+    ys, xs = np.nonzero(outline)
+    x = int(np.median(xs))
+    point = [x, int(np.median(ys[xs == x]))]
+    r = client.post("/api/visits/0-0/split", json={"points": [point, point]})
+    assert r.status_code == 400 and "apart" in r.get_json()["error"]
+    assert client.post("/api/visits/0-0/name", json={"name": "heel"}).status_code == 200
+    assert (d / f"visit-{DATES[0]}.wounds.json").is_file()
+    r = client.post("/api/visits/0-0/reset")
+    assert r.status_code == 200 and not (d / f"visit-{DATES[0]}.wounds.json").exists()
+    assert [w["wound"] for w in r.get_json()["wounds"]] == ["wound"]

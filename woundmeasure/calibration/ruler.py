@@ -360,6 +360,16 @@ def _corner(r1: TickRow, r2: TickRow):
     return point
 
 
+def _turn(r1: TickRow, r2: TickRow, corner: np.ndarray) -> float:
+    """The sign of the turn from r1's arm to r2's arm, each pointing away from the corner (image px)."""
+    def away(row):
+        far = max(row.base, key=lambda p: np.hypot(*(p - corner)))
+        return far - corner
+
+    u, v = away(r1), away(r2)
+    return float(u[0] * v[1] - u[1] * v[0])
+
+
 def _l_calibration(r1: TickRow, r2: TickRow, corner: np.ndarray) -> Calibration | None:
     """A homography from two perpendicular rows of mm ticks that meet at the corner."""
     import cv2
@@ -427,7 +437,8 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
         for r2 in mm[i + 1:]:
             corner = _corner(r1, r2)
             if corner is not None:
-                cal = _l_calibration(r1, r2, corner)
+                a, b = (r1, r2) if _turn(r1, r2, corner) > 0 else (r2, r1)  # one handedness: never a mirrored plane
+                cal = _l_calibration(a, b, corner)
                 if cal is not None:
                     return cal
     return _straight_calibration(mm[0])

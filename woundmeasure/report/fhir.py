@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import mimetypes
 import uuid
 from pathlib import Path
 
@@ -83,7 +84,8 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             media = {"resourceType": "Media", "status": "completed", "subject": {"reference": patient_ref},
                      "createdDateTime": when, "identifier": [{"system": "urn:ietf:rfc:6920", "value":
                                                               f"ni:///sha-256;{visit.sha256}"}],
-                     "content": {"contentType": "image/jpeg", "title": Path(visit.image).name}}
+                     "content": {"contentType": mimetypes.guess_type(visit.image)[0] or "application/octet-stream",
+                                 "title": Path(visit.image).name}}
             if embed_photos:
                 media["content"]["data"] = base64.b64encode(Path(visit.image).read_bytes()).decode()
             entries.append({"fullUrl": media_ref, "resource": media})
@@ -93,7 +95,8 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             for code, key in ((LENGTH, "length_mm"), (WIDTH, "width_mm")):
                 if result.get(key) is not None:
                     components.append({"code": _coding(LOINC, code), "valueQuantity": _quantity(result[key] / 10, "cm")})
-            common = {"status": "final", "subject": {"reference": patient_ref}, "effectiveDateTime": when,
+            unsure = visit.closed and any("should confirm" in w for w in visit.warnings)
+            common = {"status": "preliminary" if unsure else "final",  # a closure no person confirmed yet "subject": {"reference": patient_ref}, "effectiveDateTime": when,
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
                       "bodySite": {"text": f"wound {track.wound}"}, "method": {"text": method}}
             note = [{"text": w} for w in visit.warnings]

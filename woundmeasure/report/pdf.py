@@ -36,6 +36,9 @@ def _summary_lines(track) -> list[str]:
 
 def _table(ax, rows) -> None:
     ax.axis("off")
+    if not rows:
+        ax.text(0, 1, "no visit", va="top", fontsize=9)
+        return
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
               "failed" if v.error else _fmt(v.area_cm2, 2), _fmt(v.par_pct, 1),
               "closed" if v.closed else (f"excluded: {v.excluded}" if v.excluded else

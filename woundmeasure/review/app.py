@@ -169,7 +169,10 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.post("/api/visits/<visit_id>/name")
     def name(visit_id):
-        session.name_wound(visit_id, str(body().get("name", "")))
+        name = body().get("name")
+        if not isinstance(name, str):
+            raise WoundMeasureError("naming a wound needs its name as text")
+        session.name_wound(visit_id, name)
         return jsonify(series_payload(session))
 
     @app.post("/api/visits/<visit_id>/split")
@@ -180,7 +183,10 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.post("/api/visits/<visit_id>/closed")
     def closed(visit_id):
-        session.confirm_closed(visit_id, bool(body().get("confirmed", True)))
+        confirmed = body().get("confirmed", True)
+        if not isinstance(confirmed, bool):
+            raise WoundMeasureError("confirmed must be true or false")
+        session.confirm_closed(visit_id, confirmed)
         return jsonify(series_payload(session))
 
     @app.get("/api/report.pdf")

@@ -10,6 +10,7 @@ remarks in the SQLite record.
 from __future__ import annotations
 
 import base64
+import math
 import os
 import threading
 from dataclasses import dataclass
@@ -173,7 +174,8 @@ class ReviewSession:
                 raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to name")
             if name == visit.wound:
                 return
-            if name not in {t.wound for t in self.tracks}:  # a rename: from the wound's first visit on
+            renamed = name not in {t.wound for t in self.tracks}
+            if renamed:  # a rename: from the wound's first visit on
                 visit = next(v for v in self.tracks[ref.wound].stored if v.measured and not v.closed)
                 for other in self.tracks[ref.wound].stored:  # a name a person gave before goes too
                     path = wounds_path(other.image)
@@ -182,14 +184,37 @@ class ReviewSession:
                         write_wound_notes(path, names=[(n, x, y) for n, x, y in notes["names"] if n != other.wound],
                                           closed=[c for c in notes["closed"] if c != other.wound] +
                                           ([name] if other.wound in notes["closed"] else []))
-            with Store(self.db) as store:
-                region = store.mask(visit.measurement_id, visit.numbers)
-            x, y = _interior_point(region)
-            path = wounds_path(visit.image)
-            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
-            names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)] + [(name, x, y)]
-            write_wound_notes(path, names=names, closed=notes["closed"])
+            flags = self._flags_of(self.tracks[ref.wound]) if renamed else {}
+            self._write_name(visit, name)
             self.refresh()
+            if flags:  # a renamed wound keeps its exclusions and remarks
+                with Store(self.db) as store:
+                    for image, (excluded, remark) in flags.items():
+                        row = store.find_visit(self.patient, name, image)
+                        if row is not None:
+                            store.set_flags(row, excluded=excluded or "", remark=remark)
+                self.refresh()
+
+    def _flags_of(self, track) -> dict:
+        with Store(self.db) as store:
+            out = {}
+            for v in track.stored:
+                row = store.find_visit(self.patient, v.wound, v.image)
+                if row is not None and any(store.flags(row)):
+                    out[v.image] = store.flags(row)
+            return out
+
+    def _write_name(self, visit, name: str) -> None:
+        """Put ``name`` on the visit's wound in its photo's ``<stem>.wounds.json`` (at its most interior point)."""
+        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+
+        with Store(self.db) as store:
+            region = store.mask(visit.measurement_id, visit.numbers)
+        x, y = _interior_point(region)
+        path = wounds_path(visit.image)
+        notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+        names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)] + [(name, x, y)]
+        write_wound_notes(path, names=names, closed=notes["closed"])
 
     def split_wound(self, visit_id: str, points, name: str | None = None) -> None:
         """Split the visit's wound in two: the part around the first point keeps its name, the part around
@@ -201,18 +226,25 @@ class ReviewSession:
             (x1, y1), (x2, y2) = ((float(x), float(y)) for x, y in points)
         except (TypeError, ValueError):
             raise InputError("a split needs two points [[x, y], [x, y]] inside the wound") from None
+        if name is not None and not isinstance(name, str):
+            raise InputError("a split's name must be text")
         with self.lock:
-            _, visit = self.visit(visit_id)
+            ref, visit = self.visit(visit_id)
             if not visit.measured or visit.closed:
                 raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to split")
             with Store(self.db) as store:
                 region = store.mask(visit.measurement_id, visit.numbers)
             if not (_inside(region, x1, y1) and _inside(region, x2, y2)):
                 raise InputError(f"click both points inside wound {visit.wound}'s outline to split it")
+            if math.hypot(x2 - x1, y2 - y1) < 5:
+                raise InputError("the two points of a split must be apart: click the middle of each wound")
             taken = {t.wound for t in self.tracks}
             name = (name or "").strip() or next(letter(n) for n in range(1, 1000) if letter(n) not in taken)
             if name == visit.wound or len(name) > 40:
                 raise InputError("the new wound needs a name of 1 to 40 characters other than this one's")
+            first = next(v for v in self.tracks[ref.wound].stored if v.measured and not v.closed)
+            if first.image != visit.image:  # the kept part keeps its history: its name where it was first seen
+                self._write_name(first, visit.wound)
             path = wounds_path(visit.image)
             notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
             names = [(n, x, y) for n, x, y in notes["names"] if not _inside(region, x, y)]
@@ -273,6 +305,9 @@ class ReviewSession:
         person had put there before), and re-measure."""
         with self.lock:
             _, visit = self.visit(visit_id)
+            from woundmeasure.sources import wounds_path
+
+            wounds_path(visit.image).unlink(missing_ok=True)  # names, splits and closures made on the page
             if written_by_review(visit.image):
                 mask_path(visit.image).unlink(missing_ok=True)
                 hints_path(visit.image).unlink(missing_ok=True)
