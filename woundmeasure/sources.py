@@ -116,16 +116,22 @@ def read_wound_notes(path) -> dict:
     InputError
         If the file is not such JSON.
     """
+    def parse(data):
+        names = MeasureOptions(names=[(n["name"], *n["at"]) for n in data.get("names") or ()]).names
+        return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ())}
+
+    return _read_sidecar(path, "wound notes", '{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}', parse)
+
+
+def _read_sidecar(path, what: str, expected: str, parse) -> dict:
+    """A JSON sidecar through ``parse`` (checked by MeasureOptions); any fault is one InputError naming it."""
     import json
 
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        names = MeasureOptions(names=[(n["name"], *n["at"]) for n in data.get("names") or ()]).names
-        return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ())}
+        return parse(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, InputError) as exc:
-        raise InputError(f"wound notes {path}: not a wound notes file ({exc}); expected "
-                         '{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}') from None
+        raise InputError(f"{what} {path}: not a {what} file ({exc}); expected {expected}") from None
 
 
 def write_wound_notes(path, *, names=(), closed=()) -> None:
@@ -144,17 +150,13 @@ def read_hints(path) -> dict:
     InputError
         If the file is not such JSON.
     """
-    import json
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    def parse(data):
         hints = MeasureOptions(box=data.get("box") or None, points=data.get("points") or (),
                                background_points=data.get("background_points") or ())
         return {"box": hints.box, "points": hints.points, "background_points": hints.background_points}
-    except (OSError, ValueError, TypeError, AttributeError, InputError) as exc:
-        raise InputError(f"hints {path}: not a hints file ({exc}); expected "
-                         '{"box": [x, y, w, h], "points": [[x, y]], "background_points": [[x, y]]}') from None
+
+    return _read_sidecar(path, "hints", '{"box": [x, y, w, h], "points": [[x, y]], "background_points": [[x, y]]}',
+                         parse)
 
 
 REVIEW_MARK = "woundmeasure review"  # in a hints sidecar: the page also wrote the mask beside it
