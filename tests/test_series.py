@@ -234,3 +234,14 @@ def test_a_photo_with_nothing_outlined_stays_a_visit_of_area_0(series_dir, tmp_p
     write_mask(d / f"{first.stem}.mask.png", np.zeros(read_image(first).shape, bool))
     out = json.loads(run(d, "--json").stdout)
     assert len(out["visits"]) == len(DATES) and out["visits"][0]["area_mm2"] == 0
+
+
+def test_each_wound_carries_its_own_warnings_not_the_other_wounds():
+    from woundmeasure.series import wound_view
+
+    result = {"warnings": ["marker small", "the wound touches the photo's edge"], "photo_warnings": ["marker small"],
+              "area_mm2": 30.0, "wounds": [
+                  {"number": 1, "area_mm2": 10.0, "warnings": []},
+                  {"number": 2, "area_mm2": 20.0, "warnings": ["the wound touches the photo's edge"]}]}
+    assert wound_view(result, (1,))["warnings"] == ["marker small"]
+    assert wound_view(result, (2,))["warnings"] == ["marker small", "the wound touches the photo's edge"]

@@ -68,6 +68,9 @@ class ImageResult:
         The photo's border on the plane, mm (where a wound that is not found should have been).
     quality : Quality
         Photo-quality measurements at the wound (:mod:`woundmeasure.quality`); past a limit, a warning.
+    photo_warnings : tuple of str
+        The warnings of the photo itself (calibration, segmentation, quality), which each of its
+        wounds shares; ``warnings`` adds those of the outline as a whole.
     """
 
     image: str
@@ -84,6 +87,7 @@ class ImageResult:
     labels: np.ndarray = field(repr=False, compare=False, default=None)
     frame_mm: tuple = ()
     quality: Quality = field(default_factory=Quality)
+    photo_warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         m = self.measurement
@@ -111,6 +115,7 @@ class ImageResult:
             "wounds": [w.to_dict() for w in self.wounds],
             "frame_mm": [list(p) for p in self.frame_mm],
             "quality": self.quality.to_dict(),
+            "photo_warnings": list(self.photo_warnings),
             "woundmeasure_version": __version__,
         }
 
@@ -241,9 +246,10 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        calibration, w.centre_px, photo.shape))))
                    for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names))
     quality = assess(photo.rgb, wound, calibration, centre=centre)
-    all_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + measurement.warnings
-                                       + _distance_warning(calibration, centre, photo.shape) + name_warnings
-                                       + quality.problems()))
+    photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + name_warnings
+                                         + quality.problems()))  # of the photo, whichever wound is read
+    all_warnings = tuple(dict.fromkeys(photo_warnings + measurement.warnings
+                                       + _distance_warning(calibration, centre, photo.shape)))
     if len(wounds) > 1:
         all_warnings += tuple(f"wound {w.number}: {x}" for w in wounds for x in w.warnings
                               if x not in all_warnings)
@@ -254,7 +260,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     return ImageResult(image=photo.path, measurement=measurement, calibration=calibration,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
-                       labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality)
+                       labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality,
+                       photo_warnings=photo_warnings)
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:

@@ -57,8 +57,11 @@ def wound_view(result: dict, numbers) -> dict:
         ij = [w["perimeter_imagej_mm"] for w in parts]
         out["perimeter_imagej_mm"] = None if None in ij else sum(ij)
         out["touches_edge"] = any(w["touches_edge"] for w in parts)
-    own = [w for p in parts for w in p["warnings"]]  # the photo's warnings less those of its other wounds
-    out["warnings"] = list(dict.fromkeys([w for w in result["warnings"] if not w.startswith("wound ")] + own))
+    own = [w for p in parts for w in p["warnings"]]  # the photo's own warnings, and this wound's
+    shared = result.get("photo_warnings")
+    if shared is None:  # a record made before photo warnings were kept apart
+        shared = [w for w in result["warnings"] if not w.startswith("wound ")]
+    out["warnings"] = list(dict.fromkeys(list(shared) + own))
     out["numbers"] = list(numbers)
     return out
 
