@@ -103,3 +103,13 @@ def test_embedded_photos_are_the_photos_bytes(record, tmp_path):
     photo = Path(__file__).parents[2] / "examples" / "two-wounds" / media[0]["content"]["title"]
     assert base64.b64decode(media[0]["content"]["data"]) == photo.read_bytes()
     assert np.all([m["content"]["contentType"] == "image/jpeg" for m in media])
+
+
+def test_every_observation_has_its_subject_date_and_status(record, tmp_path):
+    d, _ = record
+    r = CliRunner().invoke(cli, ["export", "--db", str(d / "w.db"), "--format", "fhir"])
+    observations = [e["resource"] for e in json.loads(r.stdout)["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert all(o["subject"]["reference"].startswith("urn:uuid:") and o["effectiveDateTime"] for o in observations)
+    closed = [o for o in observations if o["code"]["coding"][0]["code"] == "72287-6"
+              and o["component"][0]["valueQuantity"]["value"] == 0]
+    assert [o["status"] for o in closed] == ["preliminary"]  # B's closure, which no person confirmed

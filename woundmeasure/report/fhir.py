@@ -96,7 +96,9 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                 if result.get(key) is not None:
                     components.append({"code": _coding(LOINC, code), "valueQuantity": _quantity(result[key] / 10, "cm")})
             unsure = visit.closed and any("should confirm" in w for w in visit.warnings)
-            common = {"status": "preliminary" if unsure else "final",  # a closure no person confirmed yet "subject": {"reference": patient_ref}, "effectiveDateTime": when,
+            # a closure no person has confirmed yet is preliminary
+            common = {"status": "preliminary" if unsure else "final", "subject": {"reference": patient_ref},
+                      "effectiveDateTime": when,
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
                       "bodySite": {"text": f"wound {track.wound}"}, "method": {"text": method}}
             note = [{"text": w} for w in visit.warnings]
