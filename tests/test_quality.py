@@ -73,8 +73,10 @@ def test_strict_refuses_a_poor_photo_with_one_line_and_measures_a_good_one(tmp_p
     write_rgb(tmp_path / "blurred.jpg", out_of_focus, quality=95)
     r = CliRunner().invoke(cli, ["measure", str(tmp_path / "good.jpg"), "--strict"])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, ["measure", str(tmp_path / "blurred.jpg"), "--strict"])
+    r = CliRunner().invoke(cli, ["measure", str(tmp_path / "blurred.jpg"), "--strict", "--mask-out",
+                                 str(tmp_path / "masks")])
     assert r.exit_code == 1
+    assert not (tmp_path / "masks" / "blurred.png").exists()  # a refused photo leaves no files behind
     (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
     assert "refused (--strict)" in line and "blurred" in line and "blurred.jpg" in line
 

@@ -196,13 +196,15 @@ def test_a_roi_set_names_its_wounds(tmp_path):
 
     photo = TWO / "2024-03-04.jpg"
     rois = [mask_to_roi(read_mask(TWO / "truth" / f"2024-03-04.{w}.png"), name=n)
-            for w, n in (("A", "dorsum"), ("B", "ankle"))]
+            for w, n in (("B", "ankle"), ("A", "dorsum"))]  # the right-hand wound first in the set
     roiwrite(tmp_path / "set.zip", rois)
     r = CliRunner().invoke(cli, ["measure", str(photo), "--roi", str(tmp_path / "set.zip"), "--json"])
     assert r.exit_code == 0, r.output
     (res,) = json.loads(r.stdout)
     truth = two_wound_truth()
     got = {w["name"]: w["area_mm2"] for w in res["wounds"]}
+    by_number = sorted(res["wounds"], key=lambda w: w["number"])
+    assert by_number == sorted(res["wounds"], key=lambda w: w["centre_px"][0])  # numbered left to right
     assert got == pytest.approx({"dorsum": truth[("2024-03-04", "A")][0], "ankle": truth[("2024-03-04", "B")][0]},
                                 rel=0.03)
     table = CliRunner().invoke(cli, ["measure", str(photo), "--roi", str(tmp_path / "set.zip")]).stdout

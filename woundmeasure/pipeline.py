@@ -167,7 +167,7 @@ def _given_mask(image: str, path, shape) -> np.ndarray:
 
 
 def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
-    """A person's ROI outline; a RoiSet of several ROIs also numbers its wounds, one per ROI."""
+    """A person's ROI outline; a RoiSet of several ROIs also numbers its wounds, one per ROI, left to right."""
     from woundmeasure.roi import read_roi_set
 
     path = Path(path)
@@ -180,10 +180,11 @@ def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
         else:
             raise MaskError(f"ROI folder {path}: has no {Path(image).stem}.roi or .zip for {image}")
     rois = [(name, m) for name, m in read_roi_set(path, shape=shape) if m.any()]
+    rois.sort(key=lambda r: np.nonzero(r[1])[1].mean())  # numbered left to right, as split_wounds numbers
     mask = np.zeros(shape, bool)
     for _, m in rois:
         mask |= m
-    if len(rois) < 2:
+    if len(rois) < 2:  # one outline: its name (ImageJ's, or the photo's stem) is not a wound's
         return mask, None
     labels = np.zeros(shape, np.uint16)
     names = {}
@@ -389,12 +390,14 @@ class Outcome:
 
 
 def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs(),
-                 key: RecordKey | None = None) -> Outcome:
+                 key: RecordKey | None = None, strict: bool = False) -> Outcome:
     """Read, measure and write the outputs of one photo; never raises for a bad photo.
 
     The step that ``measure``, ``track``, ``batch`` and the review page run per photo. Python
     warnings are not emitted (they are in the result); a failure of any kind becomes the
-    outcome's one-line error, so that one bad file never stops the others.
+    outcome's one-line error, so that one bad file never stops the others. ``strict``: a photo
+    that fails a quality check (:mod:`woundmeasure.quality`) is refused, and none of its files
+    is written.
     """
     options = spec.options_for(options)
     key = key or record_key(spec.image, options)  # a caller that checked its record already has it
@@ -405,6 +408,9 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", WoundMeasureWarning)
             result = measure_photo(photo, options)
+        problems = result.quality.problems()
+        if strict and problems:
+            return Outcome(spec, options, key, error=f"{spec.image}: refused (--strict): {problems[0]}")
         if outputs:
             write_outputs(result, photo.rgb, outputs)
     except WoundMeasureError as exc:

@@ -66,14 +66,11 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **pa
     outputs = Outputs(*(Path(d) if d else None for d in (mask_out, roi_out, overlay_out)))
     rows = []
     for image in images:
-        outcome = measure_spec(PhotoSpec(Path(image)), options, outputs=outputs)
+        outcome = measure_spec(PhotoSpec(Path(image)), options, outputs=outputs, strict=strict)
         if debug and outcome.exception is not None:
             traceback.print_exception(outcome.exception)
         row = outcome.row()
         del row["wound"], row["date"], row["params_key"]  # a series' fields; one photo has none
-        problems = outcome.result.quality.problems() if outcome.result is not None else ()
-        if strict and problems:
-            row = {"image": image, "error": f"{image}: refused (--strict): {problems[0]}", "sha256": row["sha256"]}
         rows.append({**row, "image": image})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
