@@ -57,17 +57,21 @@ def split_wounds(mask: np.ndarray, *, calibration: Calibration, gap_mm: float = 
     crop = mask[box]
     near = cv2.distanceTransform((~crop).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= reach_px
     count, groups = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
-    groups = np.where(crop, groups, 0)
-    present = [g for g in range(1, count) if (groups == g).any()]
-    if len(present) == 1:
-        labels[box][crop] = 1
-        return labels
-    xs = {g: float(np.nonzero(groups == g)[1].mean()) for g in present}
-    renumber = np.zeros(count, np.uint16)
-    for n, g in enumerate(sorted(present, key=xs.get), start=1):
-        renumber[g] = n
-    labels[box] = renumber[groups]
+    labels[box] = _left_to_right(np.where(crop, groups, 0))[0]
     return labels
+
+
+def _left_to_right(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the non-zero groups of an integer image 1..n by their pixels' mean column; returns the
+    uint16 image and the old -> new table."""
+    counts = np.bincount(groups.ravel())
+    present = np.flatnonzero(counts)
+    present = present[present > 0]
+    cols = np.bincount(groups.ravel(), np.broadcast_to(np.arange(groups.shape[1]), groups.shape).ravel(),
+                       minlength=len(counts))
+    renumber = np.zeros(len(counts), np.uint16)
+    renumber[present[np.argsort(cols[present] / counts[present], kind="stable")]] = np.arange(1, len(present) + 1)
+    return renumber[groups], renumber
 
 
 def name_wounds(labels: np.ndarray, names) -> tuple[np.ndarray, dict[int, str], tuple[str, ...]]:
@@ -120,13 +124,8 @@ def name_wounds(labels: np.ndarray, names) -> tuple[np.ndarray, dict[int, str], 
             first = False
     given = {number: entries[0][0] for number, entries in by_number.items()}
     if split:  # numbers left to right again, names following their wounds
-        present = [int(n) for n in np.unique(labels) if n]
-        xs = {n: float(np.nonzero(labels == n)[1].mean()) for n in present}
-        renumber = np.zeros(int(labels.max()) + 1, np.uint16)
-        for new, old in enumerate(sorted(present, key=xs.get), start=1):
-            renumber[old] = new
+        labels, renumber = _left_to_right(labels)
         given = {int(renumber[n]): name for n, name in given.items()}
-        labels = renumber[labels]
     return labels, given, tuple(warnings)
 
 

@@ -118,8 +118,15 @@ def test_a_ruler_bent_over_a_limb_is_read_on_its_flat_part_and_says_so():
 
 @pytest.mark.parametrize("seed", [371, 372])
 def test_an_l_shaped_guide_never_gives_a_mirrored_plane(seed):
+    import cv2
+
     p = make_phantom(seed, ruler="lguide", marker=False, width=1800, height=1350, px_per_mm=7.0, tilt_deg=12.0)
-    cal = ruler_calibration(p.rgb)
+    (x0, y0), (x1, y1) = p.ruler_ends  # the long arm, from the corner; cover its far end, so that the short
+    rgb = p.rgb.copy()                 # arm has more ticks and the arms come in the other order
+    cv2.circle(rgb, (int(x0 + 0.78 * (x1 - x0)), int(y0 + 0.78 * (y1 - y0))), int(7.0 * 20), (150, 100, 80), -1)
+    rows = find_tick_rows(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    assert abs(rows[0].along @ ((p.ruler_ends[1] - p.ruler_ends[0]) / np.hypot(x1 - x0, y1 - y0))) < 0.3
+    cal = ruler_calibration(rgb)
     H = cal.matrix
     x, y = cal.reference_centre
     w = H[2, 0] * x + H[2, 1] * y + H[2, 2]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class TickRow:
         tick numbers."""
         return self.edge[1]
 
-    @property
+    @cached_property
     def edge(self) -> tuple[np.ndarray, np.ndarray]:
         """The ruler's edge: a point on it and its direction, fitted through the base points (a tick cut
         by the photo's border or merged with a number does not tilt it)."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.io import encode_jpeg
+from woundmeasure.report import fmt
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -42,23 +43,19 @@ def _plot_png(track) -> bytes:
     return buf.getvalue()
 
 
-def _fmt(v, digits=1, suffix=""):
-    return "–" if v is None else f"{v:.{digits}f}{suffix}"
-
-
 def _summary_html(s) -> str:
     meets = ("–" if s.meets_4wk_threshold is None else
              '<span class="ok">meets</span>' if s.meets_4wk_threshold else '<span class="bad">below</span>')
     rows = [
-        ("baseline", f"{s.baseline_date} · {_fmt(s.baseline_area_mm2, 1, ' mm²')}"),
-        ("latest", f"{s.latest_date} · {_fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
-        ("PAR at latest visit", f'<b id="par">{_fmt(s.par_pct, 1, "%")}</b>'),
-        ("PAR at 4 weeks", f"{_fmt(s.par_4wk_pct, 1, '%')} — {meets} the {s.threshold_pct:g}% threshold "
+        ("baseline", f"{s.baseline_date} · {fmt(s.baseline_area_mm2, 1, ' mm²')}"),
+        ("latest", f"{s.latest_date} · {fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
+        ("PAR at latest visit", f'<b id="par">{fmt(s.par_pct, 1, "%")}</b>'),
+        ("PAR at 4 weeks", f"{fmt(s.par_4wk_pct, 1, '%')} — {meets} the {s.threshold_pct:g}% threshold "
                            "(50% DFU: Sheehan 2003, Coerper 2009; 40% VLU)"),
-        ("healing rate", _fmt(s.healing_rate_cm2_per_week, 3, " cm²/week")),
-        ("Gilman edge advance", _fmt(s.gilman_mm_per_week, 3, " mm/week")),
-        ("log area ratio ln(At/A0)", _fmt(s.log_area_ratio, 3)),
-        ("exponential k", _fmt(s.exp_k_per_day, 4, " /day") + (f" (half-life {s.half_life_days:.0f} days)"
+        ("healing rate", fmt(s.healing_rate_cm2_per_week, 3, " cm²/week")),
+        ("Gilman edge advance", fmt(s.gilman_mm_per_week, 3, " mm/week")),
+        ("log area ratio ln(At/A0)", fmt(s.log_area_ratio, 3)),
+        ("exponential k", fmt(s.exp_k_per_day, 4, " /day") + (f" (half-life {s.half_life_days:.0f} days)"
                                                                 if s.half_life_days else "")),
         ("projected closure (linear)", s.projected_closure_date or "not projectable"),
         ("projected closure (exponential)", s.projected_closure_date_exponential or "not projectable"),
@@ -82,9 +79,9 @@ def _table_html(track) -> str:
         if v.error:
             notes = f'<span class="err">{html.escape(v.error)}</span>'
         body.append(f"<tr><td class='l'>{v.date or 'undated'}</td><td>{v.day if v.day is not None else '–'}</td>"
-                    f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{_fmt(v.area_mm2)}</td>"
-                    f"<td>{_fmt(v.area_cm2, 2)}</td><td>{_fmt(v.perimeter_mm)}</td><td>{_fmt(v.change_mm2)}</td>"
-                    f"<td>{_fmt(v.par_pct)}</td><td>{_fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
+                    f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{fmt(v.area_mm2)}</td>"
+                    f"<td>{fmt(v.area_cm2, 2)}</td><td>{fmt(v.perimeter_mm)}</td><td>{fmt(v.change_mm2)}</td>"
+                    f"<td>{fmt(v.par_pct)}</td><td>{fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
                     f"<td class='l'>{html.escape(v.outline)}</td><td class='l'>{notes}</td></tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -105,9 +102,9 @@ def _visit_cards(track, store) -> str:
             cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
             continue
         mask = store.mask(visit.measurement_id, visit.numbers)
-        over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {_fmt(m.par_pct, 1, '%')}")
+        over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {fmt(m.par_pct, 1, '%')}")
         cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
-                     f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {_fmt(m.par_pct, 1, '%')}"
+                     f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {fmt(m.par_pct, 1, '%')}"
                      f"<br><code>{visit.sha256[:16]}…</code></div>")
     return f"<div class='visits'>{''.join(cards)}</div>"
 

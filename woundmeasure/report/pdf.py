@@ -12,21 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from woundmeasure.report import fmt
+
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 ROWS_PER_PAGE = 14
-
-
-def _fmt(value, digits=1, suffix=""):
-    return "–" if value is None else f"{value:.{digits}f}{suffix}"
 
 
 def _summary_lines(track) -> list[str]:
     s = track.summary
     met = {None: "n/a", True: "met", False: "not met"}[s.meets_4wk_threshold]
-    lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {_fmt(s.par_pct, 1, '%')}",
-             f"PAR at 4 weeks: {_fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {met})",
-             f"Healing rate {_fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
-             f"Gilman {_fmt(s.gilman_mm_per_week, 3)} mm/week",
+    lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {fmt(s.par_pct, 1, '%')}",
+             f"PAR at 4 weeks: {fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {met})",
+             f"Healing rate {fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
+             f"Gilman {fmt(s.gilman_mm_per_week, 3)} mm/week",
              f"Projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
              f"{s.projected_closure_date_exponential or 'not projectable'}"]
     if s.closed_date:
@@ -40,7 +38,7 @@ def _table(ax, rows) -> None:
         ax.text(0, 1, "no visit", va="top", fontsize=9)
         return
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
-              "failed" if v.error else _fmt(v.area_cm2, 2), _fmt(v.par_pct, 1),
+              "failed" if v.error else fmt(v.area_cm2, 2), fmt(v.par_pct, 1),
               "closed" if v.closed else (f"excluded: {v.excluded}" if v.excluded else
                                          (v.error or "; ".join(v.warnings))[:70])] for v in rows]
     table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "PAR %", "notes"], loc="upper left",

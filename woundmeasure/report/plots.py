@@ -40,7 +40,8 @@ def plot_series(track, *, ax=None):
     dates = [dt.date.fromisoformat(v.date) for v in rows]
     areas = np.array([v.area_cm2 for v in rows])
     ax.plot(dates, areas, "o-", color="#b2182b", label="area (cm²)")
-    poor = [i for i, v in enumerate(rows) if (v.date, v.image) in _poor_photos(track)]
+    poor_photos = _poor_photos(track)
+    poor = [i for i, v in enumerate(rows) if (v.date, v.image) in poor_photos]
     if poor:  # a visit measured from a photo that failed a quality check: ringed, so it is read with care
         ax.plot([dates[i] for i in poor], areas[poor], "o", ms=13, mfc="none", mec="#e08214", mew=2,
                 label="poor photo (a quality check failed)")
