@@ -80,42 +80,48 @@ def phantoms(method: str, seeds=range(500, 512)) -> str:
     return "\n".join(lines)
 
 
-def whole_photos(data: Path, names: list[str], *, upscale: int = 4, marker_mm: float = 20.0) -> str:
-    """The whole measuring path on held-out photos with a marker pasted beside the wound.
-
-    Each photo is enlarged ``upscale`` times (as a camera photo would be), a DICT_4X4_50
-    marker is pasted where it covers no wound, and :func:`measure_image` is given nothing
-    but the marker's size. The true area is the true mask's pixels at the marker's scale.
-    """
+def pasted_marker_photo(data: Path, name: str, i: int, *, upscale: int = 4, marker_mm: float = 20.0):
+    """A held-out photo enlarged ``upscale`` times (as a camera photo would be), with a DICT_4X4_50 marker
+    pasted beside the wound where it covers none: (rgb, true area in mm^2), or None (no wound, no room)."""
     import cv2
 
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    gt = read_mask(data / "masks" / (Path(name).stem + ".png"))
+    if not gt.any():
+        return None
+    rgb = read_image(data / "images" / name).rgb
+    big = cv2.resize(rgb, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
+    truth = cv2.resize(gt.astype(np.uint8), None, fx=upscale, fy=upscale, interpolation=cv2.INTER_NEAREST) > 0
+    side = int(0.12 * max(big.shape[:2]))  # the black square, with a white quiet zone as on the printed card
+    quiet = int(0.3 * side)
+    tile = cv2.copyMakeBorder(cv2.aruco.generateImageMarker(dictionary, i % 50, side), quiet, quiet, quiet, quiet,
+                              cv2.BORDER_CONSTANT, value=255)
+    n = tile.shape[0]
+    free = cv2.dilate(truth.astype(np.uint8), np.ones((n // 2, n // 2), np.uint8)) == 0
+    spots = [(y, x) for y in range(0, big.shape[0] - n, n // 2) for x in range(0, big.shape[1] - n, n // 2)
+             if free[y:y + n, x:x + n].all()]
+    if not spots:
+        return None
+    wy, wx = np.argwhere(truth).mean(0)
+    y, x = min(spots, key=lambda s: (s[0] + n / 2 - wy) ** 2 + (s[1] + n / 2 - wx) ** 2)  # beside the wound
+    big[y:y + n, x:x + n] = tile[..., None]
+    big = cv2.GaussianBlur(big, (0, 0), 1.0)  # the camera's own blur, over the marker as over the wound
+    px_per_mm = side / marker_mm
+    return big, truth.sum() / px_per_mm ** 2
+
+
+def whole_photos(data: Path, names: list[str], *, upscale: int = 4, marker_mm: float = 20.0) -> str:
+    """The whole measuring path on held-out photos with a marker pasted beside the wound
+    (:func:`pasted_marker_photo`); :func:`measure_image` is given nothing but the marker's size.
+    The true area is the true mask's pixels at the marker's scale."""
     from woundmeasure.pipeline import measure_image
 
-    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
     errors, missed = [], 0
     for i, name in enumerate(names):
-        gt = read_mask(data / "masks" / (Path(name).stem + ".png"))
-        if not gt.any():
+        made = pasted_marker_photo(data, name, i, upscale=upscale, marker_mm=marker_mm)
+        if made is None:
             continue
-        rgb = read_image(data / "images" / name).rgb
-        big = cv2.resize(rgb, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
-        truth = cv2.resize(gt.astype(np.uint8), None, fx=upscale, fy=upscale, interpolation=cv2.INTER_NEAREST) > 0
-        side = int(0.12 * max(big.shape[:2]))  # the black square, with a white quiet zone as on the printed card
-        quiet = int(0.3 * side)
-        tile = cv2.copyMakeBorder(cv2.aruco.generateImageMarker(dictionary, i % 50, side), quiet, quiet, quiet, quiet,
-                                  cv2.BORDER_CONSTANT, value=255)
-        n = tile.shape[0]
-        free = cv2.dilate(truth.astype(np.uint8), np.ones((n // 2, n // 2), np.uint8)) == 0
-        spots = [(y, x) for y in range(0, big.shape[0] - n, n // 2) for x in range(0, big.shape[1] - n, n // 2)
-                 if free[y:y + n, x:x + n].all()]
-        if not spots:
-            continue
-        wy, wx = np.argwhere(truth).mean(0)
-        y, x = min(spots, key=lambda s: (s[0] + n / 2 - wy) ** 2 + (s[1] + n / 2 - wx) ** 2)  # beside the wound
-        big[y:y + n, x:x + n] = tile[..., None]
-        big = cv2.GaussianBlur(big, (0, 0), 1.0)  # the camera's own blur, over the marker as over the wound
-        px_per_mm = side / marker_mm
-        true_mm2 = truth.sum() / px_per_mm ** 2
+        big, true_mm2 = made
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -137,3 +137,35 @@ def test_measurement_invariants(mask, scale):
         assert q.perimeter_mm == pytest.approx(r.perimeter_mm, rel=1e-6, abs=1e-9)
         assert q.num_regions == r.num_regions
         assert q.length_mm == pytest.approx(r.length_mm, rel=1e-6, abs=1e-9)
+
+
+def test_area_interval_combines_band_and_scale_in_log_area():
+    from woundmeasure.measurement import area_interval
+
+    assert area_interval(100.0, 80.0, 125.0) == pytest.approx((80.0, 125.0))
+    assert area_interval(100.0, 80.0, 125.0, stretch=2.0) == pytest.approx((64.0, 156.25))
+    # the scale alone: an area's relative 1-sigma is twice a length's; 1.96 sigma either side
+    low, high = area_interval(100.0, 100.0, 100.0, length_pct=1.0)
+    assert low == pytest.approx(100 * math.exp(-0.0392), rel=1e-4) and high == pytest.approx(100 * math.exp(0.0392), rel=1e-4)
+    low, high = area_interval(100.0, 80.0, 125.0, length_pct=1.0)
+    assert 80.0 > low > 64.0 and 125.0 < high < 156.25  # both widen it, less than adding them would
+    assert area_interval(100.0, 0.0, 125.0)[0] == 0.0  # no inner band: it could be all edge
+    assert area_interval(0.0, 0.0, 40.0) == (0.0, 40.0)
+
+
+def test_a_drawn_outline_carries_one_pixel_and_the_scale():
+    m = disk_mask((300, 300), (150.2, 149.7), 100)
+    r = measure_mask(m, calibration=manual_calibration(4.0))
+    ring = 2 * math.pi * 100 / (math.pi * 100**2)  # one pixel of boundary, relative to the area
+    assert r.area_mm2_low / r.area_mm2 == pytest.approx(1 - ring, abs=0.004)
+    assert r.area_mm2_high / r.area_mm2 == pytest.approx(1 + ring, abs=0.004)
+
+
+@pytest.mark.parametrize("tilt", [0, 15, 30])
+def test_true_mask_interval_holds_the_true_area_under_tilt(tilt):
+    from woundmeasure.pipeline import measure_image
+
+    p = make_phantom(40 + tilt, width=1600, height=1200, px_per_mm=6.0, tilt_deg=tilt)
+    m = measure_image(p.rgb, mask=p.mask).measurement
+    assert m.area_mm2_low <= p.area_mm2 <= m.area_mm2_high
+    assert (m.area_mm2_high - m.area_mm2_low) / p.area_mm2 < 0.12  # a person's outline: narrow

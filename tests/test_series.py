@@ -36,6 +36,14 @@ def test_json_contract_and_truth(series_dir, tmp_path):
     true_par = 100 * (1 - truth[DATES[-1]][0] / truth[DATES[0]][0])
     assert s["par_pct"] == pytest.approx(true_par, abs=5)  # segmentation by the model, calibration by the marker
     assert s["baseline_date"] == DATES[0] and (d / "woundmeasure.db").is_file()
+    for v in out["visits"]:  # each true area inside its 95% interval, the true PAR inside PAR's
+        assert v["area_low_mm2"] <= truth[v["date"]][0] <= v["area_high_mm2"]
+    assert s["par_low_pct"] <= true_par <= s["par_high_pct"]
+    assert s["par_low_pct"] < s["par_pct"] < s["par_high_pct"]
+    table = run(d).stdout  # the table shows the same intervals
+    last = out["visits"][-1]
+    assert f"{last['area_low_mm2']:.1f}-{last['area_high_mm2']:.1f}" in table
+    assert f"95% interval {s['par_low_pct']:.1f} to {s['par_high_pct']:.1f}%" in table
 
 
 def test_second_run_measures_nothing_new_and_report_is_identical(series_dir, tmp_path):
@@ -88,6 +96,7 @@ def test_manifest_with_two_wounds_a_failed_photo_and_export(series_dir, tmp_path
     assert exp.exit_code == 0
     header, *rows = exp.stdout.strip().splitlines()
     assert header.startswith("Patient,Wound,Date,Label,Area,Perim.")
+    assert "Area low,Area high,PAR low,PAR high,Change real" in header
     assert len(rows) == 7
     js = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "m.db"), "--format", "json"]).stdout)
     assert {r["Wound"] for r in js} == {"left heel", "right toe"}

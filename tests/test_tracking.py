@@ -82,3 +82,30 @@ def test_helpers():
         percent_area_reduction(0, 5)
     assert par_at_day([0, 10], [0, 20]) is None
     assert gilman(10, 5, 1, 1, 0) is None
+
+
+def _visit(day, area, low, high):
+    return Visit(dt.date(2024, 1, 1) + dt.timedelta(days=day), f"{day}.jpg", area_mm2=area, perimeter_mm=10.0,
+                 area_low_mm2=low, area_high_mm2=high)
+
+
+def test_par_interval_and_change_beyond_noise():
+    rows, summary = analyse_series([_visit(0, 100.0, 90.0, 110.0), _visit(14, 50.0, 45.0, 55.0),
+                                    _visit(28, 48.0, 43.0, 53.0)])
+    base, half, same = rows
+    assert base.par_low_pct is None and base.change_beyond_noise is None  # the baseline is PAR 0 by definition
+    assert half.par_low_pct < 50.0 < half.par_high_pct
+    # independent errors at both ends, in quadrature: wider than either end alone, narrower than both extremes
+    assert 100 * (1 - 55 / 90) < half.par_low_pct < 100 * (1 - 50 / 90)
+    assert 100 * (1 - 45 / 110) > half.par_high_pct > 100 * (1 - 45 / 100)
+    assert half.change_beyond_noise is True and same.change_beyond_noise is False
+    assert (summary.par_low_pct, summary.par_high_pct) == (same.par_low_pct, same.par_high_pct)
+
+
+def test_intervals_of_a_closed_wound_and_of_a_record_without_them():
+    rows, summary = analyse_series([_visit(0, 100.0, 80.0, 120.0), _visit(30, 0.0, 0.0, 0.0)])
+    assert rows[1].par_pct == 100.0 and rows[1].par_high_pct == 100.0 and rows[1].par_low_pct == 100.0
+    assert rows[1].change_beyond_noise is True
+    rows, summary = analyse_series([_visit(0, 100.0, None, None), _visit(30, 60.0, None, None)])
+    assert rows[1].par_pct == pytest.approx(40.0) and rows[1].par_low_pct is None
+    assert rows[1].change_beyond_noise is None and summary.par_low_pct is None

@@ -161,3 +161,24 @@ def test_two_names_on_one_point_do_not_break_the_outline():
     labels = split_wounds(disks((200, 300), (150, 100, 40)), calibration=manual_calibration(4.0))
     named, names, warnings = name_wounds(labels, [("A", 150, 100), ("B", 150, 100)])
     assert (named == labels).all() and names == {1: "A"} and "ignored" in warnings[0]
+
+
+def test_each_wound_gets_its_own_share_of_the_band():
+    from tests.helpers import disk_mask
+    from woundmeasure.calibration import manual_calibration
+    from woundmeasure.measurement import measure_mask
+    from woundmeasure.segmentation import Band
+    from woundmeasure.wounds import measure_wounds, split_wounds
+
+    mask = disk_mask((300, 600), (150, 150), 60) | disk_mask((300, 600), (150, 450), 30)
+    wide = disk_mask((300, 600), (150, 150), 75) | disk_mask((300, 600), (150, 450), 40)  # outer band: +15 / +10 px
+    core = disk_mask((300, 600), (150, 150), 50) | disk_mask((300, 600), (150, 450), 25)  # inner band: -10 / -5 px
+    band = Band(core, wide, stretch=1.0, source="test")
+    cal = manual_calibration(1.0)
+    labels = split_wounds(mask, calibration=cal, gap_mm=10)
+    whole = measure_mask(mask, calibration=cal, band=band)
+    a, b = measure_wounds(labels, calibration=cal, whole=whole, band=band)
+    assert a.measurement.area_mm2_high == pytest.approx(math.pi * 75**2, rel=0.02)
+    assert b.measurement.area_mm2_high == pytest.approx(math.pi * 40**2, rel=0.03)
+    assert a.measurement.area_mm2_low == pytest.approx(math.pi * 50**2, rel=0.02)
+    assert b.measurement.area_mm2_low == pytest.approx(math.pi * 25**2, rel=0.03)

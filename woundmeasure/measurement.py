@@ -8,7 +8,7 @@ taken, and each pixel's area is its own plane area.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -53,8 +53,14 @@ class WoundMeasurement:
     length_line, width_line : tuple of 4 floats
         End points (x1, y1, x2, y2) in image pixels, for drawing.
     warnings : tuple of str
+    area_mm2_low, area_mm2_high : float
+        The 95% interval of the area: the outline's band (:class:`~woundmeasure.segmentation.Band`;
+        one pixel either side of an outline given as it is) and the calibration's uncertainty,
+        combined in log area (:func:`area_interval`).
     outline : tuple of (K, 2) arrays
         The measured sub-pixel outline (x, y) in image pixels, for drawing; not in ``to_dict``.
+    band_mm2 : (inner, outer, stretch)
+        The band's areas behind the interval (not in ``to_dict``): :meth:`with_length_uncertainty`.
     """
 
     area_mm2: float
@@ -70,14 +76,24 @@ class WoundMeasurement:
     length_line: tuple[float, float, float, float] | None = None
     width_line: tuple[float, float, float, float] | None = None
     warnings: tuple[str, ...] = ()
+    area_mm2_low: float = 0.0
+    area_mm2_high: float = 0.0
     outline: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
+    band_mm2: tuple[float, float, float] = field(default=(0.0, 0.0, 1.0), repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "outline"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("outline", "band_mm2")}
         d["warnings"] = list(self.warnings)
         for k in ("length_line", "width_line"):
             d[k] = list(d[k]) if d[k] is not None else None
         return d
+
+    def with_length_uncertainty(self, length_pct: float) -> "WoundMeasurement":
+        """The same measurement with its interval for a calibration of this length uncertainty (1 sigma, %),
+        e.g. the calibration's at the wound rather than at the reference."""
+        inner, outer, stretch = self.band_mm2
+        low, high = area_interval(self.area_mm2, inner, outer, stretch=stretch, length_pct=length_pct)
+        return replace(self, area_mm2_low=low, area_mm2_high=high)
 
 
 def _feret(points: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
@@ -105,7 +121,53 @@ def _feret(points: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
     return length, np.array([p, q]), float(hi - lo), np.array([mid + n * lo, mid + n * hi])
 
 
-def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurement:
+Z95 = 1.959964  # two-sided 95% of a normal error
+
+
+def area_interval(area: float, inner: float, outer: float, *, stretch: float = 1.0,
+                  length_pct: float = 0.0) -> tuple[float, float]:
+    """The 95% interval of an area (mm^2) from its outline's band and its calibration.
+
+    ``inner`` and ``outer`` are the band's areas (``inner <= area <= outer``), ``stretch``
+    the band's width in log area that covers 95% (:class:`~woundmeasure.segmentation.Band`),
+    ``length_pct`` the calibration's 1-sigma relative error of a length (an area's is twice
+    it). The two are independent, so their log half-widths add in quadrature. An area of 0
+    (nothing drawn) has the interval [0, outer widened by the calibration].
+    """
+    scale = Z95 * 2 * length_pct / 100
+    if area <= 0:
+        return 0.0, float(outer * math.exp(scale))
+    down = stretch * math.log(area / inner) if inner > 0 else math.inf
+    up = stretch * math.log(outer / area)
+    return float(area * math.exp(-math.hypot(down, scale))), float(area * math.exp(math.hypot(up, scale)))
+
+
+def _plane_area(calibration: Calibration, rows: np.ndarray, cols: np.ndarray) -> float:
+    """Plane area (mm^2) of the pixels at (rows, cols)."""
+    if calibration.homography is None:
+        return rows.size / calibration.px_per_mm**2
+    return float(calibration.area_per_pixel(np.column_stack([cols, rows])).sum())
+
+
+def _band_areas(mask: np.ndarray, band, calibration: Calibration, area_mm2: float) -> tuple[float, float, float]:
+    """(inner, outer, stretch) of the mask's band, areas in mm^2 (only the band's pixels are mapped)."""
+    if band is None:
+        from woundmeasure.segmentation import Band
+
+        band = Band.boundary(mask)
+    box = bounding_box(band.outer | mask)
+    if box is None:
+        return 0.0, 0.0, band.stretch
+    m = mask[box]
+    lost = np.nonzero(m & ~band.inner[box])
+    gained = np.nonzero(band.outer[box] & ~m)
+    r0, c0 = box[0].start, box[1].start
+    inner = area_mm2 - _plane_area(calibration, lost[0] + r0, lost[1] + c0)
+    outer = area_mm2 + _plane_area(calibration, gained[0] + r0, gained[1] + c0)
+    return max(inner, 0.0), outer, band.stretch
+
+
+def measure_mask(mask: np.ndarray, *, calibration: Calibration, band=None) -> WoundMeasurement:
     """Measure a binary wound mask.
 
     Parameters
@@ -114,6 +176,8 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
         True on wound pixels, in the photo's (upright) frame.
     calibration : Calibration
         The scale (and optional plane homography) of the photo.
+    band : Band, optional
+        Where the outline's edge could lie (a segmenter's); default one pixel either side.
 
     Returns
     -------
@@ -146,12 +210,14 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
         rows = cols = np.zeros(0, int)
     num_pixels = int(rows.size)
     if num_pixels == 0:
+        _, outer, _ = _band_areas(mask, band, calibration, 0.0)
+        high = area_interval(0.0, 0.0, outer, length_pct=calibration.uncertainty_pct)[1]
         return WoundMeasurement(0.0, 0.0, 0, 0.0, 0.0 if calibration.homography is None else None, 0.0, 0.0, 0.0,
-                                0, False, warnings=("no wound pixels: the area is 0",))
-    if calibration.homography is None:
-        area_mm2 = num_pixels / calibration.px_per_mm**2
-    else:
-        area_mm2 = float(calibration.area_per_pixel(np.column_stack([cols, rows])).sum())
+                                0, False, warnings=("no wound pixels: the area is 0",), area_mm2_high=high,
+                                band_mm2=(0.0, outer, 1.0))
+    area_mm2 = _plane_area(calibration, rows, cols)
+    inner, outer, stretch = _band_areas(mask, band, calibration, area_mm2)
+    low, high = area_interval(area_mm2, inner, outer, stretch=stretch, length_pct=calibration.uncertainty_pct)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     num_regions = label_regions(mask[r0:r1, c0:c1])[1]
     touches_edge = bool(r0 == 0 or c0 == 0 or r1 == mask.shape[0] or c1 == mask.shape[1])
@@ -184,4 +250,5 @@ def measure_mask(mask: np.ndarray, *, calibration: Calibration) -> WoundMeasurem
         perimeter_mm=perimeter_mm, perimeter_imagej_mm=perimeter_ij,
         length_mm=length, width_mm=width, ellipse_area_mm2=math.pi / 4 * length * width,
         num_regions=num_regions, touches_edge=touches_edge,
-        length_line=length_line, width_line=width_line, warnings=tuple(warnings), outline=tuple(contours))
+        length_line=length_line, width_line=width_line, warnings=tuple(warnings),
+        area_mm2_low=low, area_mm2_high=high, outline=tuple(contours), band_mm2=(inner, outer, stretch))

@@ -95,6 +95,8 @@ class ImageResult:
             "image": self.image,
             "area_mm2": m.area_mm2,
             "area_cm2": m.area_cm2,
+            "area_mm2_low": m.area_mm2_low,
+            "area_mm2_high": m.area_mm2_high,
             "perimeter_mm": m.perimeter_mm,
             "perimeter_imagej_mm": m.perimeter_imagej_mm,
             "length_mm": m.length_mm,
@@ -196,26 +198,27 @@ def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
 
 
 def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, mask):
-    """The wound mask, how it was obtained, the segmenter's warnings, and (labels, names) when a person
-    numbered the wounds (a RoiSet with one ROI per wound), else None."""
+    """The wound mask, how it was obtained, the segmenter's warnings, (labels, names) when a person
+    numbered the wounds (a RoiSet with one ROI per wound) else None, and the segmenter's band (None
+    for an outline a person gave: one pixel either side)."""
     shape = photo.shape
     if mask is not None:
         mask = np.asarray(mask)
         if mask.shape != tuple(shape):
             raise MaskError(f"mask for {photo.path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is "
                             f"{shape[1]} x {shape[0]} px; use a mask of the photo's size")
-        return mask.astype(bool), "mask", (), None
+        return mask.astype(bool), "mask", (), None, None
     if options.mask is not None:
-        return _given_mask(photo.path, options.mask, shape), "mask", (), None
+        return _given_mask(photo.path, options.mask, shape), "mask", (), None, None
     if options.roi is not None:
         wound, numbered = _given_roi(photo.path, options.roi, shape)
-        return wound, "roi", (), numbered
-    from woundmeasure.segmentation import Hints, segment
+        return wound, "roi", (), numbered, None
+    from woundmeasure.segmentation import Hints, outline
 
     hints = Hints(box=options.box, points=options.points, background_points=options.background_points,
                   exclude=calibration.reference_mask(shape))
-    wound, warnings = segment(photo.rgb, method=options.segmenter, hints=hints)
-    return wound, options.segmenter, warnings, None
+    found = outline(photo.rgb, method=options.segmenter, hints=hints)
+    return found.mask, options.segmenter, found.warnings, None, found.band
 
 
 def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
@@ -229,8 +232,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     try:
         if calibration is None:
             calibration = calibrate(photo.rgb, options)
-        wound, method, seg_warnings, numbered = _outline(photo, options, calibration, mask)
-        measurement = measure_mask(wound, calibration=calibration)
+        wound, method, seg_warnings, numbered, band = _outline(photo, options, calibration, mask)
+        measurement = measure_mask(wound, calibration=calibration, band=band)
     except WoundMeasureError as exc:
         if photo.path in str(exc):
             raise
@@ -238,6 +241,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     centre = _wound_centre(measurement)
     if centre is not None:
         calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
+        measurement = measurement.with_length_uncertainty(calibration.uncertainty_pct)
     labels, names = numbered or (split_wounds(wound, calibration=calibration, gap_mm=options.wound_gap_mm), {})
     name_warnings = ()
     if options.names:
@@ -245,7 +249,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
         names = {**names, **given}
     wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
                        calibration, w.centre_px, photo.shape))))
-                   for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names))
+                   for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names,
+                                                 band=band))
     quality = assess(photo.rgb, wound, calibration, centre=centre)
     photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + name_warnings
                                          + quality.problems()))  # of the photo, whichever wound is read

@@ -54,6 +54,8 @@ def wound_view(result: dict, numbers) -> dict:
     if len(parts) > 1:
         for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2", "num_regions"):
             out[k] = sum(w[k] for w in parts)
+        for k in ("area_mm2_low", "area_mm2_high"):  # the ends of an interval add up (a bound, not a 95% figure)
+            out[k] = sum(w[k] for w in parts) if all(k in w for w in parts) else None
         ij = [w["perimeter_imagej_mm"] for w in parts]
         out["perimeter_imagej_mm"] = None if None in ij else sum(ij)
         out["touches_edge"] = any(w["touches_edge"] for w in parts)
@@ -85,17 +87,20 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
     if instance and instance["status"] == "closed":
         said = ("counted as closed (area 0); a person should confirm it" if instance["unsure"]
                 else "closed, as a person confirmed (area 0)")
-        closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
+        closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "area_mm2_low": 0.0, "area_mm2_high": 0.0,
+                  "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [],
                   "warnings": [f"wound {wound} was not found in this photo where it was: {said}"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
-                     result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True)
+                     result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,
+                     area_low_mm2=0.0, area_high_mm2=0.0)
     r = wound_view(r, numbers)
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,
-                 result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers)
+                 result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers,
+                 area_low_mm2=r.get("area_mm2_low"), area_high_mm2=r.get("area_mm2_high"))
 
 
 def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: MeasureOptions, *,

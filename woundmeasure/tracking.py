@@ -11,6 +11,9 @@ Pure functions over plain records; dates are ``datetime.date``. Definitions:
   consecutive visits and from baseline to latest (Gilman 1990).
 * Log area ratio = ln(A_latest / A0).
 * Exponential model A(t) = A0 e^(-k t), k fitted by least squares on ln(At / A0).
+* Intervals: each area carries its 95% interval (low, high); PAR's interval and whether a change
+  between consecutive visits exceeds the noise follow from the two areas' intervals, taken as
+  independent errors in log area (their half-widths add in quadrature).
 * Projected closure: when the area reaches ``closure_fraction`` of the baseline (default
   1%): linearly, from the latest visit at the least-squares rate of all visits; or by
   the exponential model from baseline. "Not projectable" when the wound is not
@@ -48,6 +51,8 @@ class Visit:
     excluded: str | None = None  # why a person left this visit out of the metrics
     numbers: tuple[int, ...] = ()  # which numbered wounds of the photo's outline this wound is (empty: all)
     closed: bool = False  # not found in this photo where it was: counted as healed (area 0)
+    area_low_mm2: float | None = None  # the area's 95% interval (None: not known, e.g. an older record)
+    area_high_mm2: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -81,6 +86,11 @@ class VisitMetrics:
     note: str
     excluded: str | None = None
     closed: bool = False
+    area_low_mm2: float | None = None
+    area_high_mm2: float | None = None
+    par_low_pct: float | None = None
+    par_high_pct: float | None = None
+    change_beyond_noise: bool | None = None  # the change since the previous visit exceeds both areas' noise
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -112,6 +122,8 @@ class SeriesSummary:
     warnings: list[str]
     linear_rate_mm2_per_day: float | None = None  # least-squares slope of area over all measured visits
     closed_date: str | None = None  # the first counted visit at which the wound was found closed
+    par_low_pct: float | None = None  # the latest PAR's 95% interval
+    par_high_pct: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -122,6 +134,47 @@ def percent_area_reduction(a0: float, at: float) -> float:
     if a0 <= 0:
         raise ValueError("the baseline area is 0: percent area reduction is undefined")
     return 100.0 * (a0 - at) / a0
+
+
+def _spread(v: Visit) -> tuple[float, float] | None:
+    """The log-area half-widths (down, up) of a visit's interval; None when it has none."""
+    if v.area_low_mm2 is None or v.area_high_mm2 is None or v.area_mm2 is None or v.area_mm2 <= 0:
+        return None
+    down = math.log(v.area_mm2 / v.area_low_mm2) if v.area_low_mm2 > 0 else math.inf
+    return down, math.log(v.area_high_mm2 / v.area_mm2)
+
+
+def ratio_interval(later: Visit, earlier: Visit) -> tuple[float, float] | None:
+    """The 95% interval of the area ratio later / earlier, from both visits' intervals (None if unknown).
+
+    The two photos' errors are taken as independent, so their log half-widths add in
+    quadrature; a later area of 0 spans from 0 to the later high over the earlier low.
+    """
+    e = _spread(earlier)
+    if e is None or later.area_mm2 is None or later.area_high_mm2 is None:
+        return None
+    if later.area_mm2 <= 0:
+        return 0.0, (later.area_high_mm2 / earlier.area_low_mm2 if earlier.area_low_mm2 > 0 else math.inf)
+    lt = _spread(later)
+    if lt is None:
+        return None
+    r = later.area_mm2 / earlier.area_mm2
+    return r * math.exp(-math.hypot(lt[0], e[1])), r * math.exp(math.hypot(lt[1], e[0]))
+
+
+def par_interval(base: Visit, v: Visit) -> tuple[float | None, float | None]:
+    """The 95% interval of the PAR of visit ``v`` against ``base`` (%; None where unbounded or unknown)."""
+    r = ratio_interval(v, base)
+    if r is None:
+        return None, None
+    low = 100.0 * (1 - r[1]) if math.isfinite(r[1]) else None
+    return low, 100.0 * (1 - r[0])
+
+
+def change_beyond_noise(prev: Visit, v: Visit) -> bool | None:
+    """Whether the area changed from ``prev`` to ``v`` by more than both areas' noise (None if unknown)."""
+    r = ratio_interval(v, prev)
+    return None if r is None else bool(r[1] < 1 or r[0] > 1)
 
 
 def par_at_day(days: list[int], pars: list[float], day: float = 28.0) -> float | None:
@@ -211,16 +264,20 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                      (v.date - base.date).days if base and v.date else None, v.image,
                                      area, None if area is None else area / 100, v.perimeter_mm if v.measured else None,
                                      None, None, None, v.calibration, list(v.warnings), v.error, v.outline, v.note,
-                                     v.excluded))
+                                     v.excluded, area_low_mm2=v.area_low_mm2 if v.measured else None,
+                                     area_high_mm2=v.area_high_mm2 if v.measured else None))
             continue
         day = (v.date - base.date).days
         par = percent_area_reduction(base.area_mm2, v.area_mm2) if base.area_mm2 > 0 else None
         change = v.area_mm2 - prev.area_mm2 if prev else None
         g = gilman(prev.area_mm2, v.area_mm2, prev.perimeter_mm, v.perimeter_mm, (v.date - prev.date).days) \
             if prev else None
+        par_low, par_high = par_interval(base, v) if par is not None and v is not base else (None, None)
         rows.append(VisitMetrics(v.date.isoformat(), day, v.image, v.area_mm2, v.area_mm2 / 100, v.perimeter_mm,
                                  change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note,
-                                 closed=v.closed))
+                                 closed=v.closed, area_low_mm2=v.area_low_mm2, area_high_mm2=v.area_high_mm2,
+                                 par_low_pct=par_low, par_high_pct=par_high,
+                                 change_beyond_noise=change_beyond_noise(prev, v) if prev else None))
         prev = v
     if base is None:
         summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
@@ -261,5 +318,6 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         projected_closure_date=linear.isoformat() if linear else None,
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
         projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope,
-        closed_date=next((v.date.isoformat() for v in measured if v.closed), None))
+        closed_date=next((v.date.isoformat() for v in measured if v.closed), None),
+        par_low_pct=measured_rows[-1].par_low_pct, par_high_pct=measured_rows[-1].par_high_pct)
     return rows, summary

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -168,13 +168,22 @@ class WoundInstance:
 
 
 def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: WoundMeasurement,
-                   names: dict[int, str] | None = None) -> tuple[WoundInstance, ...]:
-    """Measure each numbered wound of a label image on its own (one wound: ``whole`` as it is)."""
+                   names: dict[int, str] | None = None, band=None) -> tuple[WoundInstance, ...]:
+    """Measure each numbered wound of a label image on its own (one wound: ``whole`` as it is).
+
+    ``band``, the whole outline's (:class:`~woundmeasure.segmentation.Band`), is shared out:
+    each wound keeps its own pixels of the inner band and the pixels of the outer band nearest to it.
+    """
     numbers = [int(n) for n in np.unique(labels) if n]
+    zones = _nearest_wound(labels, band.outer) if band is not None and len(numbers) > 1 else None
     out = []
     for n in numbers:
         own = labels == n
-        m = whole if len(numbers) == 1 else measure_mask(own, calibration=calibration)
+        if len(numbers) == 1:
+            m = whole
+        else:
+            own_band = None if zones is None else replace(band, inner=band.inner & own, outer=(zones == n) | own)
+            m = measure_mask(own, calibration=calibration, band=own_band)
         rows, cols = np.nonzero(own)
         centre = (float(cols.mean()), float(rows.mean()))
         plane = calibration.to_plane(np.array([centre]))[0]
@@ -185,6 +194,20 @@ def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: Wound
         out.append(WoundInstance(n, m, centre, (float(plane[0]), float(plane[1])), (names or {}).get(n),
                                  m.warnings, axis))
     return tuple(out)
+
+
+def _nearest_wound(labels: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """For each pixel of ``outer``, the number of the nearest wound of ``labels`` (0 elsewhere)."""
+    from scipy import ndimage
+
+    out = np.zeros(labels.shape, labels.dtype)
+    box = bounding_box(outer | (labels > 0))
+    if box is None:
+        return out
+    lab = labels[box]
+    _, (rows, cols) = ndimage.distance_transform_edt(lab == 0, return_indices=True)
+    out[box] = np.where(outer[box], lab[rows, cols], 0)
+    return out
 
 
 # ---- following wounds across visits ----

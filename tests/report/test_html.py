@@ -24,5 +24,6 @@ def test_report_renders_in_a_real_browser(series_dir, tmp_path):
     assert dom.count("<img") >= 5  # plot + four visits
     import re
 
-    par = re.search(r'<b id="par">([-\d.]+)%</b>', dom)
+    par = re.search(r'<b id="par">([-\d.]+)%</b> \(95% interval ([-\d.]+) to ([-\d.]+)%\)', dom)
     assert par and float(par.group(1)) > 50
+    assert float(par.group(2)) < float(par.group(1)) < float(par.group(3))

@@ -27,3 +27,19 @@ def test_a_visit_from_a_poor_photo_is_ringed_in_the_plot():
     assert len(ringed) == 1 and list(ringed[0].get_ydata()) == [6.0]  # the second visit, 600 mm2
     clean = plot_series(WoundTrack("w", *analyse_series(visits[:1] + visits[2:]), visits[:1] + visits[2:], db=None))
     assert not [line for line in clean.get_lines() if line.get_label().startswith("poor photo")]
+
+
+def test_each_area_is_drawn_with_its_95_percent_interval():
+    from matplotlib.container import ErrorbarContainer
+
+    from woundmeasure.report.plots import plot_series
+    from woundmeasure.series import WoundTrack
+
+    visits = [v(0, 1000.0, area_low_mm2=800.0, area_high_mm2=1300.0), v(30, 600.0, area_low_mm2=500.0,
+                                                                        area_high_mm2=700.0), v(60, 300.0)]
+    rows, summary = analyse_series(visits)
+    ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 1  # one set of bars, for the two visits that have an interval
+    segments = sorted(seg[:, 1].tolist() for seg in bars[0].lines[2][0].get_segments())
+    assert segments == [[5.0, 7.0], [8.0, 13.0]]  # cm2, from each visit's low to its high

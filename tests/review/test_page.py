@@ -114,6 +114,11 @@ def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_ta
         browser.find_element("css selector", "tr[data-visit-id='0-0'] td.area").text)
     assert area == pytest.approx(visit["area_mm2"], abs=0.05)  # the table shows what the record holds
     assert float(row_text("par")) == pytest.approx(100 * (baseline - area) / baseline, abs=0.1)
+    low, high = map(float, row_text("interval").split("–"))  # the corrected outline's own interval, as recorded
+    recorded = visit["result"]
+    assert (low, high) == (pytest.approx(recorded["area_mm2_low"], abs=0.05),
+                           pytest.approx(recorded["area_mm2_high"], abs=0.05))
+    assert low < area < high
     browser.save_screenshot(str(tmp_path / "review.png"))
     assert (tmp_path / "review.png").stat().st_size > 10_000
 

@@ -112,8 +112,8 @@ def test_a_small_wound_gets_a_closer_look_that_outlines_it_better():
     p = make_phantom(611, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=6, marker=False)
     prob, _ = wound_probability(p.rgb)
     assert len(zoom_boxes(prob)) == 1  # one small wound: one closer look
-    coarse, _ = segment_model(p.rgb, hints=Hints(), zoom=False)
-    close, _ = segment_model(p.rgb, hints=Hints())
+    coarse, *_ = segment_model(p.rgb, hints=Hints(), zoom=False)
+    close, *_ = segment_model(p.rgb, hints=Hints())
     assert dice(close, p.mask) >= dice(coarse, p.mask) - 0.01 and dice(close, p.mask) > 0.85
     large = make_phantom(612, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=40, marker=False)
     assert zoom_boxes(wound_probability(large.rgb)[0]) == []  # a large wound is seen well enough at once
@@ -196,3 +196,17 @@ def test_point_hint_recovers_a_wound_the_model_missed():
                         hints=Hints(points=((float(np.median(cols)), float(np.median(rows))),)))
     assert dice(hinted, p.mask) > dice(plain, p.mask)
     assert hinted[int(np.median(rows)), int(np.median(cols))]
+
+
+@pytest.mark.parametrize("seed", [620, 621, 622])
+def test_the_model_band_brackets_its_outline_and_the_true_area(seed):
+    from woundmeasure.pipeline import measure_image
+    from woundmeasure.segmentation import outline
+
+    p = make_phantom(seed, width=1200, height=900, px_per_mm=5.0)
+    found = outline(p.rgb)
+    assert not (found.band.inner & ~found.mask).any() and not (found.mask & ~found.band.outer).any()
+    assert found.band.inner.sum() < found.mask.sum() < found.band.outer.sum()  # a real band, not the outline
+    m = measure_image(p.rgb).measurement
+    assert m.area_mm2_low < m.area_mm2 < m.area_mm2_high
+    assert m.area_mm2_low <= p.area_mm2 <= m.area_mm2_high

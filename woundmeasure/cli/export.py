@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Closed", "Unit", "Scale",
-           "Calibration", "Outline", "Override", "SHA256", "Version", "Error"]
+COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Area low", "Area high",
+           "PAR low", "PAR high", "Change real", "Closed", "Unit", "Scale", "Calibration", "Outline", "Override",
+           "SHA256", "Version", "Error"]
 
 
 def rows_from_store(table: list[dict], *, db) -> list[dict]:
@@ -20,16 +21,19 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
     tracks = record_tracks(table, db=db)
     out = []
     for (patient, wound), track in tracks.items():
-        par = {(m.date, m.image): m.par_pct for m in track.visits}
+        metrics = {(m.date, m.image): m for m in track.visits}
         rows = {(r["date"], r["image"]): r for r in table if (r["name"], r["label"]) == (patient, wound)}
         for v in track.stored:
             r = rows[(v.date.isoformat() if v.date else None, v.image)]
             res = v.result or {}
             cal = res.get("calibration") or {}
+            m = metrics.get((r["date"], r["image"]))
             out.append({
                 "Patient": patient, "Wound": wound, "Date": r["date"], "Label": Path(r["image"]).name,
-                "Area": v.area_mm2, "Perim.": v.perimeter_mm, "Length": res.get("length_mm"),
-                "Width": res.get("width_mm"), "PAR": par.get((r["date"], r["image"])), "Closed": v.closed,
+                "Area": v.area_mm2, "Area low": v.area_low_mm2, "Area high": v.area_high_mm2,
+                "Perim.": v.perimeter_mm, "Length": res.get("length_mm"), "Width": res.get("width_mm"),
+                "PAR": m and m.par_pct, "PAR low": m and m.par_low_pct, "PAR high": m and m.par_high_pct,
+                "Change real": m and m.change_beyond_noise, "Closed": v.closed,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
                 "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
                 "Version": r["version"], "Error": v.error})

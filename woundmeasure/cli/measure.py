@@ -14,9 +14,13 @@ from woundmeasure.cli.options import build_options, measure_options
 
 def format_table(rows: list[dict]) -> str:
     """A readable fixed-width table of results (errors on their own lines)."""
-    head = f"{'image':<28} {'area mm2':>10} {'area cm2':>9} {'perim mm':>9} {'length mm':>9} {'width mm':>9} " \
-           f"{'px/mm':>7} {'scale':<8} {'outline':<7}"
+    head = f"{'image':<28} {'area mm2':>10} {'95% interval':>15} {'area cm2':>9} {'perim mm':>9} {'length mm':>9} " \
+           f"{'width mm':>9} {'px/mm':>7} {'scale':<8} {'outline':<7}"
+    from woundmeasure.report import fmt_range
     from woundmeasure.wounds import letter
+
+    def interval(r):
+        return fmt_range(r.get("area_mm2_low"), r.get("area_mm2_high"), 1, dash="-")
 
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -26,7 +30,7 @@ def format_table(rows: list[dict]) -> str:
             lines.append(f"{name:<28} ERROR: {r['error']}")
             continue
         c = r["calibration"]
-        lines.append(f"{name:<28} {r['area_mm2']:>10.1f} {r['area_cm2']:>9.3f} {r['perimeter_mm']:>9.1f} "
+        lines.append(f"{name:<28} {r['area_mm2']:>10.1f} {interval(r):>15} {r['area_cm2']:>9.3f} {r['perimeter_mm']:>9.1f} "
                      f"{r['length_mm']:>9.1f} {r['width_mm']:>9.1f} {c['px_per_mm']:>7.2f} "
                      f"{c['method'] + ('*' if c['perspective_corrected'] else ''):<8} {r['segmentation']['method']:<7}")
         if len(r.get("wounds") or ()) > 1:
@@ -34,12 +38,15 @@ def format_table(rows: list[dict]) -> str:
             for w in r["wounds"]:
                 label = w["name"] or letter(w["number"])
                 label = f"  wound {label}" if len(label) <= 20 else f"  wound {label[:17]}..."
-                lines.append(f"{label:<28} {w['area_mm2']:>10.1f} {w['area_cm2']:>9.3f} {w['perimeter_mm']:>9.1f} "
+                lines.append(f"{label:<28} {w['area_mm2']:>10.1f} {interval(w):>15} {w['area_cm2']:>9.3f} "
+                             f"{w['perimeter_mm']:>9.1f} "
                              f"{w['length_mm']:>9.1f} {w['width_mm']:>9.1f}")
         for w in r["warnings"]:
             lines.append(f"{'':<28}   warning: {w}")
     if any("error" not in r and r["calibration"]["perspective_corrected"] for r in rows):
         lines.append("* perspective corrected: measured on the rectified wound plane")
+    if any("error" not in r for r in rows):
+        lines.append("95% interval: where the true area lies, from the outline's uncertainty and the scale's")
     return "\n".join(lines)
 
 

@@ -12,22 +12,30 @@ from woundmeasure.cli.options import measure_options, series_options
 
 def format_track(t) -> str:
     s = t.summary
+    from woundmeasure.report import fmt_range
+
     lines = [f"wound: {t.wound}",
-             f"{'date':<11} {'day':>4} {'area mm2':>9} {'area cm2':>8} {'perim mm':>8} {'PAR %':>6} {'scale':<8} photo"]
+             f"{'date':<11} {'day':>4} {'area mm2':>9} {'95% interval':>15} {'area cm2':>8} {'perim mm':>8} "
+             f"{'PAR %':>6} {'PAR 95%':>13} {'chg':>3} {'scale':<8} photo"]
     for v in t.visits:
         if v.error:
             lines.append(f"{v.date or 'undated':<11} {'':>4} FAILED: {v.error}")
             continue
         if v.excluded:
-            lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {'':>8} {'':>6} "
+            lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {'':>15} {v.area_cm2:>8.2f} {'':>8} {'':>6} "
                          f"excluded: {v.excluded}  {v.image}")
             continue
-        lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} {v.area_cm2:>8.2f} {v.perimeter_mm:>8.1f} "
-                     f"{v.par_pct:>6.1f} {(v.calibration or {}).get('method', ''):<8} {v.image}")
+        real = {True: "*", False: "~", None: ""}[v.change_beyond_noise]
+        lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} "
+                     f"{fmt_range(v.area_low_mm2, v.area_high_mm2, 1, dash='-'):>15} {v.area_cm2:>8.2f} "
+                     f"{v.perimeter_mm:>8.1f} {v.par_pct:>6.1f} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
+                     f"{real:>3} {(v.calibration or {}).get('method', ''):<8} {v.image}")
     def f(x, d=1):
         return "n/a" if x is None else f"{x:.{d}f}"
     lines += [
-        f"PAR at latest visit ({s.latest_date}): {f(s.par_pct)}%",
+        "chg: * the change since the previous visit exceeds the measurement noise, ~ it does not",
+        f"PAR at latest visit ({s.latest_date}): {f(s.par_pct)}% "
+        f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
         f"PAR at 4 weeks: {f(s.par_4wk_pct)}% (threshold {s.threshold_pct:g}%: "
         f"{'n/a' if s.meets_4wk_threshold is None else 'met' if s.meets_4wk_threshold else 'not met'})",
         f"healing rate {f(s.healing_rate_cm2_per_week, 3)} cm2/week; Gilman {f(s.gilman_mm_per_week, 3)} mm/week; "

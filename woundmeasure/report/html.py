@@ -11,7 +11,7 @@ import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.io import encode_jpeg
-from woundmeasure.report import fmt
+from woundmeasure.report import fmt, fmt_range
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -49,7 +49,8 @@ def _summary_html(s) -> str:
     rows = [
         ("baseline", f"{s.baseline_date} · {fmt(s.baseline_area_mm2, 1, ' mm²')}"),
         ("latest", f"{s.latest_date} · {fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
-        ("PAR at latest visit", f'<b id="par">{fmt(s.par_pct, 1, "%")}</b>'),
+        ("PAR at latest visit", f'<b id="par">{fmt(s.par_pct, 1, "%")}</b> '
+                                f'(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, "%", dash=" to ")})'),
         ("PAR at 4 weeks", f"{fmt(s.par_4wk_pct, 1, '%')} — {meets} the {s.threshold_pct:g}% threshold "
                            "(50% DFU: Sheehan 2003, Coerper 2009; 40% VLU)"),
         ("healing rate", fmt(s.healing_rate_cm2_per_week, 3, " cm²/week")),
@@ -68,9 +69,11 @@ def _summary_html(s) -> str:
 
 
 def _table_html(track) -> str:
-    head = ("<tr><th class='l'>date</th><th>day</th><th class='l'>photo</th><th>area mm²</th><th>area cm²</th>"
-            "<th>perimeter mm</th><th>change mm²</th><th>PAR %</th><th>Gilman mm/wk</th><th class='l'>scale</th>"
-            "<th class='l'>outline</th><th class='l'>notes</th></tr>")
+    head = ("<tr><th class='l'>date</th><th>day</th><th class='l'>photo</th><th>area mm²</th><th>95% interval</th>"
+            "<th>area cm²</th><th>perimeter mm</th><th>change mm²</th><th>PAR %</th><th>PAR 95%</th>"
+            "<th>Gilman mm/wk</th><th class='l'>scale</th><th class='l'>outline</th><th class='l'>notes</th></tr>")
+    real = {True: " <span title='beyond the measurement noise'>*</span>",
+            False: " <span title='within the measurement noise'>~</span>", None: ""}
     body = []
     for v in track.visits:
         cal = v.calibration or {}
@@ -80,10 +83,15 @@ def _table_html(track) -> str:
             notes = f'<span class="err">{html.escape(v.error)}</span>'
         body.append(f"<tr><td class='l'>{v.date or 'undated'}</td><td>{v.day if v.day is not None else '–'}</td>"
                     f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{fmt(v.area_mm2)}</td>"
-                    f"<td>{fmt(v.area_cm2, 2)}</td><td>{fmt(v.perimeter_mm)}</td><td>{fmt(v.change_mm2)}</td>"
-                    f"<td>{fmt(v.par_pct)}</td><td>{fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
+                    f"<td>{fmt_range(v.area_low_mm2, v.area_high_mm2)}</td>"
+                    f"<td>{fmt(v.area_cm2, 2)}</td><td>{fmt(v.perimeter_mm)}</td>"
+                    f"<td>{fmt(v.change_mm2)}{real[v.change_beyond_noise]}</td>"
+                    f"<td>{fmt(v.par_pct)}</td><td>{fmt_range(v.par_low_pct, v.par_high_pct, dash=' to ')}</td>"
+                    f"<td>{fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
                     f"<td class='l'>{html.escape(v.outline)}</td><td class='l'>{notes}</td></tr>")
-    return f"<table>{head}{''.join(body)}</table>"
+    note = ("<p class='note'>95% intervals from the outline's uncertainty and the scale's; change: * beyond "
+            "the measurement noise of both visits, ~ within it</p>")
+    return f"<table>{head}{''.join(body)}</table>{note}"
 
 
 def _visit_cards(track, store) -> str:

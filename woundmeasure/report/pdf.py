@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from woundmeasure.report import fmt
+from woundmeasure.report import fmt, fmt_range
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 ROWS_PER_PAGE = 14
@@ -21,7 +21,8 @@ ROWS_PER_PAGE = 14
 def _summary_lines(track) -> list[str]:
     s = track.summary
     met = {None: "n/a", True: "met", False: "not met"}[s.meets_4wk_threshold]
-    lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {fmt(s.par_pct, 1, '%')}",
+    lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {fmt(s.par_pct, 1, '%')} "
+             f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
              f"PAR at 4 weeks: {fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {met})",
              f"Healing rate {fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
              f"Gilman {fmt(s.gilman_mm_per_week, 3)} mm/week",
@@ -37,12 +38,18 @@ def _table(ax, rows) -> None:
     if not rows:
         ax.text(0, 1, "no visit", va="top", fontsize=9)
         return
+    def cm2(x):
+        return None if x is None else x / 100
+
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
-              "failed" if v.error else fmt(v.area_cm2, 2), fmt(v.par_pct, 1),
+              "failed" if v.error else fmt(v.area_cm2, 2),
+              "" if v.error else fmt_range(cm2(v.area_low_mm2), cm2(v.area_high_mm2), 2),
+              fmt(v.par_pct, 1), fmt_range(v.par_low_pct, v.par_high_pct, 0, dash=" to "),
               "closed" if v.closed else (f"excluded: {v.excluded}" if v.excluded else
-                                         (v.error or "; ".join(v.warnings))[:70])] for v in rows]
-    table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "PAR %", "notes"], loc="upper left",
-                     cellLoc="left", colLoc="left", colWidths=[0.14, 0.07, 0.11, 0.09, 0.59])
+                                         (v.error or "; ".join(v.warnings))[:60])] for v in rows]
+    table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "95%", "PAR %", "PAR 95%", "notes"],
+                     loc="upper left", cellLoc="left", colLoc="left",
+                     colWidths=[0.12, 0.06, 0.09, 0.12, 0.07, 0.11, 0.43])
     table.auto_set_font_size(False)
     table.set_fontsize(7.5)
     table.scale(1, 1.25)

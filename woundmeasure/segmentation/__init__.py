@@ -1,7 +1,8 @@
 """Wound segmentation: segmenters registered by name.
 
-A segmenter is a function ``f(rgb, *, hints) -> (mask, warnings)`` where ``rgb`` is an
-(M, N, 3) uint8 photo and ``mask`` an (M, N) bool array. Register your own with
+A segmenter is a function ``f(rgb, *, hints) -> (mask, warnings)`` or ``(mask, warnings, band)``
+where ``rgb`` is an (M, N, 3) uint8 photo, ``mask`` an (M, N) bool array and ``band`` a
+:class:`Band`, how far the outline could be off. Register your own with
 :func:`register_segmenter` and choose it by name (``--segmenter NAME``).
 """
 
@@ -54,6 +55,46 @@ class Hints:
                     raise InputError(f"{kind} ({x}, {y}) lies outside the {cols} x {rows} px photo")
 
 
+@dataclass(frozen=True)
+class Band:
+    """How far an outline could be off: ``inner`` <= the outline <= ``outer`` (bool masks of the photo).
+
+    ``stretch`` widens the band's relative area range (in log area) to what the segmenter's
+    errors measured on held-out photos need for a 95% interval (``benchmarks/bench_uncertainty.py``):
+    the true area lies in ``[A (A_inner / A) ** stretch, A (A_outer / A) ** stretch]`` about 95%
+    of the time. :meth:`boundary` is the band of an outline a person drew: one pixel either side.
+    """
+
+    inner: np.ndarray
+    outer: np.ndarray
+    stretch: float = 1.0
+    source: str = "boundary pixel"
+
+    @classmethod
+    def boundary(cls, mask: np.ndarray) -> "Band":
+        """One pixel inside and outside the outline (4-neighbours): a drawn outline's own resolution."""
+        import cv2
+
+        cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+        m = mask.astype(np.uint8)
+        return cls(cv2.erode(m, cross, borderValue=0).astype(bool), cv2.dilate(m, cross).astype(bool))
+
+    def without(self, exclude: np.ndarray | None) -> "Band":
+        """The band with ``exclude`` (the reference: never wound) taken out."""
+        if exclude is None:
+            return self
+        return Band(self.inner & ~exclude, self.outer & ~exclude, self.stretch, self.source)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A segmenter's answer: the mask, its warnings and its band."""
+
+    mask: np.ndarray
+    warnings: tuple[str, ...]
+    band: Band
+
+
 Segmenter = Callable[..., "tuple[np.ndarray, tuple[str, ...]]"]
 SEGMENTERS: dict[str, Segmenter] = {}
 
@@ -65,7 +106,13 @@ def register_segmenter(name: str, fn: Segmenter) -> None:
 
 def segment(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = None
             ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Outline the wound in a photo.
+    """Outline the wound in a photo: (mask, warnings) of :func:`outline`."""
+    found = outline(rgb, method=method, hints=hints)
+    return found.mask, found.warnings
+
+
+def outline(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = None) -> Outline:
+    """Outline the wound in a photo, with the band of where its edge could lie.
 
     Parameters
     ----------
@@ -76,8 +123,9 @@ def segment(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
 
     Returns
     -------
-    mask : ndarray of bool, shape (M, N)
-    warnings : tuple of str
+    Outline
+        ``mask`` (bool, M x N), ``warnings``, and ``band``: the segmenter's own, or one pixel
+        either side of the mask for a segmenter that gives none.
 
     Raises
     ------
@@ -89,13 +137,14 @@ def segment(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
         raise SegmentationError(f"unknown segmenter {method!r}; choose one of {sorted(SEGMENTERS)}")
     hints = hints or Hints()
     hints.check(rgb.shape[:2])
-    mask, warnings = SEGMENTERS[method](rgb, hints=hints)
+    mask, warnings, *band = SEGMENTERS[method](rgb, hints=hints)
     if hints.exclude is not None:
         mask = mask & ~hints.exclude
+    band = (band[0] if band else Band.boundary(mask)).without(hints.exclude)
     warnings = tuple(warnings)
     if not mask.any():
         warnings += ("no wound found by the segmenter: area is 0; check the photo or give a box/point hint",)
-    return mask, warnings
+    return Outline(mask, warnings, band)
 
 
 def _register_builtins() -> None:
@@ -108,4 +157,4 @@ def _register_builtins() -> None:
     SEGMENTERS.setdefault("color", segment_color)
 
 
-__all__ = ["Hints", "SEGMENTERS", "register_segmenter", "segment"]
+__all__ = ["Band", "Hints", "Outline", "SEGMENTERS", "outline", "register_segmenter", "segment"]

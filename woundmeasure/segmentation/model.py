@@ -25,11 +25,17 @@ from woundmeasure.segmentation.model_spec import (
 )
 from woundmeasure.segmentation.refine import (
     box_at_scale,
-    score_to_full_mask,
+    score_to_full_masks,
     work_scale,
 )
 
 THRESHOLD = 0.5
+# The band of the edge: the probability contours inside and outside the outline, and how far their
+# relative area range is stretched (in log area) so that the true area falls inside about 95% of
+# the time; both set on half of the held-out photos, checked on the other (bench_uncertainty.py).
+BAND = (0.98, 0.02)
+BAND_STRETCH = 2.0
+LEVELS = (THRESHOLD, *BAND)
 
 
 def model_path(filename: str = MODEL_FILENAME):
@@ -148,8 +154,8 @@ def _square_box(cy: float, cx: float, side: float, shape) -> tuple[int, int, int
     return r0, c0, r0 + side, c0 + side
 
 
-def _zoomed(rgb: np.ndarray, mask: np.ndarray, prob: np.ndarray, boxes, scale: float) -> np.ndarray:
-    """The mask with each small wound redrawn from a closer look: a pass on a crop around it.
+def _zoomed(rgb: np.ndarray, masks: list[np.ndarray], prob: np.ndarray, boxes, scale: float) -> list[np.ndarray]:
+    """The masks (at ``LEVELS``) with each small wound redrawn from a closer look: a pass on a crop around it.
 
     Inside the crop the outline is drawn from the mean of the closer look's probability and
     the first pass's (resampled onto the crop's grid): the closer look sees the edge better,
@@ -167,8 +173,9 @@ def _zoomed(rgb: np.ndarray, mask: np.ndarray, prob: np.ndarray, boxes, scale: f
         xs = (np.arange(close.shape[1]) + 0.5) * (crop.shape[1] / close.shape[1]) + C0
         map_x, map_y = np.meshgrid((xs * scale - 0.5).astype(np.float32), (ys * scale - 0.5).astype(np.float32))
         first = cv2.remap(prob, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        mask[R0:R1, C0:C1] = score_to_full_mask((close + first) / 2, crop.shape[:2], THRESHOLD)
-    return mask
+        for mask, redrawn in zip(masks, score_to_full_masks((close + first) / 2, crop.shape[:2], LEVELS)):
+            mask[R0:R1, C0:C1] = redrawn
+    return masks
 
 
 def _enlarge(crop: np.ndarray) -> np.ndarray:
@@ -243,12 +250,19 @@ class Steering:
             return  # nothing was drawn there: nothing to remove
         self.prob = np.where(region, np.minimum(before, after), before).astype(np.float32)
 
-    def mask(self) -> np.ndarray:
-        """The outline so far, bool (M, N), obeying the clicked spots and the box."""
+    def _levels(self, levels) -> list[np.ndarray]:
         from woundmeasure.segmentation import Hints
 
         hints = Hints(box=self.box, points=tuple(self.points), background_points=tuple(self.background_points))
-        return _obey(score_to_full_mask(self.prob, self.shape, THRESHOLD), hints, self.scale)
+        return [_obey(m, hints, self.scale) for m in score_to_full_masks(self.prob, self.shape, levels)]
+
+    def mask(self) -> np.ndarray:
+        """The outline so far, bool (M, N), obeying the clicked spots and the box."""
+        return self._levels((THRESHOLD,))[0]
+
+    def outline(self):
+        """The outline so far and its :class:`~woundmeasure.segmentation.Band`."""
+        return _with_band(*self._levels(LEVELS))
 
 
 def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
@@ -267,12 +281,19 @@ def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
     return mask
 
 
-def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+def _with_band(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray):
+    from woundmeasure.segmentation import Band
+
+    return mask, Band(inner & mask, outer | mask, BAND_STRETCH, "model")
+
+
+def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
     """Segment with the shipped CNN: one pass on the whole photo, then a closer look at each small wound.
 
     With hints (clicks inside the wound, clicks on what is not wound, a box), the promptable
     model redraws the outline from them, clicks replayed in order, inside-wound clicks
-    first (:class:`Steering`). ``zoom=False`` skips the closer look.
+    first (:class:`Steering`). ``zoom=False`` skips the closer look. Returns (mask, warnings, band):
+    the band lies between the probability contours ``BAND`` either side of the outline.
     """
     if hints.steer:
         steering = Steering(rgb, box=hints.box)
@@ -280,8 +301,10 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True) -> tuple[np.ndar
             steering.click(x, y, positive=True)
         for x, y in hints.background_points:
             steering.click(x, y, positive=False)
-        return steering.mask(), ()
+        mask, band = steering.outline()
+        return mask, (), band
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
     prob = _probability(shrink(rgb, scale))
-    mask = score_to_full_mask(prob, rgb.shape[:2], THRESHOLD)
-    return (_zoomed(rgb, mask, prob, zoom_boxes(prob), scale) if zoom else mask), ()
+    masks = score_to_full_masks(prob, rgb.shape[:2], LEVELS)
+    mask, band = _with_band(*(_zoomed(rgb, masks, prob, zoom_boxes(prob), scale) if zoom else masks))
+    return mask, (), band

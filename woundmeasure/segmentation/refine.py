@@ -19,14 +19,19 @@ def score_to_full_mask(score: np.ndarray, shape: tuple[int, int], threshold: flo
     sub-pixel-accurate boundary at full resolution. Only the box around candidate
     pixels is upsampled, which keeps 12 MP photos fast.
     """
+    return score_to_full_masks(score, shape, (threshold,))[0]
+
+
+def score_to_full_masks(score: np.ndarray, shape: tuple[int, int], thresholds) -> list[np.ndarray]:
+    """:func:`score_to_full_mask` at several thresholds, from one upsampling."""
     import cv2
 
     h, w = shape
     sh, sw = score.shape
-    cand = score > threshold
-    out = np.zeros(shape, bool)
+    outs = [np.zeros(shape, bool) for _ in thresholds]
+    cand = score > min(thresholds)
     if not cand.any():
-        return out
+        return outs
     rows = np.flatnonzero(cand.any(1))
     cols = np.flatnonzero(cand.any(0))
     r0, r1 = max(rows[0] - 2, 0), min(rows[-1] + 3, sh)
@@ -40,8 +45,9 @@ def score_to_full_mask(score: np.ndarray, shape: tuple[int, int], threshold: flo
     xs = (np.arange(C0, C1) + 0.5) / fx - 0.5
     map_x, map_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
     up = cv2.remap(score.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    out[R0:R1, C0:C1] = up > threshold
-    return out
+    for out, t in zip(outs, thresholds):
+        out[R0:R1, C0:C1] = up > t
+    return outs
 
 
 def box_at_scale(box, scale: float, shape_small) -> np.ndarray:
