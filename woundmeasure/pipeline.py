@@ -20,6 +20,8 @@ from woundmeasure.calibration import (
     manual_calibration,
     ruler_points_calibration,
 )
+from woundmeasure.calibration.record import polygons
+from woundmeasure.color_correction import ColorCorrection, read_card
 from woundmeasure.errors import (
     CalibrationError,
     InputError,
@@ -71,6 +73,10 @@ class ImageResult:
     photo_warnings : tuple of str
         The warnings of the photo itself (calibration, segmentation, quality), which each of its
         wounds shares; ``warnings`` adds those of the outline as a whole.
+    color : ColorCorrection or None
+        The white balance and exposure read from the calibration card's patches
+        (:mod:`woundmeasure.color_correction`): the segmenter saw the photo so corrected, and
+        every picture of it shown to a person is (:meth:`shown`). None without the card's patches.
     """
 
     image: str
@@ -88,6 +94,11 @@ class ImageResult:
     frame_mm: tuple = ()
     quality: Quality = field(default_factory=Quality)
     photo_warnings: tuple[str, ...] = ()
+    color: ColorCorrection | None = None
+
+    def shown(self, rgb: np.ndarray) -> np.ndarray:
+        """The photo as a person is shown it: with the card's colour correction, when there was one."""
+        return rgb if self.color is None else self.color.apply(rgb)
 
     def to_dict(self) -> dict:
         m = self.measurement
@@ -118,6 +129,7 @@ class ImageResult:
             "frame_mm": [list(p) for p in self.frame_mm],
             "quality": self.quality.to_dict(),
             "photo_warnings": list(self.photo_warnings),
+            "color": self.color.to_dict() if self.color is not None else None,
             "woundmeasure_version": __version__,
         }
 
@@ -232,7 +244,13 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     try:
         if calibration is None:
             calibration = calibrate(photo.rgb, options)
-        wound, method, seg_warnings, numbered, band = _outline(photo, options, calibration, mask)
+        color = read_card(photo.rgb, calibration)
+        seen = photo
+        if color is not None:  # the segmenter sees the corrected photo; nothing on the card is wound
+            seen = replace(photo, rgb=color.apply(photo.rgb))
+            calibration = replace(calibration, reference_outline=calibration.reference_outline
+                                  + polygons([color.card_outline]))
+        wound, method, seg_warnings, numbered, band = _outline(seen, options, calibration, mask)
         measurement = measure_mask(wound, calibration=calibration, band=band)
     except WoundMeasureError as exc:
         if photo.path in str(exc):
@@ -267,7 +285,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
                        labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality,
-                       photo_warnings=photo_warnings)
+                       photo_warnings=photo_warnings, color=color)
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:
@@ -417,7 +435,7 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
         if strict and problems:
             return Outcome(spec, options, key, error=f"{spec.image}: refused (--strict): {problems[0]}")
         if outputs:
-            write_outputs(result, photo.rgb, outputs)
+            write_outputs(result, result.shown(photo.rgb), outputs)
     except WoundMeasureError as exc:
         return Outcome(spec, options, key, error=str(exc), exception=exc)
     except OSError as exc:

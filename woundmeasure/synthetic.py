@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from woundmeasure.calibration import card as CARD
 from woundmeasure.calibration.record import Calibration
 from woundmeasure.imageops import apply_homography, homography_area_scale
 
@@ -401,17 +402,40 @@ def _lay_ruler(canvas, to_canvas, design: str, *, start_mm, angle_deg, rng, back
     return np.asarray(start_mm, float), u
 
 
+ILLUMINANTS = {"daylight": (1.0, 1.0, 1.0), "shade": (0.84, 0.97, 1.22), "tungsten": (1.28, 0.94, 0.58),
+               "fluorescent": (0.94, 1.10, 0.84), "warm LED": (1.16, 1.0, 0.76)}
+"""The light's colour as it reaches the photo after the camera's automatic white balance, which
+corrects only part of a strong cast: linear RGB gains (daylight: none)."""
+
+
+def _srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    v = np.clip(v / 255.0, 0, 1)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def _linear_to_srgb(v: np.ndarray) -> np.ndarray:
+    v = np.clip(v, 0, 1)
+    return 255.0 * np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
 def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng: np.random.Generator, *,
-                light: float, blur_sigma: float, noise_sigma: float, jpeg_quality: int | None) -> np.ndarray:
+                light: float, blur_sigma: float, noise_sigma: float, jpeg_quality: int | None,
+                illuminant=None, exposure: float = 1.0) -> np.ndarray:
     """Photograph a plane canvas (float RGB, clipped in place to 0-255) through ``M`` (canvas px -> photo px).
 
-    Then uneven light (a gradient, vignette and soft blotches, strength ``light``), a small
-    colour cast and exposure change, defocus blur, sensor noise and JPEG; uint8 RGB out.
+    The scene is lit by ``illuminant`` (linear RGB gains, or a name of :data:`ILLUMINANTS`)
+    at ``exposure``, both in linear light, when given. Then uneven light (a gradient, vignette
+    and soft blotches, strength ``light``), a small colour cast and exposure change, defocus
+    blur, sensor noise and JPEG; uint8 RGB out.
     """
     import cv2
 
     photo = cv2.warpPerspective(np.clip(canvas, 0, 255, out=canvas), M, (width, height),
                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if illuminant is not None or exposure != 1.0:
+        gains = np.asarray(ILLUMINANTS[illuminant] if isinstance(illuminant, str) else
+                           (1.0, 1.0, 1.0) if illuminant is None else illuminant, np.float32) * exposure
+        photo = _linear_to_srgb(_srgb_to_linear(photo) * gains).astype(np.float32)
     gy, gx = np.mgrid[0:height, 0:width].astype(np.float32)
     gx, gy = gx / width - 0.5, gy / height - 0.5
     ga, gb = rng.uniform(-1, 1, 2) * light
@@ -612,13 +636,6 @@ def make_phantom(seed: int = 0, *, width: int = 1200, height: int = 900, px_per_
 
 # --- a real wound photo, healed by a known fraction, re-photographed with the calibration card ---
 
-CARD_MM = (100.0, 64.0)
-"""The printable calibration card (``examples/calibration_card.svg``, written by ``examples/make_card.py``)."""
-CARD_MARKERS = ((0, (16.0, 16.0)), (1, (84.0, 16.0)))
-"""(ArUco id, centre of its 20 mm black square in card mm, x right and y down from the card's top left)."""
-CARD_MARKER_MM = 20.0
-CARD_RULER = ((10.0, 58.0), 80.0)
-"""The ruler's 0 mm point on its base line (card mm) and its length; ticks rise from the base toward the markers."""
 CARD_PAPER = np.array([246.0, 246.0, 246.0])  # the markers' white (see _draw_marker)
 DRAPE = np.array([58.0, 122.0, 132.0])
 """A blue-green surgical drape."""
@@ -820,6 +837,23 @@ def _signed_distance_mm(inside: np.ndarray, mm_per_px: float) -> np.ndarray:
     return (np.where(inside, din - 0.5, 0.5 - dout) * mm_per_px).astype(np.float32)
 
 
+def _card_patches(canvas, to_canvas: np.ndarray, card_to_plane) -> None:
+    """The card's colour patches (:data:`woundmeasure.calibration.card.PATCHES`), printed flat."""
+    import cv2
+
+    for i, (_, srgb) in enumerate(CARD.PATCHES):
+        x0, y0, x1, y1 = CARD.patch_box(i)
+        quad = apply_homography(to_canvas, card_to_plane([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+        bx0, by0 = np.maximum(np.floor(quad.min(0)).astype(int) - 1, 0)
+        bx1, by1 = np.minimum(np.ceil(quad.max(0)).astype(int) + 2, [canvas.shape[1], canvas.shape[0]])
+        if bx1 <= bx0 or by1 <= by0:
+            continue
+        ink = np.zeros((by1 - by0, bx1 - bx0), np.float32)
+        cv2.fillPoly(ink, [np.round((quad - [bx0, by0]) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        region = canvas[by0:by1, bx0:bx1]
+        canvas[by0:by1, bx0:bx1] = region * (1 - ink[..., None]) + np.array(srgb, np.float32) * ink[..., None]
+
+
 def _card_text(canvas, card_to_canvas: np.ndarray) -> None:
     """The card's three lines of text, fitted between the markers' quiet zones (x 33-67 mm)."""
     import cv2
@@ -827,8 +861,7 @@ def _card_text(canvas, card_to_canvas: np.ndarray) -> None:
     r = float(min(20.0, max(4.0, math.sqrt(abs(np.linalg.det(card_to_canvas[:2, :2]))))))  # patch px per mm
     x0, y0, w, h = 33.0, 8.0, 34.0, 15.0
     patch = np.zeros((int(math.ceil(h * r)), int(math.ceil(w * r))), np.uint8)
-    lines = (("woundmeasure calibration card", 12.0, 2.0, 2), ("print at 100% - markers 20 mm (DICT_4X4_50)"
-             " - ruler in mm/cm", 17.0, 1.3, 1), ("place flat on the skin beside the wound, same plane", 21.5, 1.3, 1))
+    lines = [(text, base, 0.7 * size, 1 + (i == 0)) for i, (text, base, size) in enumerate(CARD.TEXT)]  # cap height
     for text, base, cap_mm, thick in lines:
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.0, thick)
         scale = min(cap_mm * r / th, w * r / tw)
@@ -855,7 +888,8 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
                tilt_deg: float = 0.0, tilt_axis_deg: float | None = None, roll_deg: float | None = None,
                exposed: np.ndarray | None = None, card_direction_deg: float | None = None,
                card_angle_deg: float | None = None, card_gap_mm: float = 8.0, light: float = 0.3,
-               blur_sigma: float = 0.8, noise_sigma: float = 2.5, jpeg_quality: int | None = 90) -> VisitPhoto:
+               blur_sigma: float = 0.8, noise_sigma: float = 2.5, jpeg_quality: int | None = 90,
+               card_patches: bool = True, illuminant=None, exposure: float = 1.0) -> VisitPhoto:
     """Re-photograph a real wound photo at a clinic visit: healed by a known fraction, on a drape, beside the card.
 
     The photo becomes a flat textured rectangle ``photo_width_mm`` wide on a plane; a
@@ -902,6 +936,13 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
         Least distance from the card to the exposed skin.
     light, blur_sigma, noise_sigma, jpeg_quality
         As in :func:`make_phantom`.
+    card_patches : bool
+        Print the card's colour patches (white, grey, black and six colours), as the card file has them.
+    illuminant : str or (r, g, b), optional
+        The light's colour after the camera's own white balance: a name of :data:`ILLUMINANTS` or
+        linear RGB gains; default none (the scene's colours as they are).
+    exposure : float
+        Linear gain of the whole photo (under- or over-exposure), applied with the illuminant.
 
     Returns
     -------
@@ -959,7 +1000,7 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
     d = np.array([math.cos(math.radians(card_dir)), math.sin(math.radians(card_dir))])
     a = math.radians(card_angle)
     ex, ey = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
-    half = np.array(CARD_MM) / 2
+    half = np.array(CARD.CARD_MM) / 2
     t = 0.0
     while True:  # slide the card out along d until it clears the exposed skin by card_gap_mm
         rel = skin_edge - t * d
@@ -972,7 +1013,7 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
     def card_to_plane(p):  # card mm (x right, y down from its top left) -> plane mm
         return card_centre + (np.asarray(p, float).reshape(-1, 2) - half) @ np.array([ex, ey])
 
-    card_quad = card_to_plane([[0, 0], [CARD_MM[0], 0], [CARD_MM[0], CARD_MM[1]], [0, CARD_MM[1]]])
+    card_quad = card_to_plane([[0, 0], [CARD.CARD_MM[0], 0], [CARD.CARD_MM[0], CARD.CARD_MM[1]], [0, CARD.CARD_MM[1]]])
     seen = apply_homography(H0, np.vstack([wound_edge, card_quad]))
     lo_px, hi_px = seen.min(0), seen.max(0)
     if np.any(hi_px - lo_px > 0.94 * np.array([width, height])):
@@ -1034,13 +1075,15 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
         tex = CARD_PAPER.astype(np.float32)[None, None, :] * (1 + 0.01 * _noise(rng, paper.shape, 0.5 * q))[..., None]
         region = canvas[sy0:sy1, sx0:sx1]
         canvas[sy0:sy1, sx0:sx1] = region * (1 - paper[..., None]) + tex * paper[..., None]
+        if card_patches:
+            _card_patches(canvas, to_canvas, card_to_plane)
     marker_ids, marker_corners = [], []
-    for mid_, centre in CARD_MARKERS:
-        cm = _draw_marker(canvas, to_canvas, centre_mm=card_to_plane(centre)[0], side_mm=CARD_MARKER_MM,
+    for mid_, centre in CARD.MARKERS:
+        cm = _draw_marker(canvas, to_canvas, centre_mm=card_to_plane(centre)[0], side_mm=CARD.MARKER_MM,
                           marker_id=mid_, angle_deg=card_angle)
         marker_ids.append(mid_)
         marker_corners.append(apply_homography(H, cm))
-    (r0x, r0y), rlen = CARD_RULER
+    (r0x, r0y), rlen = CARD.RULER
     _draw_ruler(canvas, to_canvas, start_mm=card_to_plane((r0x + rlen, r0y))[0], angle_deg=card_angle + 180,
                 length_mm=rlen)  # drawn from the 80 mm end so that its ticks rise toward the markers
     _card_text(canvas, to_canvas @ np.array([[ex[0], ey[0], card_quad[0, 0]], [ex[1], ey[1], card_quad[0, 1]],
@@ -1049,7 +1092,7 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
     # photograph
     M = H @ np.linalg.inv(to_canvas)
     rgb = _photograph(canvas, M, width, height, rng, light=light, blur_sigma=blur_sigma, noise_sigma=noise_sigma,
-                      jpeg_quality=jpeg_quality)
+                      jpeg_quality=jpeg_quality, illuminant=illuminant, exposure=exposure)
     del canvas
 
     mask = _photo_mask(m1, H, s, c_uv, width, height)
@@ -1060,10 +1103,11 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
                   healed_fraction=float(healed_fraction), source_wound_px=n0, remaining_wound_px=n1,
                   card_direction_deg=card_dir, card_angle_deg=card_angle,
                   card_centre_mm=[float(v) for v in card_centre], card_gap_mm=card_gap_mm, light=light,
-                  blur_sigma=blur_sigma, noise_sigma=noise_sigma, jpeg_quality=jpeg_quality)
+                  blur_sigma=blur_sigma, noise_sigma=noise_sigma, jpeg_quality=jpeg_quality, card_patches=card_patches,
+                  illuminant=illuminant, exposure=exposure)
     return VisitPhoto(rgb=rgb, mask=mask, area_mm2=float(n1 * s * s), healed_fraction=1.0 - n1 / n0,
                  plane_to_image=H, px_per_mm=_local_scale(H, 0.0, 0.0), tilt_deg=float(tilt_deg),
-                 marker_ids=tuple(marker_ids), marker_corners=np.array(marker_corners), marker_mm=CARD_MARKER_MM,
+                 marker_ids=tuple(marker_ids), marker_corners=np.array(marker_corners), marker_mm=CARD.MARKER_MM,
                  ruler_ends=ruler_ends, card_corners=apply_homography(H, card_quad), wound_mask=m1,
                  mm_per_source_px=s, params=params)
 

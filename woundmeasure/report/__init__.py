@@ -12,3 +12,12 @@ def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -
         return dash
     ends = ["…" if v is None else f"{v:.{digits}f}" for v in (low, high)]
     return f"{ends[0]}{dash}{ends[1]}{suffix}"
+
+
+def visit_photo(visit):
+    """The visit's photo as a person is shown it: read again, with the card's colour correction it was measured
+    with (raises as :func:`~woundmeasure.io.read_image` does)."""
+    from woundmeasure.color_correction import as_shown
+    from woundmeasure.io import read_image
+
+    return as_shown(read_image(visit.image).rgb, visit.result)

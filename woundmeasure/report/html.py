@@ -11,7 +11,7 @@ import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.io import encode_jpeg
-from woundmeasure.report import fmt, fmt_range
+from woundmeasure.report import fmt, fmt_range, visit_photo
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -95,7 +95,6 @@ def _table_html(track) -> str:
 
 
 def _visit_cards(track, store) -> str:
-    from woundmeasure.io import read_image
     from woundmeasure.report.overlay import draw_overlay_dict
 
     cards = []
@@ -105,7 +104,7 @@ def _visit_cards(track, store) -> str:
             continue
         m = metrics[(visit.date.isoformat(), visit.image)]
         try:
-            rgb = read_image(visit.image).rgb
+            rgb = visit_photo(visit)
         except Exception as exc:  # noqa: BLE001 - the photo moved since it was measured: say so, keep going
             cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
             continue
@@ -119,12 +118,11 @@ def _visit_cards(track, store) -> str:
 
 def _strip_html(track, store) -> str:
     """Every visit's wound on the skin plane at one mm scale, side by side (see ``report.strip``)."""
-    from woundmeasure.io import read_image
     from woundmeasure.report.strip import same_scale_strip, visit_tiles
 
     def read_rgb(_, visit):
         try:
-            return read_image(visit.image).rgb
+            return visit_photo(visit)
         except Exception:  # noqa: BLE001 - a moved photo is reported on its card; the strip goes on
             return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from woundmeasure.report import fmt, fmt_range
+from woundmeasure.report import fmt, fmt_range, visit_photo
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 ROWS_PER_PAGE = 14
@@ -76,7 +76,6 @@ def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
     from matplotlib.figure import Figure
 
     from woundmeasure import __version__
-    from woundmeasure.io import read_image
     from woundmeasure.report.plots import plot_series
     from woundmeasure.report.strip import same_scale_strip, visit_tiles
 
@@ -89,7 +88,7 @@ def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
 
     def read_rgb(_, visit):
         try:
-            return read_image(visit.image).rgb
+            return visit_photo(visit)
         except Exception:  # noqa: BLE001 - a photo that moved is left out of the strip, not the report
             return None
 

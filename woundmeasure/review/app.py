@@ -132,7 +132,7 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.get("/api/visits/<visit_id>/photo")
     def photo(visit_id):
-        return Response(encode_jpeg(session.photo(visit_id).rgb, long_side=PHOTO_LONG_SIDE), mimetype="image/jpeg")
+        return Response(encode_jpeg(session.shown(visit_id), long_side=PHOTO_LONG_SIDE), mimetype="image/jpeg")
 
     @app.get("/api/visits/<visit_id>/outline")
     def outline(visit_id):
@@ -225,7 +225,7 @@ def create_app(session: ReviewSession, *, token: str):
         from woundmeasure.store import Store
 
         with Store(session.db) as store:
-            tiles = visit_tiles(track_at(index), store, lambda i, _: session.photo(f"{index}-{i}").rgb)
+            tiles = visit_tiles(track_at(index), store, lambda i, _: session.shown(f"{index}-{i}"))
         return Response(encode_png(same_scale_strip(tiles)), mimetype="image/png")
 
     app.json.sort_keys = False

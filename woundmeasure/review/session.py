@@ -147,6 +147,12 @@ class ReviewSession:
         _, visit = self.visit(visit_id)
         return read_image(visit.image, max_pixels=self.options.max_pixels)
 
+    def shown(self, visit_id: str) -> np.ndarray:
+        """The visit's photo as the page shows it: with the card's colour correction it was measured with."""
+        from woundmeasure.color_correction import as_shown
+
+        return as_shown(self.photo(visit_id).rgb, self.visit(visit_id)[1].result)
+
     def outline(self, visit_id: str) -> np.ndarray | None:
         """The outline the record keeps for the visit's photo, all its wounds (None for a failed one):
         what a person corrects and accepts is the photo's outline."""
