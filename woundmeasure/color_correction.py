@@ -35,8 +35,8 @@ def srgb_to_linear(v: np.ndarray) -> np.ndarray:
 
 
 def linear_to_srgb(v: np.ndarray) -> np.ndarray:
-    """Linear light 0-1 to sRGB values 0-255 (float)."""
-    v = np.clip(np.asarray(v, float), 0, 1)
+    """Linear light to sRGB values (float; 0-1 to 0-255, and beyond 255 above 1: clip where it is stored)."""
+    v = np.maximum(np.asarray(v, float), 0)
     return 255.0 * np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
 
 

@@ -408,23 +408,14 @@ ILLUMINANTS = {"daylight": (1.0, 1.0, 1.0), "shade": (0.84, 0.97, 1.22), "tungst
 corrects only part of a strong cast: linear RGB gains (daylight: none)."""
 
 
-def _srgb_to_linear(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v / 255.0, 0, 1)
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def _linear_to_srgb(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 0, 1)
-    return 255.0 * np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
-
-
 def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng: np.random.Generator, *,
                 light: float, blur_sigma: float, noise_sigma: float, jpeg_quality: int | None,
                 illuminant=None, exposure: float = 1.0) -> np.ndarray:
     """Photograph a plane canvas (float RGB, clipped in place to 0-255) through ``M`` (canvas px -> photo px).
 
     The scene is lit by ``illuminant`` (linear RGB gains, or a name of :data:`ILLUMINANTS`)
-    at ``exposure``, both in linear light, when given. Then uneven light (a gradient, vignette
+    at ``exposure``, both in linear light, when given (what they push past full scale is
+    clipped with the rest, at the end, as a sensor clips). Then uneven light (a gradient, vignette
     and soft blotches, strength ``light``), a small colour cast and exposure change, defocus
     blur, sensor noise and JPEG; uint8 RGB out.
     """
@@ -435,7 +426,9 @@ def _photograph(canvas: np.ndarray, M: np.ndarray, width: int, height: int, rng:
     if illuminant is not None or exposure != 1.0:
         gains = np.asarray(ILLUMINANTS[illuminant] if isinstance(illuminant, str) else
                            (1.0, 1.0, 1.0) if illuminant is None else illuminant, np.float32) * exposure
-        photo = _linear_to_srgb(_srgb_to_linear(photo) * gains).astype(np.float32)
+        from woundmeasure.color_correction import linear_to_srgb, srgb_to_linear
+
+        photo = linear_to_srgb(srgb_to_linear(photo) * gains).astype(np.float32)
     gy, gx = np.mgrid[0:height, 0:width].astype(np.float32)
     gx, gy = gx / width - 0.5, gy / height - 0.5
     ga, gb = rng.uniform(-1, 1, 2) * light

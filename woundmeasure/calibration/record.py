@@ -118,8 +118,9 @@ class Calibration:
 
     @property
     def perspective_corrected(self) -> bool:
-        """A homography of the plane (not one that only carries a straight ruler's scale along it)."""
-        return self.homography is not None and dict(self.details).get("perspective") != "along the ruler only"
+        """A homography of the whole plane: not a straight ruler's, which carries the scale along it, or
+        also across it from its ticks' convergence, but cannot know the foreshortening across it."""
+        return self.homography is not None and not str(dict(self.details).get("perspective", "")).startswith("along")
 
     @property
     def matrix(self) -> np.ndarray:

@@ -7,7 +7,10 @@ base ends follow one another at a steady spacing, perpendicular to the marks, ar
 into rows (a chain bends with a ruler bent over a limb). A row whose tick lengths repeat
 every 16 (a 1/16 inch edge) is never read as mm. Along a row, tick position against tick
 number is fitted with a 1D projective model, so a spacing that changes along the ruler
-(a tilted camera) carries the scale to where the wound is. Two rows at an angle meeting
+(a tilted camera) carries the scale to where the wound is; the ticks, parallel on the skin,
+converge in a tilted photo toward the vanishing point across the ruler, which gives the
+perspective across it too (a homography of the plane whose only unknown, the foreshortening
+across the ruler, up to 1 - cos(tilt) of an area, is assumed away). Two rows at an angle meeting
 at a corner (an L-shaped wound guide) are known points of the skin plane off one line:
 they give a full homography, as the marker does. A weak, short or irregular row is a
 failure, never a guess.
@@ -27,8 +30,10 @@ from woundmeasure.imageops import shrink
 
 WORK_LONG_SIDE = 2000
 MIN_TICKS = 15  # a row of at least 14 mm
-TILT_WARN_PCT = 1.5
+TILT_WARN_DEG = 6.0  # the foreshortening left is then up to 0.5% of the area
+FOCAL_GUESS = 0.8  # a phone's main camera (about 26 mm, 35 mm equivalent): focal length / the photo's long side
 SIXTEENTH_INCH_MM = 25.4 / 16
+ACROSS = "along and across the ruler, its aspect assumed square"  # what a straight ruler's details say it corrected
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class TickRow:
     unit: str  # "mm" or "inch/16"
     marks: frozenset = frozenset()  # which marks it is made of (to tell rows made of the same ticks)
     straightness_px: float = 0.0  # scatter of the base ends about a line: small on the ruler's edge
+    tick_dir: np.ndarray | None = None  # (K, 2) each tick's own unit direction (they converge under perspective)
 
     @property
     def along(self) -> np.ndarray:
@@ -164,7 +170,7 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     axis = np.array([-mean_dir[1], mean_dir[0]])
     s = (ends - ends.mean(0)) @ axis
     order = np.argsort(s)
-    members, s, ends = members[order], s[order], ends[order]
+    members, s, ends, dirs = members[order], s[order], ends[order], dirs[order]
     gaps = np.diff(s)
     if len(gaps) < MIN_TICKS - 1 or np.any(gaps <= 0.5):
         return None
@@ -189,7 +195,7 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     if run + 1 < MIN_TICKS:
         return None
     sel = slice(start, start + run + 1)
-    members, ends = members[sel], ends[sel]
+    members, ends, dirs = members[sel], ends[sel], dirs[sel]
     k = np.concatenate([[0], np.cumsum(whole[start:start + run])]).astype(int)
     lengths = length[members]
     short = np.percentile(lengths, 30)
@@ -205,7 +211,7 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     across = (ends - ends.mean(0)) @ mean_dir
     line = np.polyfit((ends - ends.mean(0)) @ axis, across, 2)
     scatter = float(np.std(across - np.polyval(line, (ends - ends.mean(0)) @ axis)))
-    return TickRow(ends, k, lengths, inward, period, unit, frozenset(int(m) for m in members), scatter)
+    return TickRow(ends, k, lengths, inward, period, unit, frozenset(int(m) for m in members), scatter, dirs)
 
 
 def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
@@ -224,7 +230,8 @@ def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
                                  for m, sign in _chains(centre, direction, length)) if r is not None]
             for row in _distinct(found):
                 rows.append(TickRow((row.base + 0.5) / scale - 0.5, row.k, row.length / scale, row.direction,
-                                    row.period_px / scale, row.unit, row.marks, row.straightness_px / scale))
+                                    row.period_px / scale, row.unit, row.marks, row.straightness_px / scale,
+                                    row.tick_dir))
         if rows:
             break
     rows.sort(key=lambda r: -len(r.k))
@@ -256,6 +263,63 @@ def _fit_projective(k: np.ndarray, s: np.ndarray):
     return float(a), float(b), float(c), rms, keep
 
 
+def _tick_convergence(row: TickRow) -> tuple[np.ndarray, float, float] | None:
+    """Where the ticks' lines meet (homogeneous image point; far away or at infinity when they are
+    parallel), the turn of their direction from one end of the row to the other (rad) and its
+    standard error; None without per-tick directions.
+
+    The ticks are parallel on the skin, so under perspective their lines meet at the vanishing
+    point of the direction across the ruler. Each tick's line is weighted by its length (its
+    direction is that much surer).
+    """
+    if row.tick_dir is None or len(row.tick_dir) < MIN_TICKS:
+        return None
+    d = row.tick_dir * np.sign(row.tick_dir @ row.direction)[:, None]
+    w = row.length / row.length.mean()
+    s = (row.base - row.base[0]) @ row.along
+    angle = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+    A = np.column_stack([np.ones_like(s), s]) * np.sqrt(w)[:, None]
+    (_, slope), *_ = np.linalg.lstsq(A, angle * np.sqrt(w), rcond=None)
+    resid = angle - np.linalg.lstsq(A, angle * np.sqrt(w), rcond=None)[0] @ np.vstack([np.ones_like(s), s])
+    sigma = math.sqrt(np.sum(w * resid**2) / max(len(s) - 2, 1))
+    se = sigma / math.sqrt(max(np.sum(w * (s - np.average(s, weights=w)) ** 2), 1e-9))
+    span = float(np.ptp(s))
+    # the lines through each base end along its tick, in coordinates centred on the row (for conditioning)
+    centre, unit = row.base.mean(0), max(span, 1.0)
+    p = (row.base - centre) / unit
+    n = np.column_stack([-d[:, 1], d[:, 0]])
+    lines = np.column_stack([n, -(n * p).sum(1)]) * w[:, None]
+    _, _, vt = np.linalg.svd(lines)
+    v = vt[-1]
+    point = np.array([v[0] * unit + centre[0] * v[2], v[1] * unit + centre[1] * v[2], v[2]])
+    return point / np.linalg.norm(point), float(slope * span), float(se * span)
+
+
+def _across_homography(origin, along, fit, vp: np.ndarray, centre_px) -> np.ndarray:
+    """Image -> plane (mm) of a straight ruler whose ticks converge: the plane's X along the ruler (its
+    tick numbers), Y across it, through both vanishing points.
+
+    That leaves one unknown, the scale across the ruler, which a straight ruler does not show. It is
+    taken equal to the scale along at the photo's centre, where the camera's axis meets the skin:
+    there the plane is seen without perspective, only foreshortened by the cosine of the tilt, so
+    that is all the area can be off by (1.5% at 10 degrees).
+    """
+    a, b, c = fit
+    p0 = np.array([*(origin + a * along), 1.0])  # tick 0
+    h1 = np.array([*(c * origin + b * along), c])  # the image of the direction along the ruler
+    e = np.array([-along[1], along[0]])
+
+    def d_image(h, x):  # the image's derivative along plane direction h at x = G (X, Y, 1)
+        return (h[:2] * x[2] - x[:2] * h[2]) / x[2] ** 2
+
+    G1 = np.column_stack([h1, vp, p0])  # plane -> image with the scale across still 1
+    xy = np.linalg.solve(G1, np.array([*centre_px, 1.0]))
+    x = G1 @ (xy / xy[2])
+    dy = d_image(vp, x)
+    beta = np.hypot(*d_image(h1, x)) / max(np.hypot(*dy), 1e-12) * np.sign(dy @ e)
+    return np.linalg.inv(np.column_stack([h1, beta * vp, p0]))
+
+
 def _straight_part(row: TickRow) -> tuple[TickRow, bool]:
     """The longest run of ticks whose base ends lie on one straight line (a ruler bent over a limb
     is read on its flat part), and whether that is less than the whole row."""
@@ -281,10 +345,11 @@ def _straight_part(row: TickRow) -> tuple[TickRow, bool]:
         return row, False
     _, lo, hi = best
     part = slice(lo, hi)
-    return replace(row, base=row.base[part], k=row.k[part] - row.k[lo], length=row.length[part]), True
+    return replace(row, base=row.base[part], k=row.k[part] - row.k[lo], length=row.length[part],
+                   tick_dir=None if row.tick_dir is None else row.tick_dir[part]), True
 
 
-def _straight_calibration(row: TickRow) -> Calibration:
+def _straight_calibration(row: TickRow, shape: tuple[int, int]) -> Calibration:
     whole = int(row.k[-1] - row.k[0])
     row, bent = _straight_part(row)
     origin = row.base[0]
@@ -311,26 +376,39 @@ def _straight_calibration(row: TickRow) -> Calibration:
     if mid < 4:
         warnings.append(f"the ruler's mm ticks are only {mid:.1f} px apart: photograph closer")
     outline = _row_outline(row)
-    if abs(change) <= 0.5:  # no measurable perspective along the ruler: one scale, as ImageJ's
+    centre_px = ((shape[1] - 1) / 2, (shape[0] - 1) / 2)
+    converge = _tick_convergence(row)
+    across = converge is not None and abs(converge[1]) > max(3 * converge[2], 0.01)
+    details.append(("tick_turn_rad", None if converge is None else converge[1]))
+    if abs(change) <= 0.5 and not across:  # no measurable perspective: one scale, as ImageJ's
         return Calibration(float(mid), method="ruler", uncertainty_pct=stderr_pct, warnings=tuple(warnings),
                            details=tuple(details), reference_outline=outline,
                            reference_centre=(float(centre[0]), float(centre[1])))
-    if abs(change) > TILT_WARN_PCT:
-        warnings.append(f"the ruler's tick spacing changes by {change:+.1f}% along its length: the camera is tilted; "
-                        "the scale is taken where the wound lies along the ruler, but a straight ruler cannot "
-                        "correct the tilt across it; use an L-shaped ruler or an ArUco marker")
-    # image -> plane: u along the ruler, v across it; X (mm) inverts the fit, Y keeps each point's scale square
-    e = np.array([-along[1], along[0]])
-    T = np.array([[along[0], along[1], -origin @ along], [e[0], e[1], -origin @ e], [0, 0, 1.0]])
-    s_mid = (a + b * kmid) / (1 + c * kmid)
-    g = (b - c * a) / (b - c * s_mid) if abs(b - c * s_mid) > 1e-9 else 1.0
-    M = np.array([[1.0, 0, -a], [0, g, 0], [-c, 0, b]])
-    H = M @ T
-    details.append(("perspective", "along the ruler only"))
-    cal = Calibration(float(mid), method="ruler", uncertainty_pct=math.hypot(stderr_pct, abs(change) / 4),
+    # the perspective across the ruler from where its ticks meet (parallel in the photo: at infinity)
+    vp = converge[0] if across else np.array([*row.direction, 0.0])
+    H = _across_homography(origin, along, (a, b, c), vp, centre_px)
+    details.append(("perspective", ACROSS))
+    tilt = _tilt_deg(np.array([*(c * origin + b * along), c]), vp, centre_px, max(shape))
+    details.append(("tilt_deg_guess", tilt))
+    if tilt > TILT_WARN_DEG:
+        warnings.append(f"the camera is tilted to the ruler (about {tilt:.0f} deg): the perspective is corrected from "
+                        "its ticks, but not the foreshortening across it, up to "
+                        f"{100 * (1 - math.cos(math.radians(tilt))):.1f}% of the area; use an L-shaped ruler or "
+                        "an ArUco marker for a tilted photo")
+    # the foreshortening left: up to 1 - cos(tilt) of the area, half that of a length; taken as 2 sigma
+    aspect_pct = 25 * (1 - math.cos(math.radians(tilt)))
+    cal = Calibration(float(mid), method="ruler", uncertainty_pct=math.hypot(stderr_pct, aspect_pct),
                       homography=tuple((H / H[2, 2]).ravel()), warnings=tuple(warnings), details=tuple(details),
                       reference_outline=outline, reference_centre=(float(centre[0]), float(centre[1])))
     return cal.at(*centre)
+
+
+def _tilt_deg(v1: np.ndarray, v2: np.ndarray, centre_px, long_side: int) -> float:
+    """The camera's tilt to the skin, from the vanishing line through two vanishing points, for a typical
+    phone camera (focal length FOCAL_GUESS x the photo's long side; the photo's centre on the axis)."""
+    line = np.cross(v1, v2)
+    d = abs(line @ np.array([*centre_px, 1.0])) / max(math.hypot(line[0], line[1]), 1e-12)
+    return math.degrees(math.atan2(FOCAL_GUESS * long_side, d))
 
 
 def _row_outline(*rows: TickRow):
@@ -415,9 +493,10 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
     -------
     Calibration
         ``method="ruler"``. From two rows of mm ticks at a corner (an L-shaped guide): a
-        homography (perspective corrected). From one straight ruler: its scale, carried along
-        the ruler when the tick spacing changes along it (then a homography that varies the
-        scale along the ruler only); the uncertainty is the fit's standard error.
+        homography (perspective corrected). From one straight ruler: its scale; when the tick
+        spacing changes along it or its ticks converge (a tilted camera), a homography from
+        both (not claimed as perspective corrected: the foreshortening across the ruler is
+        unknown); the uncertainty is the fit's standard error and that foreshortening.
 
     Raises
     ------
@@ -442,4 +521,4 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
                 cal = _l_calibration(a, b, corner)
                 if cal is not None:
                     return cal
-    return _straight_calibration(mm[0])
+    return _straight_calibration(mm[0], gray.shape)
