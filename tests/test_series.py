@@ -96,7 +96,7 @@ def test_manifest_with_two_wounds_a_failed_photo_and_export(series_dir, tmp_path
     assert exp.exit_code == 0
     header, *rows = exp.stdout.strip().splitlines()
     assert header.startswith("Patient,Wound,Date,Label,Area,Perim.")
-    assert "Area low,Area high,PAR low,PAR high,Change real" in header
+    assert "Area low,Area high,PAR low,PAR high,Change beyond noise" in header
     assert len(rows) == 7
     js = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "m.db"), "--format", "json"]).stdout)
     assert {r["Wound"] for r in js} == {"left heel", "right toe"}
@@ -173,9 +173,12 @@ def test_two_wounds_in_every_photo_each_get_their_own_series(tmp_path):
             area, par = truth[(v["date"], label)]
             if area == 0:
                 assert v["closed"] and v["area_mm2"] == 0 and v["par_pct"] == 100
+                # a closure no person confirmed: no interval, no claim that the change is beyond noise
+                assert v["area_low_mm2"] is None and v["par_low_pct"] is None and v["change_beyond_noise"] is None
             else:
                 assert not v["closed"] and v["area_mm2"] == pytest.approx(area, rel=0.03)
                 assert v["par_pct"] == pytest.approx(par, abs=1.5)
+                assert v["area_low_mm2"] <= area <= v["area_high_mm2"]  # true masks given: one pixel and the scale
     assert wounds["B"]["summary"]["closed_date"] == "2024-07-22"
     assert any("closed" in w and "confirm" in w for w in wounds["B"]["summary"]["warnings"])
     assert wounds["A"]["summary"]["closed_date"] is None

@@ -87,7 +87,8 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
     if instance and instance["status"] == "closed":
         said = ("counted as closed (area 0); a person should confirm it" if instance["unsure"]
                 else "closed, as a person confirmed (area 0)")
-        closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "area_mm2_low": 0.0, "area_mm2_high": 0.0,
+        sure = 0.0 if not instance["unsure"] else None  # a closure no person confirmed has no interval to show
+        closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "area_mm2_low": sure, "area_mm2_high": sure,
                   "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [],
@@ -95,7 +96,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,
-                     area_low_mm2=0.0, area_high_mm2=0.0)
+                     area_low_mm2=sure, area_high_mm2=sure)
     r = wound_view(r, numbers)
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,

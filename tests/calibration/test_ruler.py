@@ -47,7 +47,7 @@ def test_an_l_shaped_guide_corrects_perspective(seed, tilt):
     e_l, e_straight = area_error_pct(p, cal), area_error_pct(straight, ruler_calibration(straight.rgb))
     assert abs(e_l) < 1.0
     # a straight ruler sees the perspective in its ticks, not the foreshortening across it
-    assert abs(e_straight) < 100 * (1 - math.cos(math.radians(tilt))) + 1.0
+    assert abs(e_straight) < 100 * (1 / math.cos(math.radians(tilt)) - 1) + 1.0
 
 
 def test_a_straight_ruler_carries_its_scale_along_itself_and_claims_no_more():
@@ -80,7 +80,7 @@ def test_a_straight_ruler_corrects_the_perspective_its_ticks_show(seed, axis):
     pts = np.column_stack([xs, ys])[::97].astype(float)
     ratio = cal.area_per_pixel(pts) / homography_area_scale(np.linalg.inv(p.plane_to_image), pts)
     assert np.std(ratio) / np.mean(ratio) < 0.003  # the scale's change across the wound is followed
-    assert abs(np.mean(ratio) - 1) < (1 - math.cos(math.radians(tilt))) + 0.004  # only the foreshortening is left
+    assert abs(np.mean(ratio) - 1) < (1 / math.cos(math.radians(tilt)) - 1) + 0.004  # only the foreshortening left
 
 
 def test_a_ruler_partly_covered_is_still_read():

@@ -119,6 +119,7 @@ def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_ta
     assert (low, high) == (pytest.approx(recorded["area_mm2_low"], abs=0.05),
                            pytest.approx(recorded["area_mm2_high"], abs=0.05))
     assert low < area < high
+    assert row_text("change") in ("*", "~")  # against the first visit's interval: beyond the noise, or not
     browser.save_screenshot(str(tmp_path / "review.png"))
     assert (tmp_path / "review.png").stat().st_size > 10_000
 

@@ -10,7 +10,7 @@ number is fitted with a 1D projective model, so a spacing that changes along the
 (a tilted camera) carries the scale to where the wound is; the ticks, parallel on the skin,
 converge in a tilted photo toward the vanishing point across the ruler, which gives the
 perspective across it too (a homography of the plane whose only unknown, the foreshortening
-across the ruler, up to 1 - cos(tilt) of an area, is assumed away). Two rows at an angle meeting
+across the ruler, an area error between -(1 - cos tilt) and 1 / cos tilt - 1, is assumed away). Two rows at an angle meeting
 at a corner (an L-shaped wound guide) are known points of the skin plane off one line:
 they give a full homography, as the marker does. A weak, short or irregular row is a
 failure, never a guess.
@@ -31,7 +31,8 @@ from woundmeasure.imageops import shrink
 WORK_LONG_SIDE = 2000
 MIN_TICKS = 15  # a row of at least 14 mm
 TILT_WARN_DEG = 6.0  # the foreshortening left is then up to 0.5% of the area
-FOCAL_GUESS = 0.8  # a phone's main camera (about 26 mm, 35 mm equivalent): focal length / the photo's long side
+FOCAL_GUESS = 1.2  # focal length / the photo's long side: longer than a phone's main camera (0.75-0.8), so
+# that the tilt guessed from the vanishing line, and the uncertainty it sets, err large (a 3x telephoto is 2.3)
 SIXTEENTH_INCH_MM = 25.4 / 16
 ACROSS = "along and across the ruler, its aspect assumed square"  # what a straight ruler's details say it corrected
 
@@ -302,7 +303,7 @@ def _across_homography(origin, along, fit, vp: np.ndarray, centre_px) -> np.ndar
     That leaves one unknown, the scale across the ruler, which a straight ruler does not show. It is
     taken equal to the scale along at the photo's centre, where the camera's axis meets the skin:
     there the plane is seen without perspective, only foreshortened by the cosine of the tilt, so
-    that is all the area can be off by (1.5% at 10 degrees).
+    that is all the area can be off by: a factor between cos(tilt) and 1 / cos(tilt) (1.5% at 10 degrees).
     """
     a, b, c = fit
     p0 = np.array([*(origin + a * along), 1.0])  # tick 0
@@ -393,10 +394,10 @@ def _straight_calibration(row: TickRow, shape: tuple[int, int]) -> Calibration:
     if tilt > TILT_WARN_DEG:
         warnings.append(f"the camera is tilted to the ruler (about {tilt:.0f} deg): the perspective is corrected from "
                         "its ticks, but not the foreshortening across it, up to "
-                        f"{100 * (1 - math.cos(math.radians(tilt))):.1f}% of the area; use an L-shaped ruler or "
+                        f"{100 * (1 / math.cos(math.radians(tilt)) - 1):.1f}% of the area; use an L-shaped ruler or "
                         "an ArUco marker for a tilted photo")
-    # the foreshortening left: up to 1 - cos(tilt) of the area, half that of a length; taken as 2 sigma
-    aspect_pct = 25 * (1 - math.cos(math.radians(tilt)))
+    # the foreshortening left: up to 1 / cos(tilt) - 1 of the area, half that of a length; taken as 2 sigma
+    aspect_pct = 25 * (1 / math.cos(math.radians(tilt)) - 1)
     cal = Calibration(float(mid), method="ruler", uncertainty_pct=math.hypot(stderr_pct, aspect_pct),
                       homography=tuple((H / H[2, 2]).ravel()), warnings=tuple(warnings), details=tuple(details),
                       reference_outline=outline, reference_centre=(float(centre[0]), float(centre[1])))
@@ -404,8 +405,8 @@ def _straight_calibration(row: TickRow, shape: tuple[int, int]) -> Calibration:
 
 
 def _tilt_deg(v1: np.ndarray, v2: np.ndarray, centre_px, long_side: int) -> float:
-    """The camera's tilt to the skin, from the vanishing line through two vanishing points, for a typical
-    phone camera (focal length FOCAL_GUESS x the photo's long side; the photo's centre on the axis)."""
+    """The camera's tilt to the skin, from the vanishing line through two vanishing points, for a camera of
+    focal length FOCAL_GUESS x the photo's long side (the photo's centre on its axis)."""
     line = np.cross(v1, v2)
     d = abs(line @ np.array([*centre_px, 1.0])) / max(math.hypot(line[0], line[1]), 1e-12)
     return math.degrees(math.atan2(FOCAL_GUESS * long_side, d))

@@ -33,7 +33,7 @@ def format_track(t) -> str:
     def f(x, d=1):
         return "n/a" if x is None else f"{x:.{d}f}"
     lines += [
-        "chg: * the change since the previous visit exceeds the measurement noise, ~ it does not",
+        "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",
         f"PAR at latest visit ({s.latest_date}): {f(s.par_pct)}% "
         f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
         f"PAR at 4 weeks: {f(s.par_4wk_pct)}% (threshold {s.threshold_pct:g}%: "

@@ -7,9 +7,10 @@ def fmt(value, digits: int = 1, suffix: str = "") -> str:
 
 
 def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -> str:
-    """A 95% interval as the reports show it, ``low–high`` (a dash for none; open ends as '…')."""
+    """A 95% interval as the reports show it, ``low–high`` with ``dash`` between (a lone dash for none;
+    an open end as '…')."""
     if low is None and high is None:
-        return dash
+        return "–"
     ends = ["…" if v is None else f"{v:.{digits}f}" for v in (low, high)]
     return f"{ends[0]}{dash}{ends[1]}{suffix}"
 

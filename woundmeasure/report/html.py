@@ -73,7 +73,7 @@ def _table_html(track) -> str:
             "<th>area cm²</th><th>perimeter mm</th><th>change mm²</th><th>PAR %</th><th>PAR 95%</th>"
             "<th>Gilman mm/wk</th><th class='l'>scale</th><th class='l'>outline</th><th class='l'>notes</th></tr>")
     real = {True: " <span title='beyond the measurement noise'>*</span>",
-            False: " <span title='within the measurement noise'>~</span>", None: ""}
+            False: " <span title='cannot be told from the measurement noise'>~</span>", None: ""}
     body = []
     for v in track.visits:
         cal = v.calibration or {}
@@ -90,7 +90,7 @@ def _table_html(track) -> str:
                     f"<td>{fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
                     f"<td class='l'>{html.escape(v.outline)}</td><td class='l'>{notes}</td></tr>")
     note = ("<p class='note'>95% intervals from the outline's uncertainty and the scale's; change: * beyond "
-            "the measurement noise of both visits, ~ within it</p>")
+            "the measurement noise of both visits, ~ cannot be told from it</p>")
     return f"<table>{head}{''.join(body)}</table>{note}"
 
 

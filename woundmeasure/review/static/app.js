@@ -173,12 +173,17 @@ function notesCell(visit) {
 
 // a 95% interval "low–high" (a dash when there is none; an open end as "…")
 function fmtRange(low, high, digits, joiner = '–') {
-  if (typeof low !== 'number' && typeof high !== 'number') return DASH;
+  if (typeof low !== 'number' && typeof high !== 'number') return DASH;  // no interval: a lone dash
   const end = (v) => (typeof v === 'number' ? v.toFixed(digits) : '…');
   return `${end(low)}${joiner}${end(high)}`;
 }
 
-const CHANGE_MARK = { true: ' *', false: ' ~' };
+// beside the area: how it changed since the previous visit, against both visits' noise
+const CHANGE_MARK = { true: '*', false: '~' };
+const CHANGE_TITLE = {
+  true: 'the change since the previous visit exceeds the measurement noise',
+  false: 'the change since the previous visit cannot be told from the measurement noise',
+};
 
 function visitRow(visit) {
   const row = el('tr', { 'data-visit-id': visit.id, title: text(visit.image) },
@@ -186,12 +191,11 @@ function visitRow(visit) {
     el('td', { class: 'day num' }, text(visit.day)),
     el('td', { class: 'area num' }, fmt(visit.area_mm2, 1)),
     el('td', { class: 'interval num' }, fmtRange(visit.area_low_mm2, visit.area_high_mm2, 1)),
+    el('td', { class: 'change', title: CHANGE_TITLE[visit.change_beyond_noise] ?? '' },
+      CHANGE_MARK[visit.change_beyond_noise] ?? ''),
     el('td', { class: 'cm2 num' }, fmt(visit.area_cm2, 2)),
     el('td', { class: 'par num' }, fmt(visit.par_pct, 1)),
-    el('td', { class: 'par-interval num', title: visit.change_beyond_noise === true
-      ? 'the change since the previous visit exceeds the measurement noise'
-      : visit.change_beyond_noise === false ? 'the change since the previous visit is within the measurement noise' : '' },
-    fmtRange(visit.par_low_pct, visit.par_high_pct, 1, ' to ') + (CHANGE_MARK[visit.change_beyond_noise] ?? '')),
+    el('td', { class: 'par-interval num' }, fmtRange(visit.par_low_pct, visit.par_high_pct, 1, ' to ')),
     el('td', { class: 'scale' }, scaleText(visit.calibration)),
     el('td', { class: 'outline' }, text(visit.outline)),
     notesCell(visit));
@@ -237,8 +241,8 @@ function renderSummary() {
     el('div', { class: 'headline' }, 'PAR at latest visit ', el('b', { id: 'summary-par' }, fmt(summary.par_pct, 1)),
       typeof summary.par_pct === 'number' ? el('b', { class: 'unit' }, '%') : null,
       el('span', { class: 'muted' }, ` ${text(summary.latest_date)}`),
-      el('span', { class: 'muted', id: 'summary-par-interval' },
-        ` · 95% interval ${fmtRange(summary.par_low_pct, summary.par_high_pct, 1, ' to ')}%`)),
+      typeof summary.par_high_pct === 'number' ? el('span', { class: 'muted', id: 'summary-par-interval' },
+        ` · 95% interval ${fmtRange(summary.par_low_pct, summary.par_high_pct, 1, ' to ')}%`) : null),
     el('dl', {},
       ...summaryRow('4-week PAR', `${fmt(summary.par_4wk_pct, 1, '%')} `, thresholdText(summary)),
       ...summaryRow('Baseline', `${text(summary.baseline_date)} · ${fmt(summary.baseline_area_mm2, 1, ' mm²')}`),
