@@ -435,7 +435,7 @@ def _corner(r1: TickRow, r2: TickRow):
     point = p + t * u
     for row in (r1, r2):
         near = min(np.hypot(*(row.base[0] - point)), np.hypot(*(row.base[-1] - point)))
-        if near > 12 * row.period_px:
+        if near > 16 * row.period_px:  # a tilted far arm: its ticks are closer together, the gap more periods
             return None
     return point
 
