@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from bench_clicks import dice
 
 from woundmeasure.color_correction import read_card
 from woundmeasure.io import read_image, read_mask
@@ -30,11 +31,6 @@ from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
 from woundmeasure.synthetic import ILLUMINANTS, make_visit
 
 LIGHTS = [(name, 1.0) for name in ILLUMINANTS] + [("daylight", 0.6), ("daylight", 1.4)]
-
-
-def dice(a: np.ndarray, b: np.ndarray) -> float:
-    total = int(a.sum()) + int(b.sum())
-    return 2 * int((a & b).sum()) / total if total else 1.0
 
 
 def draped(rgb, mask):

@@ -279,9 +279,9 @@ def _tick_convergence(row: TickRow) -> tuple[np.ndarray, float, float] | None:
     w = row.length / row.length.mean()
     s = (row.base - row.base[0]) @ row.along
     angle = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
-    A = np.column_stack([np.ones_like(s), s]) * np.sqrt(w)[:, None]
-    (_, slope), *_ = np.linalg.lstsq(A, angle * np.sqrt(w), rcond=None)
-    resid = angle - np.linalg.lstsq(A, angle * np.sqrt(w), rcond=None)[0] @ np.vstack([np.ones_like(s), s])
+    A = np.column_stack([np.ones_like(s), s])
+    (start, slope), *_ = np.linalg.lstsq(A * np.sqrt(w)[:, None], angle * np.sqrt(w), rcond=None)
+    resid = angle - (start + slope * s)
     sigma = math.sqrt(np.sum(w * resid**2) / max(len(s) - 2, 1))
     se = sigma / math.sqrt(max(np.sum(w * (s - np.average(s, weights=w)) ** 2), 1e-9))
     span = float(np.ptp(s))

@@ -75,9 +75,16 @@ class Band:
         """One pixel inside and outside the outline (4-neighbours): a drawn outline's own resolution."""
         import cv2
 
+        from woundmeasure.outline import bounding_box
+
+        inner, outer = np.zeros(mask.shape, bool), np.zeros(mask.shape, bool)
+        box = bounding_box(mask, pad=1)  # the wound and the ring around it only
+        if box is None:
+            return cls(inner, outer)
         cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-        m = mask.astype(np.uint8)
-        return cls(cv2.erode(m, cross, borderValue=0).astype(bool), cv2.dilate(m, cross).astype(bool))
+        m = mask[box].astype(np.uint8)
+        inner[box], outer[box] = cv2.erode(m, cross, borderValue=0) > 0, cv2.dilate(m, cross) > 0
+        return cls(inner, outer)
 
     def without(self, exclude: np.ndarray | None) -> "Band":
         """The band with ``exclude`` (the reference: never wound) taken out."""
