@@ -19,21 +19,35 @@ import cv2
 import numpy as np
 
 
-def crop_and_turn(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """A ``crop`` x ``crop`` view at a random scale (0.75-1.3), rotation and flip, centred near the wound 70% of the time."""
+SCALES = (0.6, 1.6)  # the views' zoom range: wounds smaller and larger in the frame than FUSeg's
+FOCUS = (0.3, 0.7)  # a focus view shows the wound's extent as this share of the view ...
+MAX_FOCUS_SCALE = 4.0  # ... enlarged at most this much, as the closer looks around small wounds and clicks see it
+
+
+def crop_and_turn(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int,
+                  focus: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A ``crop`` x ``crop`` view at a random scale (``SCALES``, log-uniform), rotation and flip, centred near the wound 70% of the time.
+
+    A ``focus`` view is centred on the wound and scaled so that its extent fills a share
+    ``FOCUS`` of the view (up to ``MAX_FOCUS_SCALE``): a closer look, as FocalClick's focus crop.
+    """
     h, w = mask.shape
-    scale = float(np.exp(rng.uniform(np.log(0.75), np.log(1.3))))
+    scale = float(np.exp(rng.uniform(*np.log(SCALES))))
     angle = 90.0 * int(rng.integers(4)) + (float(rng.uniform(-30, 30)) if rng.random() < 0.3 else 0.0)
     ys, xs = np.nonzero(mask)
-    if len(ys) and rng.random() < 0.7:
+    if focus and len(ys):
+        extent = max(np.ptp(ys), np.ptp(xs)) + 1
+        scale = float(np.clip(rng.uniform(*FOCUS) * crop / extent, SCALES[0], MAX_FOCUS_SCALE))
+        cy, cx = (ys.min() + ys.max()) / 2, (xs.min() + xs.max()) / 2
+    elif len(ys) and rng.random() < 0.7:
         k = rng.integers(len(ys))
         cy, cx = float(ys[k]), float(xs[k])
     else:
         cy, cx = rng.uniform(0.25, 0.75) * h, rng.uniform(0.25, 0.75) * w
     M = cv2.getRotationMatrix2D((cx, cy), angle, scale)
-    M[0, 2] += crop / 2 - cx + rng.uniform(-crop / 4, crop / 4)
-    M[1, 2] += crop / 2 - cy + rng.uniform(-crop / 4, crop / 4)
+    shift = crop / 8 if focus else crop / 4
+    M[0, 2] += crop / 2 - cx + rng.uniform(-shift, shift)
+    M[1, 2] += crop / 2 - cy + rng.uniform(-shift, shift)
     border = cv2.BORDER_REFLECT_101 if rng.random() < 0.5 else cv2.BORDER_CONSTANT
     img = cv2.warpAffine(img, M, (crop, crop), flags=cv2.INTER_LINEAR, borderMode=border)
     mask = cv2.warpAffine(mask, M, (crop, crop), flags=cv2.INTER_NEAREST, borderMode=border)
@@ -226,12 +240,13 @@ def photometric(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int
+def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int, focus: float = 0.0
             ) -> tuple[np.ndarray, np.ndarray]:
-    """One training view: (float32 RGB crop, uint8 0/1 mask crop)."""
-    img, mask = crop_and_turn(img, mask, rng, crop=crop)
+    """One training view: (float32 RGB crop, uint8 0/1 mask crop); a focus view (:func:`crop_and_turn`)
+    with probability ``focus``."""
+    img, mask = crop_and_turn(img, mask, rng, crop=crop, focus=rng.random() < focus)
     x = img.astype(np.float32)
-    if rng.random() < 0.08:
+    if rng.random() < 0.15:
         x = darken_wound_bed(x, mask, rng)
     if rng.random() < 0.2:
         x = tint_skin(x, mask, rng)

@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--select", choices=("last", "best"), default="last",
                     help="ship the last epoch's weights (default: the held-out split is never used to choose), "
                          "or the epoch with the best held-out Dice (optimistic: the choice sees the split)")
+    ap.add_argument("--focus", type=float, default=0.0, metavar="SHARE",
+                    help="share of training views that are focus views: centred on the wound and enlarged, as "
+                         "the closer looks around small wounds and clicks see it (augment.crop_and_turn)")
     ap.add_argument("--export", type=Path, metavar="PT",
                     help="only write the ONNX file for these weights (a state dict) into --out, and stop")
     ap.add_argument("--prompt", action="store_true",
@@ -269,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         losses = []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP) for i in idx]
+            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP, focus=args.focus) for i in idx]
             x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float()
             y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.float32))[:, None]
             if args.prompt:

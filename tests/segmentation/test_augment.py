@@ -1,0 +1,74 @@
+"""The training views: what each augmentation may change, and what it must leave alone."""
+
+import cv2
+import numpy as np
+import pytest
+
+from woundmeasure.segmentation import augment as aug
+from woundmeasure.synthetic import make_phantom
+
+
+def _photo(seed=3, size=384, radius_mm=8):
+    p = make_phantom(seed, width=size, height=size, px_per_mm=4.0, marker=False, wound_radius_mm=radius_mm)
+    return p.rgb, p.mask.astype(np.uint8)
+
+
+def _far_from(mask, px):
+    return cv2.dilate(mask, np.ones((2 * px + 1,) * 2, np.uint8)) == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_focus_view_centres_the_wound_and_enlarges_it_to_a_share_of_the_view(seed):
+    rgb, mask = _photo(seed, radius_mm=3 + seed)
+    rng = np.random.default_rng(seed)
+    img, m = aug.crop_and_turn(rgb, mask, rng, crop=320, focus=True)
+    assert img.shape == (320, 320, 3) and m.shape == (320, 320) and set(np.unique(m)) <= {0, 1}
+    ys, xs = np.nonzero(m)
+    extent = max(np.ptp(ys), np.ptp(xs)) + 1
+    before = max(np.ptp(np.nonzero(mask)[0]), np.ptp(np.nonzero(mask)[1])) + 1
+    # enlarged to at least FOCUS[0] of the view, or by MAX_FOCUS_SCALE (a turn shortens an extent by up to 1/sqrt 2)
+    assert extent >= 0.7 * min(aug.FOCUS[0] * 320, aug.MAX_FOCUS_SCALE * before) and extent > before
+    assert extent <= 320 * aug.FOCUS[1] * np.sqrt(2) + 2  # ... to a share of the view (a turned box is longer)
+    # centred within the shift a focus view allows (crop / 8 each way)
+    assert abs((ys.min() + ys.max()) / 2 - 160) <= 40 + 2 and abs((xs.min() + xs.max()) / 2 - 160) <= 40 + 2
+
+
+def test_plain_views_keep_the_zoom_within_the_scales():
+    rgb, mask = _photo()
+    rng = np.random.default_rng(0)
+    area = mask.sum()
+    for _ in range(20):
+        _, m = aug.crop_and_turn(rgb, mask, rng, crop=320)
+        assert m.sum() <= area * aug.SCALES[1] ** 2 * 1.05  # never enlarged past the largest scale
+
+
+def test_objects_pasted_beside_the_wound_stay_off_it():
+    rgb, mask = _photo()
+    rng = np.random.default_rng(1)
+    out = aug.paste_references(rgb, mask, rng, count=6)
+    inside = mask > 0
+    # the wound keeps its colour (a pasted object's shadow may darken it by a few percent at most)
+    assert np.abs(out[inside] - rgb[inside]).mean() < 0.05 * rgb[inside].mean()
+    assert np.abs(out[~inside] - rgb[~inside]).max() > 60  # and something was pasted on the skin
+
+
+def test_a_dark_wound_bed_is_painted_inside_the_wound_only():
+    rgb, mask = _photo()
+    out = aug.darken_wound_bed(rgb.astype(np.float32), mask, np.random.default_rng(2))
+    assert np.array_equal(out[_far_from(mask, 3)], rgb[_far_from(mask, 3)].astype(np.float32))
+    assert out[mask > 0].mean() < rgb[mask > 0].mean()  # the bed is darker
+
+
+def test_another_skin_tone_leaves_the_wound_bed_as_it_was():
+    rgb, mask = _photo()
+    out = aug.tint_skin(rgb.astype(np.float32), mask, np.random.default_rng(4))
+    core = cv2.erode(mask, np.ones((15, 15), np.uint8)) > 0
+    assert np.allclose(out[core], rgb[core], atol=1.0)
+    assert np.abs(out[_far_from(mask, 10)] - rgb[_far_from(mask, 10)]).mean() > 5  # the skin changed
+
+
+def test_a_training_view_is_a_float_crop_with_its_mask():
+    rgb, mask = _photo()
+    img, m = aug.augment(rgb, mask, np.random.default_rng(5), crop=320, focus=0.5)
+    assert img.dtype == np.float32 and img.shape == (320, 320, 3) and 0 <= img.min() and img.max() <= 255
+    assert m.dtype == np.uint8 and m.shape == (320, 320)
