@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from woundmeasure.errors import InputError, MaskError
+from woundmeasure.errors import InputError, MaskError, WoundMeasureError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
 from woundmeasure.series import WoundTrack, default_db, default_patient, track
@@ -121,6 +121,7 @@ class ReviewSession:
         self.patient = patient or default_patient(self.source)
         self.threshold_pct = threshold_pct
         self.lock = threading.RLock()  # one change at a time: the record and the sidecars stay consistent
+        self._editing = None  # (photo file's identity, Photo, Calibration) of the photo being clicked on
         self.tracks: list[WoundTrack] = []
         self.refresh(progress=progress)
 
@@ -276,18 +277,33 @@ class ReviewSession:
 
         The area uses the visit's calibration, so the page can show it before accepting.
         """
-        from woundmeasure.pipeline import measure_photo
-
-        _, visit = self.visit(visit_id)
-        photo = self.photo(visit_id)
-        options = self.options.with_hints(box=tuple(box) if box else None, points=points,
-                                          background_points=background_points)
         import warnings
 
+        from woundmeasure.pipeline import measure_photo
+
+        photo, calibration = self._being_edited(visit_id)
+        options = self.options.with_hints(box=tuple(box) if box else None, points=points,
+                                          background_points=background_points)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = measure_photo(photo, options)
+            result = measure_photo(photo, options, calibration=calibration)
         return result.mask, result.measurement.area_mm2
+
+    def _being_edited(self, visit_id: str):
+        """The photo and its calibration, read and found once for the clicks on one photo (the last one asked for)."""
+        from woundmeasure.pipeline import calibrate
+
+        _, visit = self.visit(visit_id)
+        stat = os.stat(visit.image)
+        key = (str(visit.image), stat.st_mtime_ns, stat.st_size)
+        with self.lock:
+            if self._editing is None or self._editing[0] != key:
+                photo = self.photo(visit_id)
+                try:
+                    self._editing = key, photo, calibrate(photo.rgb, self.options)
+                except WoundMeasureError as exc:
+                    raise type(exc)(f"{photo.path}: {exc}") from None
+            return self._editing[1:]
 
     def accept(self, visit_id: str, outline_png_b64: str, *, points=(), background_points=(), box=None) -> None:
         """Keep a person's outline as the photo's sidecar (with the hints that made it) and re-measure."""
