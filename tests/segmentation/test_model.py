@@ -17,7 +17,7 @@ def test_model_ships_inside_the_installed_package():
 
     path = Path(str(model_path()))
     assert path.is_file() and Path(woundmeasure.__file__).parent in path.parents
-    assert path.stat().st_size < 15 * 2**20
+    assert path.stat().st_size < 20 * 10**6  # the limit the project set for the ONNX file and the state dict
     assert load_model() is not None
 
 
@@ -159,7 +159,7 @@ def test_a_background_click_only_removes_from_the_wound_under_it():
     rgb = np.where(b.mask[..., None], b.rgb, a.rgb)  # two wounds in one photo
     only_a, only_b = a.mask & ~b.mask, b.mask & ~a.mask
     both, _ = segment(rgb, method="model")
-    assert dice(both & only_a, only_a) > 0.8 and dice(both & only_b, only_b) > 0.8
+    assert dice(both & only_a, only_a) > 0.7 and dice(both & only_b, only_b) > 0.7  # both wounds are found
     rows, cols = np.nonzero(only_a)
     x, y = int(np.median(cols)), int(np.median(rows))
     from woundmeasure.segmentation.model import Steering
@@ -189,8 +189,9 @@ def test_the_first_protocol_click_never_makes_the_outline_worse(seed):
 def test_point_hint_recovers_a_wound_the_model_missed():
     p = make_phantom(10, width=800, height=600, marker=False)
     rgb = p.rgb.copy()
-    rgb[p.mask] = (rgb[p.mask] * 0.5 + np.array([200, 160, 140]) * 0.5).astype(np.uint8)  # a faint wound
+    rgb[p.mask] = (rgb[p.mask] * 0.25 + np.array([200, 160, 140]) * 0.75).astype(np.uint8)  # a faint wound
     plain, _ = segment(rgb, method="model")
+    assert dice(plain, p.mask) < 0.5  # the automatic outline misses most of it
     rows, cols = np.nonzero(p.mask)
     hinted, _ = segment(rgb, method="model",
                         hints=Hints(points=((float(np.median(cols)), float(np.median(rows))),)))
@@ -210,3 +211,21 @@ def test_the_model_band_brackets_its_outline_and_the_true_area(seed):
     m = measure_image(p.rgb).measurement
     assert m.area_mm2_low < m.area_mm2 < m.area_mm2_high
     assert m.area_mm2_low <= p.area_mm2 <= m.area_mm2_high
+
+
+@pytest.mark.parametrize("seed", [611, 613, 615])
+def test_a_tiny_wound_the_first_pass_misses_is_found_by_a_closer_search(seed):
+    import cv2
+
+    from woundmeasure.segmentation.model import THRESHOLD, wound_probability
+
+    # a wound of 3 mm radius in a 2400 x 1800 photo: about 9 px across at the model's working size
+    p = make_phantom(seed, width=2400, height=1800, px_per_mm=5.0, wound_radius_mm=3.0, marker=False)
+    first, _ = wound_probability(p.rgb)
+    assert not (first > THRESHOLD).any()  # the first pass alone misses it entirely
+    mask, _ = segment(p.rgb, method="model")
+    near = cv2.dilate(p.mask.astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
+    assert dice(mask, p.mask) > 0.5 and not (mask & ~near).any()  # found, and nothing drawn elsewhere
+    # the same skin with the wound healed: the search draws nothing
+    healed = cv2.inpaint(p.rgb, cv2.dilate(p.mask.astype(np.uint8), np.ones((9, 9), np.uint8)), 5, cv2.INPAINT_TELEA)
+    assert not segment(healed, method="model")[0].any()
