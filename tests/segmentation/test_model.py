@@ -229,3 +229,21 @@ def test_a_tiny_wound_the_first_pass_misses_is_found_by_a_closer_search(seed):
     # the same skin with the wound healed: the search draws nothing
     healed = cv2.inpaint(p.rgb, cv2.dilate(p.mask.astype(np.uint8), np.ones((9, 9), np.uint8)), 5, cv2.INPAINT_TELEA)
     assert not segment(healed, method="model")[0].any()
+
+
+def test_a_click_on_a_small_wound_takes_a_closer_look_and_one_on_a_large_wound_does_not(monkeypatch):
+    import woundmeasure.segmentation.model as model
+
+    passes = []
+    real = model._probability
+    monkeypatch.setattr(model, "_probability", lambda small, hints=None: passes.append(small.shape) or real(small, hints))
+    for radius_mm, looks in ((6.0, 2), (60.0, 1)):  # 36 px in a 2400 x 1800 photo; most of a 1200 x 900 one
+        size = dict(width=2400, height=1800) if looks == 2 else dict(width=1200, height=900)
+        p = make_phantom(640, px_per_mm=6.0, wound_radius_mm=radius_mm, marker=False, **size)
+        steering = model.Steering(p.rgb)
+        before = dice(steering.mask(), p.mask)
+        rows, cols = np.nonzero(p.mask)
+        passes.clear()
+        steering.click(float(np.median(cols)), float(np.median(rows)))
+        assert len(passes) == looks  # the whole photo, then (for a small wound) the crop around it
+        assert dice(steering.mask(), p.mask) >= before - 0.01

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 
@@ -156,28 +157,44 @@ def _square_box(cy: float, cx: float, side: float, shape) -> tuple[int, int, int
     return r0, c0, r0 + side, c0 + side
 
 
-def _zoomed(rgb: np.ndarray, masks: list[np.ndarray], prob: np.ndarray, boxes, scale: float) -> list[np.ndarray]:
-    """The masks (at ``LEVELS``) with each small wound redrawn from a closer look: a pass on a crop around it.
+def _closer_looks(rgb: np.ndarray, prob: np.ndarray, boxes, scale: float):
+    """For each small wound's box, (photo rectangle, probability on the crop's own grid) from a closer look.
 
-    Inside the crop the outline is drawn from the mean of the closer look's probability and
-    the first pass's (resampled onto the crop's grid): the closer look sees the edge better,
-    the first pass the context.
+    Inside the crop the probability is the mean of the closer look's and the first pass's
+    (resampled onto the crop's grid): the closer look sees the edge better, the first pass
+    the context.
     """
-    import cv2
-
+    first_grid = Grid.of(prob.shape, (0, 0, prob.shape[0] / scale, prob.shape[1] / scale))
     for r0, c0, r1, c1 in boxes:
         R0, C0 = int(r0 / scale), int(c0 / scale)
         R1, C1 = min(int(np.ceil(r1 / scale)), rgb.shape[0]), min(int(np.ceil(c1 / scale)), rgb.shape[1])
         crop = rgb[R0:R1, C0:C1]
         crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
         close = _probability(shrink(crop, crop_scale)) if crop_scale < 1 else _probability(_enlarge(crop))
-        ys = (np.arange(close.shape[0]) + 0.5) * (crop.shape[0] / close.shape[0]) + R0  # photo rows of its pixels
-        xs = (np.arange(close.shape[1]) + 0.5) * (crop.shape[1] / close.shape[1]) + C0
-        map_x, map_y = np.meshgrid((xs * scale - 0.5).astype(np.float32), (ys * scale - 0.5).astype(np.float32))
-        first = cv2.remap(prob, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        for mask, redrawn in zip(masks, score_to_full_masks((close + first) / 2, crop.shape[:2], LEVELS)):
+        rect = (R0, C0, R1, C1)
+        first = _resample(prob, first_grid, Grid.of(close.shape, rect), close.shape)
+        yield rect, (close + first) / 2
+
+
+def _zoomed(rgb: np.ndarray, masks: list[np.ndarray], prob: np.ndarray, boxes, scale: float) -> list[np.ndarray]:
+    """The masks (at ``LEVELS``) with each small wound redrawn from a closer look (:func:`_closer_looks`)."""
+    for (R0, C0, R1, C1), close in _closer_looks(rgb, prob, boxes, scale):
+        for mask, redrawn in zip(masks, score_to_full_masks(close, (R1 - R0, C1 - C0), LEVELS)):
             mask[R0:R1, C0:C1] = redrawn
     return masks
+
+
+def _first_look(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(the photo at working size, the automatic model's probability there, the working scale).
+
+    One pass; if it finds nothing, the closer search of :func:`_searched`.
+    """
+    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
+    small = shrink(rgb, scale)
+    prob = _probability(small)
+    if not (prob > THRESHOLD).any():
+        prob = _searched(rgb, prob, scale)
+    return small, prob, scale
 
 
 def _searched(rgb: np.ndarray, prob: np.ndarray, scale: float) -> np.ndarray:
@@ -216,15 +233,49 @@ def _enlarge(crop: np.ndarray) -> np.ndarray:
                       interpolation=cv2.INTER_LINEAR)
 
 
+class Grid(NamedTuple):
+    """Where a probability map's pixels lie on the photo: pixel (i, j) is centred at photo
+    (row0 + (i + 0.5) * step_y, col0 + (j + 0.5) * step_x)."""
+
+    row0: float
+    col0: float
+    step_y: float
+    step_x: float
+
+    @classmethod
+    def of(cls, shape, rect) -> Grid:
+        """The grid of a map of ``shape`` covering photo rectangle ``rect`` (row0, col0, row1, col1)."""
+        r0, c0, r1, c1 = rect
+        return cls(r0, c0, (r1 - r0) / shape[0], (c1 - c0) / shape[1])
+
+
+def _resample(prob: np.ndarray, src: Grid, dst: Grid, shape) -> np.ndarray:
+    """``prob`` (on grid ``src``) sampled bilinearly at the pixels of a ``shape`` map on grid ``dst``."""
+    import cv2
+
+    ys = (dst.row0 + (np.arange(shape[0]) + 0.5) * dst.step_y - src.row0) / src.step_y - 0.5
+    xs = (dst.col0 + (np.arange(shape[1]) + 0.5) * dst.step_x - src.col0) / src.step_x - 0.5
+    map_x, map_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    return cv2.remap(prob, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+VIEW_CONTEXT = 2.0  # a click's closer look shows this many times the extent of the region it changes ...
+ZOOM_WORTH = 1.25  # ... and is taken only when it sees that region at least this much larger than the whole photo
+BOX_GROW = 1.4  # a box's closer look shows this many times the box
+
+
 class Steering:
     """An outline steered by a person, click by click: what the review page and the click benchmark use.
 
     It starts as the automatic outline (or the outline inside ``box``). Each click runs the
-    promptable model once, on the clicks so far and the outline before this click, as the
-    model was trained (RITM's protocol), and changes the outline only where the click meant:
-    a click inside the wound only adds, to the region the network now draws through it; a
-    click on what is not wound only removes, from the region drawn under it. :meth:`mask`
-    is the outline at full resolution with the clicked spots and the box obeyed exactly.
+    promptable model on the clicks so far and the outline before this click, as the model
+    was trained (RITM's protocol): once on the whole photo, then, as FocalClick does, once
+    more on a crop around the region the click changes, where the network sees that
+    region's edge larger. The click changes the outline only where it meant: a click
+    inside the wound only adds, to the region the network now draws through it; a click on
+    what is not wound only removes, from the region drawn under it. The outline is kept as
+    a probability map at up to ``MAX_ZOOM`` times the working resolution (never finer than
+    the photo); :meth:`mask` is it at full resolution with the clicked spots and the box obeyed.
 
     Parameters
     ----------
@@ -234,29 +285,81 @@ class Steering:
     """
 
     def __init__(self, rgb: np.ndarray, *, box=None):
-        self.shape = rgb.shape[:2]
-        self.scale = work_scale(self.shape, INPUT_SIZE)
-        self.small = shrink(rgb, self.scale)
+        self.rgb = rgb
+        self.shape = h, w = rgb.shape[:2]
+        self.small, first, self.scale = _first_look(rgb)
+        self.coarse = Grid.of(self.small.shape[:2], (0, 0, h, w))
+        fine = min(1.0, self.scale * MAX_ZOOM)
+        self.fine_shape = (max(1, round(h * fine)), max(1, round(w * fine)))
+        self.fine = Grid.of(self.fine_shape, (0, 0, h, w))
         self.box = None if box is None else tuple(float(v) for v in box)
         self.points: list[tuple[float, float]] = []
         self.background_points: list[tuple[float, float]] = []
-        self.prob = _probability(self.small)
+        self.prob = _resample(first, self.coarse, self.fine, self.fine_shape)
+        for rect, close in _closer_looks(rgb, first, zoom_boxes(first), self.scale):
+            self._paste(self.prob, close, rect)
+        self._coarse_prob = first
         if self.box is not None:
-            self.prob = self._pass()
+            x, y, bw, bh = self.box
+            self._set(self._closer((y, x, y + bh, x + bw), self._whole(), grow=BOX_GROW))
 
-    def _pass(self) -> np.ndarray:
-        s = self.scale
-        maps = hint_maps(self.prob.shape, points=[(x * s, y * s) for x, y in self.points],
-                         background_points=[(x * s, y * s) for x, y in self.background_points],
-                         box=None if self.box is None else tuple(v * s for v in self.box), previous=self.prob)
-        return _probability(self.small, maps)
+    def _set(self, prob: np.ndarray) -> None:
+        import cv2
+
+        self.prob = prob.astype(np.float32)
+        self._coarse_prob = cv2.resize(self.prob, self.small.shape[1::-1], interpolation=cv2.INTER_AREA)
+
+    def _paste(self, canvas: np.ndarray, prob: np.ndarray, rect) -> None:
+        """Write ``prob``, a map covering photo rectangle ``rect``, into ``canvas`` (on the fine grid)."""
+        r0, c0 = int(rect[0] / self.fine.step_y), int(rect[1] / self.fine.step_x)
+        r1 = min(int(np.ceil(rect[2] / self.fine.step_y)), self.fine_shape[0])
+        c1 = min(int(np.ceil(rect[3] / self.fine.step_x)), self.fine_shape[1])
+        dst = Grid(r0 * self.fine.step_y, c0 * self.fine.step_x, self.fine.step_y, self.fine.step_x)
+        canvas[r0:r1, c0:c1] = _resample(prob, Grid.of(prob.shape, rect), dst, (r1 - r0, c1 - c0))
+
+    def _hints(self, grid: Grid, shape, previous: np.ndarray) -> np.ndarray:
+        """The hint maps on a map of ``shape`` on ``grid``: every click, the box and ``previous``."""
+        def at(x, y):
+            return (x - grid.col0) / grid.step_x, (y - grid.row0) / grid.step_y
+
+        box = None
+        if self.box is not None:
+            x, y, bw, bh = self.box
+            (x0, y0), (x1, y1) = at(x, y), at(x + bw, y + bh)
+            box = (x0, y0, x1 - x0, y1 - y0)
+        return hint_maps(shape, points=[at(*p) for p in self.points],
+                         background_points=[at(*p) for p in self.background_points], box=box, previous=previous)
+
+    def _whole(self) -> np.ndarray:
+        """The promptable model's pass on the whole photo, on the fine grid."""
+        whole = _probability(self.small, self._hints(self.coarse, self.small.shape[:2], self._coarse_prob))
+        return _resample(whole, self.coarse, self.fine, self.fine_shape)
+
+    def _closer(self, target, whole: np.ndarray, *, grow: float = VIEW_CONTEXT) -> np.ndarray:
+        """``whole`` with a closer look pasted in: a pass on a crop around ``target`` (photo
+        rectangle row0, col0, row1, col1) grown ``grow`` times, if that sees it larger enough."""
+        h, w = self.shape
+        cy, cx = (target[0] + target[2]) / 2, (target[1] + target[3]) / 2
+        side = max(grow * max(target[2] - target[0], target[3] - target[1]), max(h, w) / MAX_ZOOM)
+        rect = (max(0, int(cy - side / 2)), max(0, int(cx - side / 2)),
+                min(h, int(np.ceil(cy + side / 2))), min(w, int(np.ceil(cx + side / 2))))
+        if max(h, w) / max(rect[2] - rect[0], rect[3] - rect[1]) < ZOOM_WORTH:
+            return whole
+        crop = self.rgb[rect[0]:rect[2], rect[1]:rect[3]]
+        crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
+        small = shrink(crop, crop_scale) if crop_scale < 1 else _enlarge(crop)
+        grid = Grid.of(small.shape[:2], rect)
+        previous = _resample(self.prob, self.fine, grid, small.shape[:2])
+        out = whole.copy()
+        self._paste(out, _probability(small, self._hints(grid, small.shape[:2], previous)), rect)
+        return out
 
     def _at(self, x: float, y: float) -> tuple[int, int]:
-        h, w = self.prob.shape
-        return min(max(int(y * self.scale), 0), h - 1), min(max(int(x * self.scale), 0), w - 1)
+        h, w = self.fine_shape
+        return (min(max(int(y / self.fine.step_y), 0), h - 1), min(max(int(x / self.fine.step_x), 0), w - 1))
 
     def _region(self, drawn: np.ndarray, x: float, y: float) -> np.ndarray | None:
-        """The connected region of ``drawn`` (working size) under photo point (x, y), or None."""
+        """The connected region of ``drawn`` (fine grid) under photo point (x, y), or None."""
         from woundmeasure.imageops import label_regions
 
         at = self._at(x, y)
@@ -265,19 +368,28 @@ class Steering:
         labels, _ = label_regions(drawn)
         return labels == labels[at]
 
+    def _extent(self, region: np.ndarray, x: float, y: float):
+        """The photo rectangle (row0, col0, row1, col1) holding ``region`` (fine grid) and the click."""
+        rows, cols = np.flatnonzero(region.any(1)), np.flatnonzero(region.any(0))
+        sy, sx = self.fine.step_y, self.fine.step_x
+        return (min(rows[0] * sy, y), min(cols[0] * sx, x), max((rows[-1] + 1) * sy, y), max((cols[-1] + 1) * sx, x))
+
     def click(self, x: float, y: float, *, positive: bool = True) -> None:
         """Add a click inside the wound (``positive``) or on what is not wound, at photo pixel (x, y)."""
         (self.points if positive else self.background_points).append((float(x), float(y)))
-        before, after = self.prob, self._pass()
+        before, whole = self.prob, self._whole()
+        # the region the click changes: what the network now draws through a click inside the
+        # wound, or what was drawn under a "not wound" click; the closer look is taken around it
+        region = self._region((whole if positive else before) > THRESHOLD, x, y)
+        if region is None:
+            return  # nothing drawn there: nothing to add, or nothing to remove
+        after = self._closer(self._extent(region, x, y), whole)
         if positive:
             region = self._region(after > THRESHOLD, x, y)
             if region is not None:
-                self.prob = np.where(region, np.maximum(before, after), before)
+                self._set(np.where(region, np.maximum(before, after), before))
             return
-        region = self._region(before > THRESHOLD, x, y)
-        if region is None:
-            return  # nothing was drawn there: nothing to remove
-        self.prob = np.where(region, np.minimum(before, after), before).astype(np.float32)
+        self._set(np.where(region, np.minimum(before, after), before))
 
     def _levels(self, levels) -> list[np.ndarray]:
         from woundmeasure.segmentation import Hints
@@ -332,10 +444,7 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
             steering.click(x, y, positive=False)
         mask, band = steering.outline()
         return mask, (), band
-    scale = work_scale(rgb.shape[:2], INPUT_SIZE)
-    prob = _probability(shrink(rgb, scale))
-    if not (prob > THRESHOLD).any():
-        prob = _searched(rgb, prob, scale)
+    _, prob, scale = _first_look(rgb)
     masks = score_to_full_masks(prob, rgb.shape[:2], LEVELS)
     mask, band = _with_band(*(_zoomed(rgb, masks, prob, zoom_boxes(prob), scale) if zoom else masks))
     return mask, (), band
