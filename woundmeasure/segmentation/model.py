@@ -187,12 +187,12 @@ def _zoomed(rgb: np.ndarray, masks: list[np.ndarray], prob: np.ndarray, boxes, s
 def _first_look(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(the photo at working size, the automatic model's probability there, the working scale).
 
-    One pass; if it finds nothing, the closer search of :func:`_searched`.
+    One pass; if it finds nothing in a photo it had to shrink, the closer search of :func:`_searched`.
     """
     scale = work_scale(rgb.shape[:2], INPUT_SIZE)
     small = shrink(rgb, scale)
     prob = _probability(small)
-    if not (prob > THRESHOLD).any():
+    if scale < 1 and not (prob > THRESHOLD).any():
         prob = _searched(rgb, prob, scale)
     return small, prob, scale
 
