@@ -8,8 +8,9 @@ from woundmeasure.segmentation import augment as aug
 from woundmeasure.synthetic import make_phantom
 
 
-def _photo(seed=3, size=384, radius_mm=8):
-    p = make_phantom(seed, width=size, height=size, px_per_mm=4.0, marker=False, wound_radius_mm=radius_mm)
+def _photo(seed=3, size=384, radius_mm=8, offset=(0.0, 0.0)):
+    p = make_phantom(seed, width=size + 64, height=size, px_per_mm=4.0, marker=False, wound_radius_mm=radius_mm,
+                     wound_offset_px=offset)
     return p.rgb, p.mask.astype(np.uint8)
 
 
@@ -19,7 +20,7 @@ def _far_from(mask, px):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_a_focus_view_centres_the_wound_and_enlarges_it_to_a_share_of_the_view(seed):
-    rgb, mask = _photo(seed, radius_mm=3 + seed)
+    rgb, mask = _photo(seed, radius_mm=3 + seed, offset=(90.0 * (-1) ** seed, -60.0))  # off the photo's centre
     rng = np.random.default_rng(seed)
     img, m = aug.crop_and_turn(rgb, mask, rng, crop=320, focus=True)
     assert img.shape == (320, 320, 3) and m.shape == (320, 320) and set(np.unique(m)) <= {0, 1}

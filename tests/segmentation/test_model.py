@@ -234,16 +234,24 @@ def test_a_tiny_wound_the_first_pass_misses_is_found_by_a_closer_search(seed):
 def test_a_click_on_a_small_wound_takes_a_closer_look_and_one_on_a_large_wound_does_not(monkeypatch):
     import woundmeasure.segmentation.model as model
 
-    passes = []
-    real = model._probability
+    passes, pasted = [], []
+    real, paste = model._probability, model.Steering._paste
     monkeypatch.setattr(model, "_probability", lambda small, hints=None: passes.append(small.shape) or real(small, hints))
+    monkeypatch.setattr(model.Steering, "_paste", lambda self, canvas, prob, rect: pasted.append(rect)
+                        or paste(self, canvas, prob, rect))
     for radius_mm, looks in ((6.0, 2), (60.0, 1)):  # 36 px in a 2400 x 1800 photo; most of a 1200 x 900 one
         size = dict(width=2400, height=1800) if looks == 2 else dict(width=1200, height=900)
-        p = make_phantom(640, px_per_mm=6.0, wound_radius_mm=radius_mm, marker=False, **size)
+        p = make_phantom(640, px_per_mm=6.0, wound_radius_mm=radius_mm, marker=False, wound_offset_px=(-500, 300)
+                         if looks == 2 else (0, 0), **size)
         steering = model.Steering(p.rgb)
         before = dice(steering.mask(), p.mask)
         rows, cols = np.nonzero(p.mask)
         passes.clear()
+        pasted.clear()
         steering.click(float(np.median(cols)), float(np.median(rows)))
         assert len(passes) == looks  # the whole photo, then (for a small wound) the crop around it
+        if looks == 2:  # the crop (row0, col0, row1, col1) holds the wound, and is a closer look at it
+            r0, c0, r1, c1 = pasted[-1]
+            assert r0 <= rows.min() and rows.max() < r1 and c0 <= cols.min() and cols.max() < c1
+            assert max(r1 - r0, c1 - c0) <= 2400 / 2
         assert dice(steering.mask(), p.mask) >= before - 0.01

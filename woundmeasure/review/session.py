@@ -122,6 +122,7 @@ class ReviewSession:
         self.threshold_pct = threshold_pct
         self.lock = threading.RLock()  # one change at a time: the record and the sidecars stay consistent
         self._editing = None  # (photo file's identity, Photo, Calibration) of the photo being clicked on
+        self._editing_lock = threading.Lock()
         self.tracks: list[WoundTrack] = []
         self.refresh(progress=progress)
 
@@ -294,10 +295,13 @@ class ReviewSession:
         from woundmeasure.pipeline import calibrate
 
         _, visit = self.visit(visit_id)
-        stat = os.stat(visit.image)
-        key = (str(visit.image), stat.st_mtime_ns, stat.st_size)
-        with self.lock:
-            if self._editing is None or self._editing[0] != key:
+        try:
+            stat = os.stat(visit.image)
+            key = (str(visit.image), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            key = None  # gone or unreadable: read_image says so, naming the photo
+        with self._editing_lock:  # not the record's lock: a click need not wait for a re-measure
+            if key is None or self._editing is None or self._editing[0] != key:
                 photo = self.photo(visit_id)
                 try:
                     self._editing = key, photo, calibrate(photo.rgb, self.options)

@@ -212,8 +212,10 @@ def _searched(rgb: np.ndarray, prob: np.ndarray, scale: float) -> np.ndarray:
     out = prob.copy()
     for r0 in (0, h // 4, h // 2):
         for c0 in (0, w // 4, w // 2):
-            r1, c1 = min(h, r0 + h // 2), min(w, c0 + w // 2)
+            r1, c1 = (h if r0 == h // 2 else r0 + h // 2), (w if c0 == w // 2 else c0 + w // 2)
             tile = rgb[r0:r1, c0:c1]
+            if not tile.size:
+                continue
             tile_scale = work_scale(tile.shape[:2], INPUT_SIZE)
             seen = _probability(shrink(tile, tile_scale)) if tile_scale < 1 else _probability(_enlarge(tile))
             R0, C0 = round(r0 * scale), round(c0 * scale)
@@ -298,7 +300,7 @@ class Steering:
         self.prob = _resample(first, self.coarse, self.fine, self.fine_shape)
         for rect, close in _closer_looks(rgb, first, zoom_boxes(first), self.scale):
             self._paste(self.prob, close, rect)
-        self._coarse_prob = first
+        self._set(self.prob)  # the outline before the first click, as the page shows it
         if self.box is not None:
             x, y, bw, bh = self.box
             self._set(self._closer((y, x, y + bh, x + bw), self._whole(), grow=BOX_GROW))
