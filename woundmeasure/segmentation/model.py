@@ -168,9 +168,7 @@ def _closer_looks(rgb: np.ndarray, prob: np.ndarray, boxes, scale: float):
     for r0, c0, r1, c1 in boxes:
         R0, C0 = int(r0 / scale), int(c0 / scale)
         R1, C1 = min(int(np.ceil(r1 / scale)), rgb.shape[0]), min(int(np.ceil(c1 / scale)), rgb.shape[1])
-        crop = rgb[R0:R1, C0:C1]
-        crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
-        close = _probability(shrink(crop, crop_scale)) if crop_scale < 1 else _probability(_enlarge(crop))
+        close = _probability(_working_size(rgb[R0:R1, C0:C1]))
         rect = (R0, C0, R1, C1)
         first = _resample(prob, first_grid, Grid.of(close.shape, rect), close.shape)
         yield rect, (close + first) / 2
@@ -216,8 +214,7 @@ def _searched(rgb: np.ndarray, prob: np.ndarray, scale: float) -> np.ndarray:
             tile = rgb[r0:r1, c0:c1]
             if not tile.size:
                 continue
-            tile_scale = work_scale(tile.shape[:2], INPUT_SIZE)
-            seen = _probability(shrink(tile, tile_scale)) if tile_scale < 1 else _probability(_enlarge(tile))
+            seen = _probability(_working_size(tile))
             R0, C0 = round(r0 * scale), round(c0 * scale)
             R1, C1 = min(prob.shape[0], round(r1 * scale)), min(prob.shape[1], round(c1 * scale))
             if R1 > R0 and C1 > C0:
@@ -226,10 +223,14 @@ def _searched(rgb: np.ndarray, prob: np.ndarray, scale: float) -> np.ndarray:
     return out
 
 
-def _enlarge(crop: np.ndarray) -> np.ndarray:
-    """A crop smaller than the working size, enlarged to it (photos smaller than the model's input)."""
+def _working_size(crop: np.ndarray) -> np.ndarray:
+    """A crop of the photo with its long side at the model's working size: shrunk, or enlarged
+    when it is smaller (a closer look sees it larger than the first pass did)."""
     import cv2
 
+    scale = work_scale(crop.shape[:2], INPUT_SIZE)
+    if scale < 1:
+        return shrink(crop, scale)
     f = INPUT_SIZE / max(crop.shape[:2])
     return cv2.resize(crop, (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f))),
                       interpolation=cv2.INTER_LINEAR)
@@ -347,9 +348,7 @@ class Steering:
                 min(h, int(np.ceil(cy + side / 2))), min(w, int(np.ceil(cx + side / 2))))
         if max(h, w) / max(rect[2] - rect[0], rect[3] - rect[1]) < ZOOM_WORTH:
             return whole
-        crop = self.rgb[rect[0]:rect[2], rect[1]:rect[3]]
-        crop_scale = work_scale(crop.shape[:2], INPUT_SIZE)
-        small = shrink(crop, crop_scale) if crop_scale < 1 else _enlarge(crop)
+        small = _working_size(self.rgb[rect[0]:rect[2], rect[1]:rect[3]])
         grid = Grid.of(small.shape[:2], rect)
         previous = _resample(self.prob, self.fine, grid, small.shape[:2])
         out = whole.copy()

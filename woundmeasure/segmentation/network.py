@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from woundmeasure.segmentation.model_spec import ENCODER
+
 DECODER = (96, 64, 40, 24, 16)
 # EfficientNet stages begin where the block width changes; their strides, in order of those changes
 STAGE_STRIDES = (2, 2, 2, 1, 2, 1)
@@ -160,7 +162,7 @@ class PromptableUNet(nn.Module):
         return self.base.decode(self.base.encoder(x / 127.5 - 1.0, extra=self.hints(hints)))
 
 
-def build_model(encoder: str = "lite0", *, pretrained: bool = True) -> WoundUNet:
+def build_model(encoder: str = ENCODER, *, pretrained: bool = True) -> WoundUNet:
     """The U-Net on EfficientNet-``encoder``; ImageNet weights loaded into its encoder when ``pretrained``."""
     state = pretrained_state(encoder)
     model = WoundUNet(state)
