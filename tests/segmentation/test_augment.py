@@ -73,3 +73,42 @@ def test_a_training_view_is_a_float_crop_with_its_mask():
     img, m = aug.augment(rgb, mask, np.random.default_rng(5), crop=320, focus=0.5)
     assert img.dtype == np.float32 and img.shape == (320, 320, 3) and 0 <= img.min() and img.max() <= 255
     assert m.dtype == np.uint8 and m.shape == (320, 320)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_healed_view_keeps_the_wound_s_inner_part_as_it_was(seed):
+    rgb, mask = _photo(seed, radius_mm=10)
+    img, m = aug.heal_partly(rgb, mask, np.random.default_rng(seed))
+    assert m.dtype == np.uint8 and m.shape == mask.shape
+    assert m.sum() < mask.sum() and not (m > mask).any()  # smaller, and never outside the wound it was
+    assert np.array_equal(img[m > 0], rgb[m > 0])  # the remaining wound keeps its own pixels
+    ring = (mask > 0) & (m == 0)
+    assert np.abs(img[ring].astype(float) - rgb[ring]).mean() > 10  # the healed ring was repainted as skin
+
+
+def test_a_pasted_wound_lands_on_the_skin_apart_from_the_wound_and_is_wound():
+    rgb, mask = _photo(3, radius_mm=6, offset=(-80.0, 0.0))
+    donor, donor_mask = _photo(8, radius_mm=9)
+    for seed in range(6):
+        img, m = aug.paste_wound(rgb, mask, donor, donor_mask, np.random.default_rng(seed), margin=6)
+        added = (m > 0) & (mask == 0)
+        if not added.any():
+            continue  # no free place on the skin this time: the photo is unchanged
+        assert np.array_equal(m[mask > 0], mask[mask > 0])  # the first wound keeps its outline ...
+        assert np.array_equal(img[_far_from(added, 30)], rgb[_far_from(added, 30)])  # ... and everything far away
+        gap = cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, 3)[added].min()
+        assert gap > 6  # apart from it by the margin
+        # the pasted wound is the donor's wound: redder than the skin around where it landed
+        rim = ~_far_from(added.astype(np.uint8), 6) & ~added & (mask == 0)
+        redness = lambda px: (px[:, 0].astype(float) - px[:, 1]).mean()
+        assert redness(img[added]) > redness(img[rim]) + 10
+        break
+    else:
+        pytest.fail("no wound was pasted in six tries")
+
+
+def test_a_wound_is_pasted_only_beside_a_wound():
+    rgb, mask = _photo(3)
+    donor, donor_mask = _photo(8)
+    img, m = aug.paste_wound(rgb, np.zeros_like(mask), donor, donor_mask, np.random.default_rng(0))
+    assert img is rgb and not m.any()

@@ -6,7 +6,10 @@ blur, noise, JPEG, scale, rotation), on other skin tones, with hair, and with th
 that lie beside a wound in real photos pasted onto the skin as *not wound*: ArUco markers,
 printed rulers, colour calibration cards, coins, red stickers and tape, gauze, dressings and
 drapes. Dark wound beds (eschar, necrosis, dried blood) are painted inside some wounds and
-stay wound: missing a wound entirely is the worst error.
+stay wound: missing a wound entirely is the worst error. Two augmentations make new wounds from
+the photos' own pixels: a wound healed from its edge by a random share (small wounds near
+closure, ringed by new epithelium that is not wound), and a second wound copied in from
+another photo (Simple Copy-Paste, Ghiasi et al. 2021), as when one photo shows two wounds.
 
 Pure NumPy / OpenCV, no torch: the functions are tested without the ``train`` extra.
 """
@@ -17,6 +20,8 @@ import math
 
 import cv2
 import numpy as np
+
+from woundmeasure.synthetic import heal_wound
 
 
 SCALES = (0.6, 1.6)  # the views' zoom range: wounds smaller and larger in the frame than FUSeg's
@@ -210,6 +215,84 @@ def darken_wound_bed(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator
     return img * (1 - cover) + dark * cover
 
 
+def heal_partly(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The wound healed from its edge by a random share (:func:`woundmeasure.synthetic.heal_wound`).
+
+    A tenth of them close entirely: the scar is not wound. Returns uint8 RGB and the remaining mask.
+    """
+    if not mask.any():
+        return img, mask
+    fraction = 1.0 if rng.random() < 0.1 else float(rng.uniform(0.3, 0.97))
+    rgb, remaining = heal_wound(img, mask > 0, fraction, seed=int(rng.integers(1 << 30)))
+    return rgb, remaining.astype(np.uint8)
+
+
+SKIN_DELTA_E = 20.0  # a pasted wound lands where the photo is within this colour distance of the skin by its wound
+
+
+def paste_wound(img: np.ndarray, mask: np.ndarray, donor: np.ndarray, donor_mask: np.ndarray,
+                rng: np.random.Generator, *, margin: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Copy the donor photo's wound, with a feathered rim of its skin, onto this photo's skin near its wound.
+
+    The donor patch is scaled (0.3-2x) so the wound spans 6-35% of the photo, turned by a
+    multiple of 90 degrees, and placed at least ``margin`` px from this photo's wound but
+    within a third of the photo of it, where the photo's colour (CIELAB) is within ``SKIN_DELTA_E``
+    of the skin that rings its wound (on skin, not on the drape, floor or zero padding);
+    it is colour-matched to the skin where it lands (per-channel gains of its rim, so the
+    wound keeps its contrast to the skin). Returns uint8 RGB and the mask of both wounds;
+    unchanged when the donor has no wound or no place is free.
+    """
+    ys, xs = np.nonzero(donor_mask)
+    if not len(ys) or not mask.any():
+        return img, mask
+    h, w = mask.shape
+    pad = 8
+    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, donor_mask.shape[0])
+    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, donor_mask.shape[1])
+    extent = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
+    scale = float(np.clip(rng.uniform(0.06, 0.35) * min(h, w) / extent, 0.3, 2.0))
+    ph, pw = max(int(round((y1 - y0) * scale)), 3), max(int(round((x1 - x0) * scale)), 3)
+    if ph >= h // 2 or pw >= w // 2:
+        return img, mask
+    k = int(rng.integers(4))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    patch = np.rot90(cv2.resize(donor[y0:y1, x0:x1], (pw, ph), interpolation=interp), k).astype(np.float32)
+    wound = np.rot90(cv2.resize(donor_mask[y0:y1, x0:x1], (pw, ph), interpolation=cv2.INTER_NEAREST), k) > 0
+    if not wound.any():
+        return img, mask
+    ph, pw = wound.shape
+    rim_px = max(2, int(round(pad * scale / 2)))
+    grown = cv2.dilate(wound.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim_px + 1,) * 2))
+    alpha = np.maximum(cv2.GaussianBlur(grown.astype(np.float32), (0, 0), rim_px / 2 + 0.5), wound)
+    rim = (grown > 0) & ~wound
+    own = (mask > 0).astype(np.uint8)
+    busy = cv2.dilate(own, np.ones((2 * margin + 1,) * 2, np.uint8)) > 0
+    distance = cv2.distanceTransform(1 - own, cv2.DIST_L2, 3)
+    lab = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100 / 255
+    ring = (distance > margin) & (distance < margin + 15)
+    skin = lab[ring].mean(0) if ring.any() else lab.reshape(-1, 3).mean(0)
+    on_skin = np.linalg.norm(lab - skin, axis=2) < SKIN_DELTA_E
+    under = grown > 0
+    for _ in range(30):
+        top, left = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
+        if (distance[top + ph // 2, left + pw // 2] < min(h, w) / 3
+                and not busy[top:top + ph, left:left + pw][under].any()
+                and on_skin[top:top + ph, left:left + pw][rim].mean() > 0.8):
+            break
+    else:
+        return img, mask
+    out = img.astype(np.float32)
+    region = out[top:top + ph, left:left + pw]
+    if rim.any():
+        gains = (region[rim].mean(0) + 1) / (patch[rim].mean(0) + 1)
+        patch = np.clip(patch * np.clip(gains, 0.5, 2.0), 0, 255)
+    region[:] = region * (1 - alpha[..., None]) + patch * alpha[..., None]
+    both = mask.copy()
+    both[top:top + ph, left:left + pw] |= wound.astype(both.dtype)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8), both
+
+
 # ---------------------------------------------------------------- the camera and the light
 
 def photometric(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -240,10 +323,20 @@ def photometric(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int, focus: float = 0.0
+def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop: int, focus: float = 0.0,
+            heal: float = 0.0, donor: tuple[np.ndarray, np.ndarray] | None = None, paste: float = 0.0
             ) -> tuple[np.ndarray, np.ndarray]:
-    """One training view: (float32 RGB crop, uint8 0/1 mask crop); a focus view (:func:`crop_and_turn`)
-    with probability ``focus``."""
+    """One training view: (float32 RGB crop, uint8 0/1 mask crop).
+
+    With probability ``heal`` the wound first heals partly (:func:`heal_partly`), with
+    probability ``paste`` the ``donor`` (photo, mask) gives it a second wound
+    (:func:`paste_wound`), and a focus view (:func:`crop_and_turn`) is taken with
+    probability ``focus``.
+    """
+    if rng.random() < heal:
+        img, mask = heal_partly(img, mask, rng)
+    if donor is not None and rng.random() < paste:
+        img, mask = paste_wound(img, mask, *donor, rng)
     img, mask = crop_and_turn(img, mask, rng, crop=crop, focus=rng.random() < focus)
     x = img.astype(np.float32)
     if rng.random() < 0.15:

@@ -205,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--focus", type=float, default=0.0, metavar="SHARE",
                     help="share of training views that are focus views: centred on the wound and enlarged, as "
                          "the closer looks around small wounds and clicks see it (augment.crop_and_turn)")
+    ap.add_argument("--heal", type=float, default=0.0, metavar="SHARE",
+                    help="share of training views whose wound first heals from its edge by a random share "
+                         "(augment.heal_partly: small wounds near closure, new epithelium that is not wound)")
+    ap.add_argument("--paste", type=float, default=0.0, metavar="SHARE",
+                    help="share of training views given a second wound copied from another training photo "
+                         "(augment.paste_wound: two wounds in one photo)")
     ap.add_argument("--export", type=Path, metavar="PT",
                     help="only write the ONNX file for these weights (a state dict) into --out, and stop")
     ap.add_argument("--prompt", action="store_true",
@@ -272,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         losses = []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP, focus=args.focus) for i in idx]
+            donors = rng.integers(len(train_names), size=len(idx))
+            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP, focus=args.focus, heal=args.heal,
+                             donor=(tr_img[j], tr_mask[j]), paste=args.paste) for i, j in zip(idx, donors)]
             x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float()
             y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.float32))[:, None]
             if args.prompt:
