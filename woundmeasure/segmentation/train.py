@@ -106,6 +106,19 @@ def export_onnx(model, path: Path, *, prompt: bool = False) -> None:
                       dynamo=False)
 
 
+def average_weights(states: list[dict]) -> dict:
+    """The element-wise mean of state dicts of one architecture (a "model soup", Wortsman et al. 2022).
+
+    Models fine-tuned from one start lie in one basin of the loss, and their mean is often
+    more robust than either. Counters (batch norm's ``num_batches_tracked``) are taken from the last.
+    """
+    keys = set(states[0])
+    if any(set(s) != keys for s in states):
+        raise ValueError("the weights to average are of different architectures (their keys differ)")
+    return {k: (sum(s[k].double() for s in states) / len(states)).to(states[0][k].dtype)
+            if states[0][k].is_floating_point() else states[-1][k] for k in states[0]}
+
+
 CLICK_COUNTS = (1, 2, 3)  # clicks simulated per training view ...
 CLICK_WEIGHTS = (0.4, 0.35, 0.25)  # ... and how often
 BOX_SHARE = 0.3  # views with a box; half of them have no click
@@ -211,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paste", type=float, default=0.0, metavar="SHARE",
                     help="share of training views given a second wound copied from another training photo "
                          "(augment.paste_wound: two wounds in one photo)")
+    ap.add_argument("--average", type=Path, nargs="+", metavar="PT",
+                    help="only write the mean of these weights (state dicts of one architecture, e.g. a model and "
+                         "its continued run: a model soup) into --out as .pt and ONNX, and stop")
     ap.add_argument("--export", type=Path, metavar="PT",
                     help="only write the ONNX file for these weights (a state dict) into --out, and stop")
     ap.add_argument("--prompt", action="store_true",
@@ -237,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             model.load_state_dict(torch.load(init, weights_only=True))
         return model
 
+    if args.average:
+        args.out.mkdir(parents=True, exist_ok=True)
+        torch.save(average_weights([torch.load(p, weights_only=True) for p in args.average]), args.out / weights)
+        args.export = args.out / weights
     if args.export:
         export_onnx(new_model(args.export), args.out / onnx_name, prompt=args.prompt)
         return 0
