@@ -224,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paste", type=float, default=0.0, metavar="SHARE",
                     help="share of training views given a second wound copied from another training photo "
                          "(augment.paste_wound: two wounds in one photo)")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="seed of the weights' start, the views and their order (the split's seed stays 0): "
+                         "runs of one recipe with other seeds are the ingredients of a model soup (--average)")
     ap.add_argument("--average", type=Path, nargs="+", metavar="PT",
                     help="only write the mean of these weights (state dicts of one architecture, e.g. a model and "
                          "its continued run: a model soup) into --out as .pt and ONNX, and stop")
@@ -264,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no FUSeg data at {args.data} (expected images/ and masks/); pass --data", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     train_names, val_names = make_split(args.data)
     (args.out / SPLIT_FILENAME).write_text(json.dumps(
@@ -291,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         state = torch.load(ckpt, weights_only=False)
         model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
         start_epoch, best = state["epoch"] + 1, state["best"]
-        rng = np.random.default_rng(SEED + start_epoch)
+        rng = np.random.default_rng(args.seed + start_epoch)
     t0 = time.time()
     for epoch in range(start_epoch, args.epochs):
         order = rng.permutation(len(train_names))
