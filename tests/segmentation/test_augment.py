@@ -78,7 +78,9 @@ def test_a_training_view_is_a_float_crop_with_its_mask():
 @pytest.mark.parametrize("seed", range(4))
 def test_a_healed_view_keeps_the_wound_s_inner_part_as_it_was(seed):
     rgb, mask = _photo(seed, radius_mm=10)
+    before = rgb.copy(), mask.copy()
     img, m = aug.heal_partly(rgb, mask, np.random.default_rng(seed))
+    assert np.array_equal(rgb, before[0]) and np.array_equal(mask, before[1])  # the training arrays are kept
     assert m.dtype == np.uint8 and m.shape == mask.shape
     assert m.sum() < mask.sum() and not (m > mask).any()  # smaller, and never outside the wound it was
     assert np.array_equal(img[m > 0], rgb[m > 0])  # the remaining wound keeps its own pixels
@@ -86,25 +88,57 @@ def test_a_healed_view_keeps_the_wound_s_inner_part_as_it_was(seed):
     assert np.abs(img[ring].astype(float) - rgb[ring]).mean() > 10  # the healed ring was repainted as skin
 
 
-def test_a_pasted_wound_lands_on_the_skin_apart_from_the_wound_and_is_wound():
+def _l_shaped_donor(h=200, w=240):
+    """Plain skin with a red L-shaped wound: any turn or shift of the pasted patch against its mask shows."""
+    donor = np.full((h, w, 3), (205, 160, 140), np.uint8)
+    wound = np.zeros((h, w), np.uint8)
+    wound[60:140, 80:100] = 1
+    wound[120:140, 80:150] = 1
+    donor[wound > 0] = (170, 30, 40)
+    return donor, wound
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_pasted_wound_is_the_donor_s_wound_where_its_mask_says_on_skin_apart_from_the_wound(seed):
     rgb, mask = _photo(3, radius_mm=6, offset=(-80.0, 0.0))
-    donor, donor_mask = _photo(8, radius_mm=9)
-    for seed in range(6):
-        img, m = aug.paste_wound(rgb, mask, donor, donor_mask, np.random.default_rng(seed), margin=6)
-        added = (m > 0) & (mask == 0)
-        if not added.any():
-            continue  # no free place on the skin this time: the photo is unchanged
-        assert np.array_equal(m[mask > 0], mask[mask > 0])  # the first wound keeps its outline ...
-        assert np.array_equal(img[_far_from(added, 30)], rgb[_far_from(added, 30)])  # ... and everything far away
-        gap = cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, 3)[added].min()
-        assert gap > 6  # apart from it by the margin
-        # the pasted wound is the donor's wound: redder than the skin around where it landed
-        rim = ~_far_from(added.astype(np.uint8), 6) & ~added & (mask == 0)
-        redness = lambda px: (px[:, 0].astype(float) - px[:, 1]).mean()
-        assert redness(img[added]) > redness(img[rim]) + 10
-        break
-    else:
-        pytest.fail("no wound was pasted in six tries")
+    donor, donor_mask = _l_shaped_donor()
+    before = rgb.copy(), mask.copy(), donor.copy(), donor_mask.copy()
+    img, m = aug.paste_wound(rgb, mask, donor, donor_mask, np.random.default_rng(seed), margin=6)
+    for given, kept in zip((rgb, mask, donor, donor_mask), before):
+        assert np.array_equal(given, kept)  # the training arrays are never changed
+    added = (m > 0) & (mask == 0)
+    if not added.any():
+        pytest.skip("no free place on the skin for this seed")
+    assert np.array_equal(m[mask > 0], mask[mask > 0])  # the first wound keeps its outline
+    gap = cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, 3)[added].min()
+    assert gap > 6  # apart from it by the margin
+    def red(x):  # the donor's wound colour (its skin is 45 levels less red)
+        return x[..., 0].astype(int) - x[..., 1] > 90
+
+    core = cv2.erode(added.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    assert red(img)[core].all()  # inside the added mask the pixels are the donor's wound ...
+    assert not (red(img) & ~red(rgb) & _far_from(added.astype(np.uint8), 1)).any()  # ... and none outside it
+    assert np.array_equal(img[_far_from(added.astype(np.uint8), 40)], rgb[_far_from(added.astype(np.uint8), 40)])
+
+
+def test_a_pasted_wound_fits_a_photo_whichever_way_it_is_turned():
+    rgb = np.full((120, 700, 3), (205, 160, 140), np.uint8)
+    mask = np.zeros((120, 700), np.uint8)
+    mask[50:70, 330:370] = 1
+    donor = np.full((100, 400, 3), (205, 160, 140), np.uint8)
+    donor_mask = np.zeros((100, 400), np.uint8)
+    donor_mask[40:60, 20:380] = 1  # long: taller than the photo when turned
+    for seed in range(30):
+        img, m = aug.paste_wound(rgb, mask, donor, donor_mask, np.random.default_rng(seed))
+        assert img.shape == rgb.shape and m.shape == mask.shape
+
+
+def test_a_donor_wound_cut_by_its_photo_s_edge_is_not_pasted():
+    rgb, mask = _photo(3, radius_mm=6, offset=(-80.0, 0.0))
+    donor, donor_mask = _l_shaped_donor()
+    donor_mask[:, :3] = 1  # a second wound region running off the donor photo's edge
+    img, m = aug.paste_wound(rgb, mask, donor, donor_mask, np.random.default_rng(0))
+    assert img is rgb and m is mask
 
 
 def test_a_wound_is_pasted_only_beside_a_wound():

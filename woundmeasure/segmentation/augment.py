@@ -239,20 +239,24 @@ def paste_wound(img: np.ndarray, mask: np.ndarray, donor: np.ndarray, donor_mask
     within a third of the photo of it, where the photo's colour (CIELAB) is within ``SKIN_DELTA_E``
     of the skin that rings its wound (on skin, not on the drape, floor or zero padding);
     it is colour-matched to the skin where it lands (per-channel gains of its rim, so the
-    wound keeps its contrast to the skin). Returns uint8 RGB and the mask of both wounds;
-    unchanged when the donor has no wound or no place is free.
+    wound keeps its contrast to the skin). ``img`` and ``donor`` are uint8 RGB. Returns uint8
+    RGB and the mask of both wounds (new arrays); the inputs unchanged when the donor's wound
+    has no rim of skin inside its photo, or no place is free.
     """
+    if img.dtype != np.uint8 or donor.dtype != np.uint8:
+        raise ValueError("paste_wound takes uint8 RGB photos")
     ys, xs = np.nonzero(donor_mask)
     if not len(ys) or not mask.any():
         return img, mask
     h, w = mask.shape
     pad = 8
-    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, donor_mask.shape[0])
-    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, donor_mask.shape[1])
+    y0, y1, x0, x1 = ys.min() - pad, ys.max() + pad + 1, xs.min() - pad, xs.max() + pad + 1
+    if y0 < 0 or x0 < 0 or y1 > donor_mask.shape[0] or x1 > donor_mask.shape[1]:
+        return img, mask  # the donor's wound is cut by its photo's edge: it would land with a straight cut
     extent = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
     scale = float(np.clip(rng.uniform(0.06, 0.35) * min(h, w) / extent, 0.3, 2.0))
     ph, pw = max(int(round((y1 - y0) * scale)), 3), max(int(round((x1 - x0) * scale)), 3)
-    if ph >= h // 2 or pw >= w // 2:
+    if max(ph, pw) >= min(h, w) // 2:  # whichever way it is turned
         return img, mask
     k = int(rng.integers(4))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -273,7 +277,7 @@ def paste_wound(img: np.ndarray, mask: np.ndarray, donor: np.ndarray, donor_mask
     ring = (distance > margin) & (distance < margin + 15)
     skin = lab[ring].mean(0) if ring.any() else lab.reshape(-1, 3).mean(0)
     on_skin = np.linalg.norm(lab - skin, axis=2) < SKIN_DELTA_E
-    under = grown > 0
+    under = alpha > 0.01  # where the paste changes the photo
     for _ in range(30):
         top, left = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
         if (distance[top + ph // 2, left + pw // 2] < min(h, w) / 3

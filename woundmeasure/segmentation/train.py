@@ -112,9 +112,9 @@ def average_weights(states: list[dict]) -> dict:
     Models fine-tuned from one start lie in one basin of the loss, and their mean is often
     more robust than either. Counters (batch norm's ``num_batches_tracked``) are taken from the last.
     """
-    keys = set(states[0])
-    if any(set(s) != keys for s in states):
-        raise ValueError("the weights to average are of different architectures (their keys differ)")
+    shapes = {k: v.shape for k, v in states[0].items()}
+    if any({k: v.shape for k, v in s.items()} != shapes for s in states):
+        raise ValueError("the weights to average are of different architectures (their keys or shapes differ)")
     return {k: (sum(s[k].double() for s in states) / len(states)).to(states[0][k].dtype)
             if states[0][k].is_floating_point() else states[-1][k] for k in states[0]}
 
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the promptable model (clicks, box and previous outline as extra inputs), starting "
                          "from --init, the automatic model's weights; writes wound_clicks.pt / .onnx")
     args = ap.parse_args(argv)
-    if args.prompt and not (args.init or args.resume or args.export):
+    if args.prompt and not (args.init or args.resume or args.export or args.average):
         ap.error("--prompt starts from the automatic model: give --init models/wound_unet.pt")
     weights, onnx_name = ("wound_clicks.pt", CLICKS_FILENAME) if args.prompt else ("wound_unet.pt", MODEL_FILENAME)
 
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             if init is not None:
                 model.load_state_dict(torch.load(init, weights_only=True))
             return model
-        start = torch.load(args.init, weights_only=True)
+        start = torch.load(args.init or init, weights_only=True)
         model = PromptableUNet(build_model(args.encoder, pretrained=False))
         if any(k.startswith("hints.") for k in start):  # already a promptable model: continue training it
             model.load_state_dict(start)
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         state = torch.load(ckpt, weights_only=False)
         model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
         start_epoch, best = state["epoch"] + 1, state["best"]
-        rng = np.random.default_rng(args.seed + start_epoch)
+        rng = np.random.default_rng([args.seed, start_epoch])
     t0 = time.time()
     for epoch in range(start_epoch, args.epochs):
         order = rng.permutation(len(train_names))
