@@ -337,9 +337,9 @@ def augment(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, crop
     (:func:`paste_wound`), and a focus view (:func:`crop_and_turn`) is taken with
     probability ``focus``.
     """
-    if rng.random() < heal:
+    if heal and rng.random() < heal:  # (no draw when off: older recipes keep their random stream)
         img, mask = heal_partly(img, mask, rng)
-    if donor is not None and rng.random() < paste:
+    if donor is not None and paste and rng.random() < paste:
         img, mask = paste_wound(img, mask, *donor, rng)
     img, mask = crop_and_turn(img, mask, rng, crop=crop, focus=rng.random() < focus)
     x = img.astype(np.float32)

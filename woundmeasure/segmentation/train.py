@@ -301,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         losses = []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            donors = rng.integers(len(train_names), size=len(idx))
-            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP, focus=args.focus, heal=args.heal,
-                             donor=(tr_img[j], tr_mask[j]), paste=args.paste) for i, j in zip(idx, donors)]
+            donors = rng.integers(len(train_names), size=len(idx)) if args.paste else [None] * len(idx)
+            pairs = [augment(tr_img[i], tr_mask[i], rng, crop=CROP, focus=args.focus, heal=args.heal, paste=args.paste,
+                             donor=None if j is None else (tr_img[j], tr_mask[j])) for i, j in zip(idx, donors)]
             x = torch.from_numpy(np.stack([p[0] for p in pairs])).permute(0, 3, 1, 2).float()
             y = torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.float32))[:, None]
             if args.prompt:
