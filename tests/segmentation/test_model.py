@@ -256,15 +256,3 @@ def test_a_click_on_a_small_wound_takes_a_closer_look_and_one_on_a_large_wound_d
             assert max(r1 - r0, c1 - c0) <= 2400 / 2
         assert dice(steering.mask(), p.mask) >= before - 0.01
 
-
-def test_a_speck_smaller_than_one_network_pixel_is_not_kept_as_a_wound():
-    from woundmeasure.segmentation.model import _without_specks
-
-    mask = np.zeros((200, 300), bool)
-    mask[50:90, 60:120] = True  # a wound
-    mask[150, 250] = True  # a one-pixel peak of the upsampled probability
-    mask[20:24, 200:204] = True  # 16 px: one pixel of a network that saw the photo at a quarter
-    kept = _without_specks(mask.copy(), 16.0)
-    assert kept[50:90, 60:120].all() and kept[20:24, 200:204].all() and not kept[150, 250]
-    assert kept.sum() == 40 * 60 + 16
-    assert np.array_equal(_without_specks(mask.copy(), 1.0), mask)  # at full resolution nothing is a speck

@@ -27,6 +27,7 @@ from woundmeasure.segmentation.model_spec import (
 from woundmeasure.segmentation.refine import (
     box_at_scale,
     score_to_full_masks,
+    without_small_regions,
     work_scale,
 )
 
@@ -423,27 +424,6 @@ def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
     return mask
 
 
-def _without_specks(mask: np.ndarray, min_px: float) -> np.ndarray:
-    """The mask without its regions smaller than ``min_px`` pixels, in place.
-
-    The automatic outline is the network's probability upsampled and thresholded: a region
-    smaller than one of the network's own pixels is a peak of the interpolation that barely
-    passes the threshold, not a wound (it would be measured as a wound of its own).
-    """
-    import cv2
-
-    from woundmeasure.outline import bounding_box
-
-    box = bounding_box(mask)
-    if box is None or min_px <= 1:
-        return mask
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[box].astype(np.uint8), connectivity=8)
-    specks = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] < min_px) + 1
-    if specks.size:
-        mask[box][np.isin(labels, specks)] = False
-    return mask
-
-
 def _with_band(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray):
     from woundmeasure.segmentation import Band
 
@@ -470,5 +450,6 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
     masks = score_to_full_masks(prob, rgb.shape[:2], LEVELS)
     mask, inner, outer = _zoomed(rgb, masks, prob, zoom_boxes(prob), scale) if zoom else masks
     speck = 1.0 / scale ** 2  # one pixel of the first pass
-    mask, band = _with_band(_without_specks(mask, speck), _without_specks(inner, speck), outer)
+    mask, inner = (without_small_regions(m, min_px=speck) for m in (mask, inner))
+    mask, band = _with_band(mask, inner, outer)
     return mask, (), band

@@ -78,6 +78,27 @@ def apply_hints(mask_small: np.ndarray, hints, scale: float, shape_small) -> np.
     return mask_small
 
 
+def without_small_regions(mask: np.ndarray, *, min_px: float) -> np.ndarray:
+    """The mask without its regions smaller than ``min_px`` pixels, in place.
+
+    An outline upsampled from a network's probability and thresholded can hold a region
+    smaller than one of the network's own pixels: a peak of the interpolation that barely
+    passes the threshold, not a wound (it would be measured as a wound of its own).
+    """
+    from woundmeasure.outline import bounding_box
+
+    box = bounding_box(mask)
+    if box is None or min_px <= 1:
+        return mask
+    lab, _ = label_regions(mask[box])
+    sizes = np.bincount(lab.ravel())
+    small = np.flatnonzero(sizes < min_px)
+    small = small[small > 0]
+    if small.size:
+        mask[box][np.isin(lab, small)] = False
+    return mask
+
+
 def largest_regions(mask: np.ndarray, *, min_fraction: float = 0.1) -> np.ndarray:
     """Keep regions at least ``min_fraction`` of the largest one (drops specks)."""
     lab, count = label_regions(mask)
