@@ -73,8 +73,10 @@ def report_series(name: str, tracks, t: dict) -> None:
               "points")
 
 
-def random_layouts(seed: int, visits: int = 6):
-    """Photos of 2-4 wounds on the body through a turning, shifting frame; the truth labels per photo."""
+def random_layouts(seed: int, visits: int = 6, *, miss: float = 0.0):
+    """Photos of 2-4 wounds on the body through a turning, shifting frame; the truth labels per photo,
+    and each wound's true place in each photo (mm). With ``miss``, that share of later photos leaves
+    one wound out, as an outline that missed it would."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 5))
     while True:
@@ -85,12 +87,14 @@ def random_layouts(seed: int, visits: int = 6):
     rate = rng.uniform(0.0, 0.6, n)  # share of area lost per visit
     elongation = rng.uniform(1.0, 3.0, n)  # length / width
     axis = rng.uniform(0, 180, n)  # direction of the length on the body, degrees
-    photos, truth_ = [], []
+    photos, truth_, where = [], [], []
     for k in range(visits):
         th = rng.uniform(-math.pi, math.pi)
         R = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
         shift = rng.uniform(-100, 100, 2)
         present = [i for i in range(n) if area0[i] * (1 - rate[i]) ** k > 15]
+        if miss and k and len(present) > 1 and rng.random() < miss:
+            present.pop(int(rng.integers(len(present))))
         order = rng.permutation(len(present))
         prints, who = [], {}
         for number, j in enumerate(order, start=1):
@@ -104,13 +108,14 @@ def random_layouts(seed: int, visits: int = 6):
             who[number] = i
         photos.append((prints, None))
         truth_.append(who)
-    return photos, truth_
+        where.append({i: R @ places[i] + shift for i in range(n)})
+    return photos, truth_, where
 
 
 def bench_following(trials: int = 300) -> None:
     right = wrong_flagged = wrong = visits = 0
     for seed in range(trials):
-        photos, truth_ = random_layouts(seed)
+        photos, truth_, _ = random_layouts(seed)
         result = follow_wounds(photos)
         label_of = {}
         for a in result[0]:
@@ -131,12 +136,108 @@ def bench_following(trials: int = 300) -> None:
           "unsure")
 
 
+def bench_places(trials: int = 300) -> None:
+    """Where a wound that an outline missed should be: does a place to look again cover it?"""
+    covered = missed = 0
+    places = []
+    for seed in range(trials):
+        photos, truth_, where = random_layouts(seed, miss=0.3)
+        result = follow_wounds(photos)
+        label_of = {a.label: truth_[0][a.numbers[0]] for a in result[0]}
+        for photo, who, true in zip(result[1:], truth_[1:], where[1:]):
+            for a in photo:
+                i = label_of.get(a.label)
+                if a.status != "closed" or i is None or i in who.values():
+                    continue
+                missed += 1
+                places.append(len(a.expected_mm))
+                covered += any(np.hypot(*(np.subtract(p, true[i]))) <= a.reach_mm for p in a.expected_mm)
+    print(f"\nwhere to look again ({trials} random series as above, a wound left out of 30% of later photos "
+          "as if the outline missed it):")
+    print(f"  {missed} missed wounds: a place within reach of the true one for {100 * covered / max(missed, 1):.1f}%; "
+          f"places per wound: median {np.median(places):.0f}, max {max(places)}")
+
+
+def enlarged(rgb: np.ndarray, *masks: np.ndarray, upscale: int):
+    """A photo and its masks enlarged ``upscale`` times with the camera's own blur, as a camera photo
+    of the wound's surroundings would show it (``bench_segmentation.pasted_marker_photo``'s way)."""
+    import cv2
+
+    big = cv2.GaussianBlur(cv2.resize(rgb, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC), (0, 0), 1.0)
+    return (big, *(cv2.resize(m.astype(np.uint8), None, fx=upscale, fy=upscale, interpolation=cv2.INTER_NEAREST) > 0
+                   for m in masks))
+
+
+def bench_real_closure(data: Path, fractions=(0.9, 0.97, 1.0), upscale: int = 4) -> None:
+    """The held-out FUSeg photos, each wound healed from its edge (``synthetic.heal_wound``) until a
+    share of it is left or it closes, enlarged as whole photos are: does the automatic outline find
+    what is left, and does a closer look where the wound was (``Hints.looks``, the place off by
+    0.3 of the wound's size, as following puts it) find it when the first pass did not, without
+    drawing a wound where it closed?"""
+    import json
+
+    from woundmeasure.io import read_image
+    from woundmeasure.segmentation import Hints
+    from woundmeasure.segmentation.model import model_path, segment_model
+    from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
+    from woundmeasure.synthetic import heal_wound
+
+    if not (data / "images").is_dir():
+        print(f"\nFUSeg data not found at {data}: healed real wounds not measured")
+        return
+    names = json.loads((model_path().parent / SPLIT_FILENAME).read_text())["val"]
+    rng = np.random.default_rng(0)
+    print(f"\nreal wounds healing ({len(names)} held-out FUSeg photos, each healed from its edge and enlarged "
+          f"{upscale}x; a closer look where the wound was, 0.3 of its size off, within 0.6 of its length or 5% of "
+          "the photo; 'finds': draws a wound within that reach):")
+    print(f"{'left':>6} {'first pass finds':>17} {'+ closer look':>14} {'Dice, found by the look':>24}")
+    for fraction in fractions:
+        first = looked = total = drawn = 0
+        dices = []
+        for name in names:
+            rgb = read_image(data / "images" / name).rgb
+            mask = read_mask(data / "masks" / (Path(name).stem + ".png"), shape=rgb.shape[:2])
+            if not mask.any():
+                continue
+            healed, left = heal_wound(rgb, mask, fraction, seed=int(rng.integers(1 << 30)))
+            healed, left, mask = enlarged(healed, left, mask, upscale=upscale)
+            rows, cols = np.nonzero(mask)
+            extent = max(np.ptp(rows), np.ptp(cols)) + 1
+            radius = max(0.6 * extent, 0.05 * max(mask.shape))
+            angle = rng.uniform(0, 2 * math.pi)
+            place = (cols.mean() + 0.3 * extent * math.cos(angle), rows.mean() + 0.3 * extent * math.sin(angle))
+            place = (float(np.clip(place[0], 0, mask.shape[1] - 1)), float(np.clip(place[1], 0, mask.shape[0] - 1)))
+            near = np.hypot(*np.meshgrid(np.arange(mask.shape[1]) - place[0], np.arange(mask.shape[0]) - place[1])) \
+                <= radius
+            plain, *_ = segment_model(healed, hints=Hints())
+            again, *_ = segment_model(healed, hints=Hints(looks=((*place, radius),)))
+            total += 1
+            if left.any():
+                first += bool((plain & near).any())
+                if not (plain & near).any() and (again & near).any():
+                    looked += 1
+                    dices.append(2 * (again & left).sum() / (again.sum() + left.sum()))
+            else:
+                first += bool((plain & near).any())
+                looked += bool((again & near).any() and not (plain & near).any())
+                drawn += bool((again & near).any())
+        share = f"{100 * (1 - fraction):.0f}%" if fraction < 1 else "closed"
+        if fraction < 1:
+            print(f"{share:>6} {100 * first / total:>16.1f}% {100 * (first + looked) / total:>13.1f}% "
+                  f"{np.median(dices) if dices else float('nan'):>24.3f}")
+        else:
+            print(f"{share:>6}  a wound drawn where it closed: first pass {100 * first / total:.1f}%, with the "
+                  f"closer look {100 * drawn / total:.1f}%")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     t = truth()
     report_series("examples/two-wounds, true masks given", run_series(True), t)
     report_series("examples/two-wounds, the shipped model's outline", run_series(False), t)
     bench_following()
+    bench_places()
+    bench_real_closure(ROOT.parent / "shared" / "data" / "fuseg-train")
 
 
 if __name__ == "__main__":

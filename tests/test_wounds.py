@@ -117,6 +117,35 @@ def test_a_wound_that_is_not_found_inside_the_photo_is_closed_and_outside_it_is_
     assert labelled(result[1])["B"] == ("outside", ())
 
 
+def _turned(theta_deg, shift, x, y):
+    th = math.radians(theta_deg)
+    return (math.cos(th) * x - math.sin(th) * y + shift[0], math.sin(th) * x + math.cos(th) * y + shift[1])
+
+
+@pytest.mark.parametrize("fragments", [1, 2])
+@pytest.mark.parametrize("theta_deg", [0, 70, 160, -110])
+def test_where_a_wound_that_was_not_found_should_be_is_known_whatever_the_frame_did(theta_deg, fragments):
+    # A is elongated (30 x 10 mm along 20 degrees): its long axis, or the line through its two
+    # fragments, tells how the frame turned when B (60 mm away) was not found
+    first = [Footprint(1, (0.0, 0.0), 240.0, 30.0, None, 10.0, 20.0),
+             Footprint(2, (45.0, 40.0), 150.0, 14.0, None, 12.0, 90.0)]
+    shift = (-35.0, 60.0)
+    axis = (20.0 + theta_deg) % 180
+    if fragments == 1:
+        later = [Footprint(1, _turned(theta_deg, shift, 0, 0), 220.0, 29.0, None, 10.0, axis)]
+    else:
+        d = 7.0 * np.array([math.cos(math.radians(20)), math.sin(math.radians(20))])
+        later = [Footprint(n, _turned(theta_deg, shift, *(s * d)), 110.0, 12.0, None, 10.0, (axis + 80) % 180)
+                 for n, s in ((1, -1), (2, 1))]
+    result = follow_wounds([(first, None), (later, None)])
+    b = next(a for a in result[1] if a.label == "B")
+    assert b.status == "closed" and 1 <= len(b.expected_mm) <= 3  # a place for each layout that matches as well
+    truth = _turned(theta_deg, shift, 45.0, 40.0)
+    assert min(math.dist(p, truth) for p in b.expected_mm) < 0.2 * b.reach_mm
+    assert b.reach_mm >= 10.0
+    assert all(a.expected_mm == () for a in result[1] if a.status == "found")
+
+
 def test_a_new_wound_gets_a_new_label_and_a_wound_that_splits_keeps_its_own():
     first = layout({1: (0, 0, 500), 2: (80, 0, 300)})
     later = layout({1: (-9, 0, 150), 2: (9, 0, 150), 3: (80, 0, 250), 4: (40, 60, 50)}, theta_deg=90)

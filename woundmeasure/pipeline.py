@@ -228,7 +228,7 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
     from woundmeasure.segmentation import Hints, outline
 
     hints = Hints(box=options.box, points=options.points, background_points=options.background_points,
-                  exclude=calibration.reference_mask(shape))
+                  exclude=calibration.reference_mask(shape), looks=options.looks)
     found = outline(photo.rgb, method=options.segmenter, hints=hints)
     return found.mask, options.segmenter, found.warnings, None, found.band
 

@@ -52,8 +52,9 @@ def wound_view(result: dict, numbers) -> dict:
     parts = [wounds[n] for n in numbers]
     out = {**result, **parts[0]} if len(parts) == 1 else {**result, **max(parts, key=lambda w: w["area_mm2"])}
     if len(parts) > 1:
-        for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2", "num_regions"):
+        for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2"):
             out[k] = sum(w[k] for w in parts)
+        out["num_regions"] = sum(w.get("num_regions", 1) for w in parts)  # an older record kept no count for its wounds: one each
         for k in ("area_mm2_low", "area_mm2_high"):  # the ends of an interval add up (a bound, not a 95% figure)
             out[k] = sum(w[k] for w in parts) if all(k in w for w in parts) else None
         ij = [w["perimeter_imagej_mm"] for w in parts]
@@ -185,29 +186,70 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
             if any(len(wounds_of[spec.image]) > 1 for spec, _ in members):  # one row per wound: as given
                 by_wound[group] = [_as_instance(store, patient, v, None, group) for _, v in members]
             else:
-                by_wound.update(_follow(store, patient, group, members))
+                by_wound.update(_follow(store, patient, group, members, options, progress))
     return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db) for wound, visits in by_wound.items()]
 
 
-def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[Visit]]:
-    """Split each photo of a group into its wounds and label them across the group's photos."""
-    from woundmeasure.wounds import Footprint, follow_wounds
+def _layout(v: Visit) -> tuple[list, np.ndarray | None]:
+    """A measured photo's wound instances and its border, as :func:`~woundmeasure.wounds.follow_wounds` takes them."""
+    from woundmeasure.wounds import Footprint
+
+    prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"),
+                        w["width_mm"], w.get("axis_deg")) for w in v.result.get("wounds") or ()]
+    frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
+    return prints, frame if len(frame) >= 3 else None
+
+
+def _looks(v: Visit, photo) -> tuple[tuple[float, float, float], ...]:
+    """Where in the photo (x, y, radius px) each wound followed but not found in it should be."""
+    from woundmeasure.calibration import Calibration
+
+    cal = v.result["calibration"]
+    cal = Calibration(cal["px_per_mm"], homography=cal.get("homography"))
+    out = []
+    for a in photo:
+        if a.status == "closed" and a.expected_mm:
+            for x, y in cal.to_image(np.array(a.expected_mm)):
+                if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
+                    out.append((float(x), float(y), a.reach_mm * cal.local_px_per_mm(x, y)))
+    return tuple(out)
+
+
+def _looked_again(store: Store, patient: str, measured, assigned, options: MeasureOptions, progress):
+    """The photos, each measured again with a closer look where a followed wound should be but was
+    not found (:attr:`MeasureOptions.looks`), when its outline is the automatic model's: a wound near
+    closure is small and faint, and the first pass may miss what a closer look sees."""
+    out = []
+    for (spec, v), photo in zip(measured, assigned):
+        looks = _looks(v, photo)
+        own = spec.options_for(options)
+        if looks and own.segmenter == "model" and own.outline is None and not (own.box or own.points
+                                                                                 or own.background_points):
+            again = recall_or_measure(spec, store, patient, replace(options, looks=looks), progress=progress)
+            v = again if again.measured else v
+        out.append((spec, v))
+    return out
+
+
+def _follow(store: Store, patient: str, group: str, members, options: MeasureOptions,
+            progress=None) -> dict[str, list[Visit]]:
+    """Split each photo of a group into its wounds and label them across the group's photos; where a
+    wound was not found, look again closer where it should be, and label them anew."""
+    from woundmeasure.wounds import follow_wounds
 
     members = sorted(members, key=lambda m: m[1].order())
     measured = [(spec, v) for spec, v in members if v.measured]
-    layouts = []
-    for spec, v in measured:
-        prints = [Footprint(w["number"], tuple(w["centre_mm"]), w["area_mm2"], w["length_mm"], w.get("name"),
-                            w["width_mm"], w.get("axis_deg")) for w in v.result.get("wounds") or ()]
-        frame = np.array(v.result.get("frame_mm") or [], float).reshape(-1, 2)
-        layouts.append((prints, frame if len(frame) >= 3 else None))
+    layouts = [_layout(v) for _, v in measured]
     assigned = follow_wounds(layouts)
-    labels = list(dict.fromkeys(a.label for photo in assigned for a in photo))
-    given = {f.name for prints, _ in layouts for f in prints if f.name}
-    if len(labels) <= 1:
-        rename = {label: label if label in given else group for label in labels}
-    else:
-        rename = {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
+    labels, rename = _names(group, assigned, layouts)
+    again = _looked_again(store, patient, measured, [[a for a in photo if rename[a.label] not in spec.closed]
+                                                     for (spec, _), photo in zip(measured, assigned)],
+                          options, progress)
+    if any(a is not b for (_, a), (_, b) in zip(again, measured)):
+        measured = again
+        layouts = [_layout(v) for _, v in measured]
+        assigned = follow_wounds(layouts)
+        labels, rename = _names(group, assigned, layouts)
     out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
     for (spec, v), photo in zip(measured, assigned):
         if not photo:  # nothing outlined in it, before any wound was: a visit of area 0, as measured
@@ -224,6 +266,16 @@ def _follow(store: Store, patient: str, group: str, members) -> dict[str, list[V
                 out[label].append(_as_instance(store, patient, v, None, label))
     store.forget_labels(patient, [v.image for _, v in members], keep=set(out))
     return out
+
+
+def _names(group: str, assigned, layouts) -> tuple[list[str], dict[str, str]]:
+    """The labels :func:`~woundmeasure.wounds.follow_wounds` gave, in order, and the name each
+    goes by in the record: a person's name as it is, others under the group's name."""
+    labels = list(dict.fromkeys(a.label for photo in assigned for a in photo))
+    given = {f.name for prints, _ in layouts for f in prints if f.name}
+    if len(labels) <= 1:
+        return labels, {label: label if label in given else group for label in labels}
+    return labels, {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
 
 
 def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: str) -> Visit:

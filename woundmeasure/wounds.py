@@ -25,6 +25,8 @@ from woundmeasure.outline import bounding_box
 
 DEFAULT_GAP_MM = 10.0
 MIN_MATCH_MM = 10.0  # a wound's centre may move this far between visits (more for large wounds)
+ELONGATED = 1.5  # a wound this many times longer than wide has a long axis to turn the layout by
+AMBIGUOUS = 0.25  # matches within this cost of the best are as good as it
 MOVE_COST = 1e-4  # per mm of layout shift and per radian of turn: among equal matches, the least move
 
 
@@ -161,7 +163,7 @@ class WoundInstance:
 
     def to_dict(self) -> dict:
         m = self.measurement.to_dict()
-        for k in ("warnings", "num_regions", "length_line", "width_line"):
+        for k in ("warnings", "length_line", "width_line"):
             m.pop(k)
         return {"number": self.number, "name": self.name, "centre_px": list(self.centre_px),
                 "centre_mm": list(self.centre_mm), "axis_deg": self.axis_deg, **m, "warnings": list(self.warnings)}
@@ -236,7 +238,9 @@ class Assignment:
 
     ``status``: ``"found"`` (its instance ``numbers``), ``"closed"`` (not found where it should be,
     inside the photo), or ``"outside"`` (where it should be lies outside the photo: not measured).
-    ``note`` says how the match was made, and why it is unsure when ``unsure``.
+    ``note`` says how the match was made, and why it is unsure when ``unsure``. A closed wound's
+    ``expected_mm`` are where it should be on this photo's plane (mm; more than one where layouts
+    that match as well put it elsewhere), within ``reach_mm``: where to look for it again.
     """
 
     label: str
@@ -244,6 +248,8 @@ class Assignment:
     numbers: tuple[int, ...] = ()
     note: str = ""
     unsure: bool = False
+    expected_mm: tuple[tuple[float, float], ...] = ()
+    reach_mm: float = 0.0
 
 
 @dataclass
@@ -268,17 +274,26 @@ def _rigid(theta: float, t: np.ndarray):
 
 def _candidates(known: list[_Known], found: list[Footprint]):
     """Rigid moves (theta, t) of this photo's layout into the series frame worth trying: each known
-    wound onto each instance or the middle of two (a wound that split), and each pair of known
-    wounds onto each pair of instances (of the largest few)."""
-    C = [np.asarray(f.centre_mm, float) for f in sorted(found, key=lambda f: -f.area_mm2)[:6]]
-    A = [f.area_mm2 for f in sorted(found, key=lambda f: -f.area_mm2)[:6]]
+    wound onto each instance or the middle of two (a wound that split), an elongated known wound
+    also turned so that its long axis lies along the line through the two or (when the photo
+    shows one instance, so that no pair tells the turn) along the instance's own axis, either
+    way round, and each pair of known wounds onto each pair of instances (of the largest few)."""
+    F = sorted(found, key=lambda f: -f.area_mm2)[:6]
+    C = [np.asarray(f.centre_mm, float) for f in F]
+    A = [f.area_mm2 for f in F]
     P = [k.centre for k in known]
     yield 0.0, np.zeros(2)
-    for p in P:
+    for k, p in zip(known, P):
+        axis = k.axis_deg if k.axis_deg is not None and (k.elongation or 1) > ELONGATED else None
         for a, c in enumerate(C):
             yield 0.0, p - c
+            if axis is not None and len(F) == 1 and F[a].axis_deg is not None and (F[a].elongation or 1) > ELONGATED:
+                yield from _turned_onto(p, axis, c, F[a].axis_deg)
             for b in range(a + 1, len(C)):
-                yield 0.0, p - (A[a] * c + A[b] * C[b]) / max(A[a] + A[b], 1e-9)
+                middle = (A[a] * c + A[b] * C[b]) / max(A[a] + A[b], 1e-9)
+                yield 0.0, p - middle
+                if axis is not None:
+                    yield from _turned_onto(p, axis, middle, math.degrees(math.atan2(*(C[b] - c)[::-1])))
     for i, p1 in enumerate(P):
         for j, p2 in enumerate(P):
             for a, c1 in enumerate(C):
@@ -287,6 +302,14 @@ def _candidates(known: list[_Known], found: list[Footprint]):
                         theta = math.atan2(*(p2 - p1)[::-1]) - math.atan2(*(c2 - c1)[::-1])
                         theta = (theta + math.pi) % (2 * math.pi) - math.pi
                         yield theta, p1 - _rigid(theta, np.zeros(2))(c1)
+
+
+def _turned_onto(p: np.ndarray, axis_deg: float, c: np.ndarray, along_deg: float):
+    """The two moves that bring photo point ``c`` onto series point ``p`` and direction ``along_deg``
+    onto the axis ``axis_deg`` (either way round)."""
+    for turn in (0.0, 180.0):
+        theta = (math.radians(axis_deg - along_deg + turn) + math.pi) % (2 * math.pi) - math.pi
+        yield theta, p - _rigid(theta, np.zeros(2))(c)
 
 
 @dataclass(frozen=True)
@@ -298,7 +321,10 @@ class _Match:
     theta: float = 0.0
 
     def same_labels(self, other: "_Match") -> bool:
-        return {k: g[0] for k, g in self.groups.items()} == {k: g[0] for k, g in other.groups.items()}
+        def parts(m: "_Match") -> dict:
+            return {k: frozenset(g[0]) for k, g in m.groups.items()}
+
+        return parts(self) == parts(other)
 
 
 def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndarray) -> _Match:
@@ -309,7 +335,7 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
     an unmatched instance within a matched
     wound's reach is a fragment of it. Cost: per matched wound, the distance of its parts'
     middle (area-weighted) from its last place over its reach, plus half the log of its size
-    change and its change of shape, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
+    change and (when it is in one piece) its change of shape, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
     layout's turn and shift cost very little: among equal matches, the smallest move wins.
     """
     from scipy.optimize import linear_sum_assignment
@@ -342,7 +368,8 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
         w = areas[cs]
         middle = (C[cs] * w[:, None]).sum(0) / w.sum()
         d = float(np.hypot(*(middle - P[r])))
-        total += d / reach[r] + 0.5 * abs(math.log(w.sum() / before[r])) + 0.2 * (len(cs) - 1) + shape[r, cs[0]]
+        total += d / reach[r] + 0.5 * abs(math.log(w.sum() / before[r])) + 0.2 * (len(cs) - 1) \
+            + (shape[r, cs[0]] if len(cs) == 1 else 0.0)  # a wound in fragments has no one shape to go by
         groups[r] = (tuple(cs), d)
     moved = float(np.mean(np.linalg.norm(C - raw, axis=1))) if len(raw) else 0.0
     return _Match(total + MOVE_COST * (abs(theta) + moved), groups, tuple(new), move, theta)
@@ -429,10 +456,11 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             matches = sorted((_score(pool, free, th, t) for th, t in _candidates(pool, free)), key=lambda m: m.cost)
             best = matches[0]
             rival = next((m for m in matches[1:] if not m.same_labels(best)), None)
-            ambiguous = rival is not None and rival.cost - best.cost < 0.25
+            ambiguous = rival is not None and rival.cost - best.cost < AMBIGUOUS
+            alike = [m for m in matches if m.cost - best.cost < AMBIGUOUS and m.same_labels(best)]
         else:
             best = _score(pool, free, 0.0, np.zeros(2)) if free else _Match(0.0, {}, (), _rigid(0.0, np.zeros(2)))
-            ambiguous = False
+            ambiguous, alike = False, [best]
         for r, (cs, d) in best.groups.items():
             k = pool[r]
             far = d > 0.5 * k.reach
@@ -477,12 +505,22 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                     k.elongation, k.axis_deg = parts[0].elongation, _turned(parts[0].axis_deg, best.theta)
             elif _inside(_inverse(best.move, k.centre), frame):
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
-                                               "should confirm it", True)
+                                               "should confirm it", True, _places(alike, k), k.reach)
                 reopened.add(k.label)
             else:
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")
         out.append([by_label[k.label] for k in known])
     return out
+
+
+def _places(matches: list[_Match], k: _Known) -> tuple[tuple[float, float], ...]:
+    """Where known wound ``k`` lies on a photo's plane under each of these moves (a place once)."""
+    out: list[np.ndarray] = []
+    for m in matches:
+        p = _inverse(m.move, k.centre)
+        if all(np.hypot(*(p - q)) > 0.5 * k.reach for q in out):
+            out.append(p)
+    return tuple((float(x), float(y)) for x, y in out)
 
 
 def _turned(axis_deg: float | None, theta: float) -> float | None:

@@ -6,7 +6,7 @@ import pytest
 from tests.helpers import dice
 from woundmeasure.io import read_image, read_mask
 from woundmeasure.segmentation import Hints, segment
-from woundmeasure.segmentation.model import load_model, model_path, wound_probability
+from woundmeasure.segmentation.model import _looked_again, load_model, model_path, wound_probability
 from woundmeasure.synthetic import make_phantom
 
 DATA = Path(__file__).parents[1] / "data" / "segmentation"
@@ -117,6 +117,29 @@ def test_a_small_wound_gets_a_closer_look_that_outlines_it_better():
     assert dice(close, p.mask) >= dice(coarse, p.mask) - 0.01 and dice(close, p.mask) > 0.85
     large = make_phantom(612, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=40, marker=False)
     assert zoom_boxes(wound_probability(large.rgb)[0]) == []  # a large wound is seen well enough at once
+
+
+def test_a_wound_missed_where_it_was_is_found_by_looking_again_and_a_closed_one_is_not():
+    from woundmeasure.segmentation.model import segment_model
+    from woundmeasure.synthetic import heal_wound
+
+    p = make_phantom(611, width=1600, height=1200, px_per_mm=4.0, wound_radius_mm=6, marker=False)
+    rows, cols = np.nonzero(p.mask)
+    look = (cols.mean() + 20, rows.mean() - 15, 10 * 4.0)  # where the last visit had it, 6 mm off; 10 mm reach
+    # the first pass is made to see nothing, as it would a faint wound near closure
+    empty = [np.zeros(p.mask.shape, bool) for _ in range(3)]
+    (mask, inner, outer), said = _looked_again(p.rgb, [m.copy() for m in empty], [look])
+    assert dice(mask, p.mask) > 0.8 and len(said) == 1 and "closer look" in said[0]
+    assert not (inner & ~mask).any() and not (mask & ~outer).any()
+    healed, left = heal_wound(p.rgb, p.mask, 0.9, seed=1)  # a tenth left: found
+    (mask, *_), _ = _looked_again(healed, [m.copy() for m in empty], [look])
+    assert dice(mask, left) > 0.6
+    closed, _ = heal_wound(p.rgb, p.mask, 1.0, seed=1)  # closed: nothing drawn, nothing said
+    (mask, *_), said = _looked_again(closed, [m.copy() for m in empty], [look])
+    assert not mask.any() and said == ()
+    # where the outline already has a wound, nothing is looked at again; the whole path says so too
+    drawn, warnings, _ = segment_model(p.rgb, hints=Hints(looks=(look,)))
+    assert dice(drawn, p.mask) > 0.8 and warnings == ()
 
 
 def test_probability_map_at_working_size():

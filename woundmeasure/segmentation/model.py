@@ -183,6 +183,47 @@ def _zoomed(rgb: np.ndarray, masks: list[np.ndarray], prob: np.ndarray, boxes, s
     return masks
 
 
+def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list[np.ndarray], tuple[str, ...]]:
+    """The masks (at ``LEVELS``) with what a closer look finds at each place a wound is expected but
+    nothing is outlined, and a warning for each wound found so.
+
+    ``looks``: (x, y, radius) in photo pixels, where a wound followed across visits should be
+    (:class:`~woundmeasure.segmentation.Hints`). A wound near closure can be too faint or too
+    small for the first pass, and missing it would report it closed. The automatic model looks
+    at a square crop centred there, as a small wound's closer look does (``ZOOM_CONTEXT`` times
+    the radius, at least 1 / ``MAX_ZOOM`` of the photo), on its own (the first
+    pass saw nothing there); the regions it finds that reach within ``radius`` are kept, unless
+    together they are larger than the disc of that radius (a wound the first pass missed is small:
+    something larger is not it). No person's hint is involved: where nothing is found, nothing is
+    drawn.
+    """
+    import cv2
+
+    from woundmeasure.imageops import label_regions
+
+    h, w = rgb.shape[:2]
+    said = []
+    for x, y, radius in looks:
+        near = np.zeros((h, w), np.uint8)
+        cv2.circle(near, (int(round(x)), int(round(y))), max(1, int(round(radius))), 1, -1)
+        near = near > 0
+        if masks[0][near].any():
+            continue
+        R0, C0, R1, C1 = _square_box(y, x, max(ZOOM_CONTEXT * radius, max(h, w) / MAX_ZOOM), (h, w))
+        close = _probability(_working_size(rgb[R0:R1, C0:C1]))
+        drawn = score_to_full_masks(close, (R1 - R0, C1 - C0), LEVELS)
+        labels, _ = label_regions(drawn[0])
+        kept = np.isin(labels, np.unique(labels[near[R0:R1, C0:C1] & drawn[0]]))
+        if not kept.any() or kept.sum() > near.sum():  # a wound near closure fits where it was
+            continue
+        outer, _ = label_regions(drawn[2])
+        for mask, part in zip(masks, (kept, drawn[1] & kept, np.isin(outer, np.unique(outer[kept])))):
+            mask[R0:R1, C0:C1] |= part
+        said.append(f"a wound not outlined at first was found on a closer look where an earlier visit had one "
+                    f"(near {x:.0f}, {y:.0f}): check its outline")
+    return masks, tuple(said)
+
+
 def _first_look(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(the photo at working size, the automatic model's probability there, the working scale).
 
@@ -435,7 +476,9 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
 
     With hints (clicks inside the wound, clicks on what is not wound, a box), the promptable
     model redraws the outline from them, clicks replayed in order, inside-wound clicks
-    first (:class:`Steering`). ``zoom=False`` skips the closer look. Returns (mask, warnings, band):
+    first (:class:`Steering`). ``zoom=False`` skips the closer look. Without a person's hints, each
+    place where a wound is expected (``hints.looks``) and not found gets a closer look of its own
+    (:func:`_looked_again`). Returns (mask, warnings, band):
     the band lies between the probability contours ``BAND`` either side of the outline.
     """
     if hints.steer:
@@ -451,5 +494,8 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
     mask, inner, outer = _zoomed(rgb, masks, prob, zoom_boxes(prob), scale) if zoom else masks
     speck = 1.0 / scale ** 2  # one pixel of the first pass
     mask, inner = (without_small_regions(m, min_px=speck) for m in (mask, inner))
+    said = ()
+    if hints.looks:
+        (mask, inner, outer), said = _looked_again(rgb, [mask, inner, outer], hints.looks)
     mask, band = _with_band(mask, inner, outer)
-    return mask, (), band
+    return mask, said, band
