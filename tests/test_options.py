@@ -28,6 +28,8 @@ def test_defaults_and_plain_key():
     (dict(background_points=(("a", 2),)), InputError, "must be numbers"),
     (dict(mask="a.png", roi="a.roi"), InputError, "either a mask or an ROI"),
     (dict(max_pixels=0), InputError, "positive whole number"),
+    (dict(looks=((10, 20, 30),)), InputError, "X,Y,RADIUS,AREA"),
+    (dict(looks=((10, 20, 0, 5),)), InputError, "RADIUS and AREA > 0"),
 ])
 def test_unusable_values_are_refused(kwargs, error, match):
     with pytest.raises(error, match=match):

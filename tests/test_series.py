@@ -194,7 +194,8 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
     truth = two_wound_truth()
     for photo in TWO.glob("*.jpg"):
         (tmp_path / photo.name).write_bytes(photo.read_bytes())
-    out = json.loads(run(tmp_path, "--json", "--db", tmp_path / "w.db").stdout)
+    first = run(tmp_path, "--json", "--db", tmp_path / "w.db")
+    out = json.loads(first.stdout)
     b = next(w for w in out["wounds"] if w["wound"] == "B")
     for v in b["visits"]:
         area, par = truth[(v["date"], "B")]
@@ -203,6 +204,9 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
         else:
             assert not v["closed"] and v["area_low_mm2"] <= area <= v["area_high_mm2"]
     assert abs(b["visits"][-2]["par_pct"] - truth[(b["visits"][-2]["date"], "B")][1]) < 8
+    # the record keeps what each look found: a second run measures nothing and reads the same
+    second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
+    assert "measuring" not in second.stderr and second.stdout == first.stdout
 
 
 def test_a_photo_listed_once_per_wound_is_taken_as_given(tmp_path):

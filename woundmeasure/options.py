@@ -61,10 +61,10 @@ class MeasureOptions:
     names : tuple of (name, x, y)
         A person's names for the wounds: the wound under each point (pixels) has that name; two
         names on one wound split it between them, one name on two wounds joins them.
-    looks : tuple of (x, y, radius)
-        Places (pixels) where a wound is expected because an earlier visit had it there: where
-        the automatic outline has nothing within ``radius`` px, the model looks again closer
-        (``track`` sets them for a followed wound that was not found).
+    looks : tuple of (x, y, radius, area)
+        Places (pixels) where a wound is expected because an earlier visit had it there, ``area``
+        px² large: where the automatic outline has nothing within ``radius`` px, the model looks
+        again closer (``track`` sets them for a followed wound that was not found).
 
     Raises
     ------
@@ -85,7 +85,7 @@ class MeasureOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     wound_gap_mm: float = 10.0
     names: tuple[tuple[str, float, float], ...] = ()
-    looks: tuple[tuple[float, float, float], ...] = ()
+    looks: tuple[tuple[float, float, float, float], ...] = ()
 
     def __post_init__(self):
         if self.calibration not in CALIBRATIONS:
@@ -142,8 +142,9 @@ class MeasureOptions:
             named.append((str(name).strip(), *_finite((x, y), "wound name point")))
         object.__setattr__(self, "names", tuple(named))
         looks = tuple(_finite(look, "place to look again") for look in self.looks)
-        if any(len(look) != 3 or look[2] <= 0 for look in looks):
-            raise InputError(f"places to look again {self.looks!r} must each be X,Y,RADIUS with RADIUS > 0 (pixels)")
+        if any(len(look) != 4 or min(look[2:]) <= 0 for look in looks):
+            raise InputError(f"places to look again {self.looks!r} must each be X,Y,RADIUS,AREA with RADIUS and "
+                             "AREA > 0 (pixels)")
         object.__setattr__(self, "looks", looks)
 
     @property

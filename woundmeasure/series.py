@@ -200,8 +200,9 @@ def _layout(v: Visit) -> tuple[list, np.ndarray | None]:
     return prints, frame if len(frame) >= 3 else None
 
 
-def _looks(v: Visit, photo) -> tuple[tuple[float, float, float], ...]:
-    """Where in the photo (x, y, radius px) each wound followed but not found in it should be."""
+def _looks(v: Visit, photo) -> tuple[tuple[float, float, float, float], ...]:
+    """Where in the photo (x, y, radius px) each wound followed but not found in it should be, and how
+    large it was when last found (px²)."""
     from woundmeasure.calibration import Calibration
 
     cal = v.result["calibration"]
@@ -211,7 +212,8 @@ def _looks(v: Visit, photo) -> tuple[tuple[float, float, float], ...]:
         if a.status == "closed" and a.expected_mm:
             for x, y in cal.to_image(np.array(a.expected_mm)):
                 if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
-                    out.append((float(x), float(y), a.reach_mm * cal.local_px_per_mm(x, y)))
+                    scale = cal.local_px_per_mm(x, y)
+                    out.append((float(x), float(y), a.reach_mm * scale, a.last_area_mm2 * scale ** 2))
     return tuple(out)
 
 

@@ -240,7 +240,8 @@ class Assignment:
     inside the photo), or ``"outside"`` (where it should be lies outside the photo: not measured).
     ``note`` says how the match was made, and why it is unsure when ``unsure``. A closed wound's
     ``expected_mm`` are where it should be on this photo's plane (mm; more than one where layouts
-    that match as well put it elsewhere), within ``reach_mm``: where to look for it again.
+    that match as well put it elsewhere), within ``reach_mm``: where to look for it again; its
+    ``last_area_mm2`` is how large it was when last found.
     """
 
     label: str
@@ -250,6 +251,7 @@ class Assignment:
     unsure: bool = False
     expected_mm: tuple[tuple[float, float], ...] = ()
     reach_mm: float = 0.0
+    last_area_mm2: float = 0.0
 
 
 @dataclass
@@ -505,7 +507,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                     k.elongation, k.axis_deg = parts[0].elongation, _turned(parts[0].axis_deg, best.theta)
             elif _inside(_inverse(best.move, k.centre), frame):
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
-                                               "should confirm it", True, _places(alike, k), k.reach)
+                                               "should confirm it", True, _places(alike, k), k.reach, k.area_mm2)
                 reopened.add(k.label)
             else:
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")

@@ -30,17 +30,17 @@ class Hints:
         Clicks on what is not wound (skin, a dressing, the reference).
     exclude : ndarray of bool or None
         Pixels that are never wound (e.g. the scale reference).
-    looks : tuple of (x, y, radius)
-        Places where a wound is expected (it was there at an earlier visit): where nothing is
-        outlined within ``radius`` px of one, the automatic model looks again, closer. Not a
-        person's hint: the outline stays automatic.
+    looks : tuple of (x, y, radius, area)
+        Places where a wound is expected (it was there at an earlier visit, ``area`` px² large):
+        where nothing is outlined within ``radius`` px of one, the automatic model looks again,
+        closer. Not a person's hint: the outline stays automatic.
     """
 
     box: tuple[float, float, float, float] | None = None
     points: tuple[tuple[float, float], ...] = ()
     background_points: tuple[tuple[float, float], ...] = ()
     exclude: np.ndarray | None = None
-    looks: tuple[tuple[float, float, float], ...] = ()
+    looks: tuple[tuple[float, float, float, float], ...] = ()
 
     @property
     def steer(self) -> bool:
@@ -54,7 +54,7 @@ class Hints:
             x, y, w, h = self.box
             if w <= 0 or h <= 0 or x >= cols or y >= rows or x + w <= 0 or y + h <= 0:
                 raise InputError(f"box {self.box} (x, y, w, h) does not overlap the {cols} x {rows} px photo")
-        looks = tuple((x, y) for x, y, _ in self.looks)
+        looks = tuple((x, y) for x, y, *_ in self.looks)
         for kind, points in (("point", self.points), ("background point", self.background_points),
                              ("place to look again", looks)):
             for x, y in points:

@@ -109,6 +109,7 @@ def _probability(small: np.ndarray, hints: np.ndarray | None = None) -> np.ndarr
 ZOOM_BELOW = 0.2  # a wound whose box is under this fraction of the working size gets a second, closer look
 ZOOM_CONTEXT = 5.0  # the closer look shows this many times the wound's box
 MAX_ZOOM = 4.0
+LOOK_GROWTH = 2.0  # a closer look where a wound was keeps at most this many times its last area
 
 
 def zoom_boxes(prob: np.ndarray, *, threshold: float = THRESHOLD) -> list[tuple[int, int, int, int]]:
@@ -187,15 +188,15 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
     """The masks (at ``LEVELS``) with what a closer look finds at each place a wound is expected but
     nothing is outlined, and a warning for each wound found so.
 
-    ``looks``: (x, y, radius) in photo pixels, where a wound followed across visits should be
-    (:class:`~woundmeasure.segmentation.Hints`). A wound near closure can be too faint or too
+    ``looks``: (x, y, radius, area) in photo pixels, where a wound followed across visits should
+    be and how large it was (:class:`~woundmeasure.segmentation.Hints`). A wound near closure can be too faint or too
     small for the first pass, and missing it would report it closed. The automatic model looks
     at a square crop centred there, as a small wound's closer look does (``ZOOM_CONTEXT`` times
     the radius, at least 1 / ``MAX_ZOOM`` of the photo), on its own (the first
     pass saw nothing there); the regions it finds that reach within ``radius`` are kept, unless
-    together they are larger than the disc of that radius (a wound the first pass missed is small:
-    something larger is not it). No person's hint is involved: where nothing is found, nothing is
-    drawn.
+    together they are more than ``LOOK_GROWTH`` times the wound's last area (a wound that shrank
+    out of the first pass's sight has not grown: something larger is not it). No person's hint
+    is involved: where nothing is found, nothing is drawn.
     """
     import cv2
 
@@ -203,7 +204,7 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
 
     h, w = rgb.shape[:2]
     said = []
-    for x, y, radius in looks:
+    for x, y, radius, area in looks:
         near = np.zeros((h, w), np.uint8)
         cv2.circle(near, (int(round(x)), int(round(y))), max(1, int(round(radius))), 1, -1)
         near = near > 0
@@ -214,7 +215,7 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
         drawn = score_to_full_masks(close, (R1 - R0, C1 - C0), LEVELS)
         labels, _ = label_regions(drawn[0])
         kept = np.isin(labels, np.unique(labels[near[R0:R1, C0:C1] & drawn[0]]))
-        if not kept.any() or kept.sum() > near.sum():  # a wound near closure fits where it was
+        if not kept.any() or kept.sum() > LOOK_GROWTH * area:
             continue
         outer, _ = label_regions(drawn[2])
         for mask, part in zip(masks, (kept, drawn[1] & kept, np.isin(outer, np.unique(outer[kept])))):
