@@ -145,24 +145,28 @@ def bench_following(trials: int = 300) -> None:
 
 def bench_places(trials: int = 300) -> None:
     """Where a wound that an outline missed should be: does a place to look again cover it?"""
-    covered = missed = 0
-    places = []
+    places, by_kind = [], {}
     for seed in range(trials):
         photos, truth_, where = random_layouts(seed, miss=0.3)
         result = follow_wounds(photos)
         label_of = {a.label: truth_[0][a.numbers[0]] for a in result[0]}
-        for photo, who, true in zip(result[1:], truth_[1:], where[1:]):
+        for (prints, _), photo, who, true in zip(photos[1:], result[1:], truth_[1:], where[1:]):
+            kind = ("two or more wounds found" if len(prints) > 1 else "no wound found" if not prints
+                    else "one elongated wound found" if (prints[0].elongation or 1) > 1.5 else "one round wound found")
             for a in photo:
                 i = label_of.get(a.label)
                 if a.status != "closed" or i is None or i in who.values():
                     continue
-                missed += 1
                 places.append(len(a.expected_mm))
-                covered += any(np.hypot(*(np.subtract(p, true[i]))) <= a.reach_mm for p in a.expected_mm)
+                by_kind.setdefault(kind, []).append(
+                    any(np.hypot(*(np.subtract(p, true[i]))) <= a.reach_mm for p in a.expected_mm))
+    hits = [h for v in by_kind.values() for h in v]
     print(f"\nwhere to look again ({trials} random series as above, a wound left out of 30% of later photos "
           "as if the outline missed it):")
-    print(f"  {missed} missed wounds: a place within reach of the true one for {100 * covered / max(missed, 1):.1f}%; "
+    print(f"  {len(hits)} missed wounds: a place within reach of the true one for {100 * np.mean(hits):.1f}%; "
           f"places per wound: median {np.median(places):.0f}, max {max(places)}")
+    for kind, v in sorted(by_kind.items()):
+        print(f"    {kind}: {100 * np.mean(v):.1f}% of {len(v)}")
 
 
 def enlarged(rgb: np.ndarray, *masks: np.ndarray, upscale: int):
