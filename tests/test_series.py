@@ -1,5 +1,6 @@
 import csv
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -209,6 +211,63 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
     assert "measuring" not in second.stderr and second.stdout == first.stdout
 
 
+def _outline_missing_b(missed_dates, *, found_on_look: bool):
+    """A stand-in for the shipped model that outlines the example's true wounds, but not wound B on
+    ``missed_dates`` unless (``found_on_look``) a closer look is asked within reach of B's true place."""
+    import cv2
+
+    from woundmeasure.io import read_image
+
+    def thumb(rgb):
+        return cv2.resize(rgb, (32, 24), interpolation=cv2.INTER_AREA).astype(float)
+
+    photos = {p.stem: thumb(read_image(p).rgb) for p in TWO.glob("*.jpg")}
+    looked = []
+
+    def segment(rgb, *, hints):
+        date = min(photos, key=lambda d: np.abs(photos[d] - thumb(rgb)).sum())  # which photo (colours corrected)
+        a, b = (read_mask(TWO / "truth" / f"{date}.{w}.png") > 0 for w in "AB")
+        if date not in missed_dates or not b.any():
+            return a | b, ()
+        rows, cols = np.nonzero(b)
+        near = [look for look in hints.looks if math.dist(look[:2], (cols.mean(), rows.mean())) <= look[2]]
+        looked.append((date, bool(near)))
+        return (a | b, ("found on a closer look",)) if near and found_on_look else (a, ())
+
+    return segment, looked
+
+
+@pytest.mark.parametrize("found_on_look", [True, False])
+def test_a_followed_wound_not_found_is_looked_for_where_it_was_before_it_is_closed(tmp_path, monkeypatch,
+                                                                                     found_on_look):
+    from woundmeasure.segmentation import SEGMENTERS
+
+    truth = two_wound_truth()
+    missed = {"2024-05-27", "2024-06-24"}
+    fake, looked = _outline_missing_b(missed, found_on_look=found_on_look)
+    monkeypatch.setitem(SEGMENTERS, "model", fake)
+    for photo in TWO.glob("*.jpg"):
+        (tmp_path / photo.name).write_bytes(photo.read_bytes())
+    first = run(tmp_path, "--json", "--db", tmp_path / "w.db")
+    b = next(w for w in json.loads(first.stdout)["wounds"] if w["wound"] == "B")
+    assert sorted(d for d, near in looked if near) == sorted(missed)  # looked for where it was, at each
+    for v in b["visits"]:
+        area, par = truth[(v["date"], "B")]
+        if v["date"] in missed and found_on_look:
+            assert not v["closed"] and v["area_mm2"] == pytest.approx(area, rel=0.03)
+            assert v["par_pct"] == pytest.approx(par, abs=1.5)
+            assert any("found on a closer look where it was last seen" in w for w in v["warnings"])
+        elif v["date"] in missed or area == 0:
+            assert v["closed"] and v["par_pct"] == 100  # nothing there on the closer look either
+        else:
+            assert not v["closed"]
+    a = next(w for w in json.loads(first.stdout)["wounds"] if w["wound"] == "A")
+    assert not any("closer look" in w for v in a["visits"] for w in v["warnings"] if w.startswith("wound A"))
+    # the record keeps each look (what it found, or that it found nothing): a second run measures nothing
+    second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
+    assert "measuring" not in second.stderr and second.stdout == first.stdout
+
+
 def test_a_photo_listed_once_per_wound_is_taken_as_given(tmp_path):
     truth = two_wound_truth()
     manifest = two_wound_manifest(tmp_path, per_wound=True)
@@ -280,3 +339,21 @@ def test_each_wound_carries_its_own_warnings_not_the_other_wounds():
                   {"number": 2, "area_mm2": 20.0, "warnings": ["the wound touches the photo's edge"]}]}
     assert wound_view(result, (1,))["warnings"] == ["marker small"]
     assert wound_view(result, (2,))["warnings"] == ["marker small", "the wound touches the photo's edge"]
+
+
+def test_a_wound_in_fragments_beside_another_adds_up_its_parts():
+    from woundmeasure.series import wound_view
+
+    def part(n, area, **kw):
+        return {"number": n, "area_mm2": area, "area_cm2": area / 100, "num_pixels": int(area * 10),
+                "perimeter_mm": area / 2, "ellipse_area_mm2": area, "perimeter_imagej_mm": area / 2,
+                "touches_edge": False, "warnings": [], **kw}
+
+    result = {"warnings": [], "photo_warnings": [], "area_mm2": 60.0, "num_regions": 3,
+              "wounds": [part(1, 10.0, num_regions=1), part(2, 20.0, num_regions=2), part(3, 30.0, num_regions=1)]}
+    a = wound_view(result, (1, 2))  # one wound in two fragments, beside wound 3
+    assert a["area_mm2"] == 30.0 and a["num_pixels"] == 300 and a["num_regions"] == 3
+    assert wound_view(result, (3,))["num_regions"] == 1  # its own count, not the photo's
+    for w in result["wounds"]:  # a record made before instances kept a count: one each
+        del w["num_regions"]
+    assert wound_view(result, (1, 2))["num_regions"] == 2

@@ -148,6 +148,11 @@ class MeasureOptions:
         object.__setattr__(self, "looks", looks)
 
     @property
+    def steered(self) -> bool:
+        """Whether a person gave a box or clicks."""
+        return self.box is not None or bool(self.points) or bool(self.background_points)
+
+    @property
     def outline(self) -> str | None:
         """The given outline's path (mask or ROI), if any."""
         return self.roi or self.mask

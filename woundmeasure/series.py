@@ -200,33 +200,31 @@ def _layout(v: Visit) -> tuple[list, np.ndarray | None]:
     return prints, frame if len(frame) >= 3 else None
 
 
-def _looks(v: Visit, photo) -> tuple[tuple[float, float, float, float], ...]:
-    """Where in the photo (x, y, radius px) each wound followed but not found in it should be, and how
-    large it was when last found (px²)."""
+def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], ...]:
+    """Where in the photo (x, y, radius px) each of these wounds, followed but not found in it, should
+    be, and how large it was when last found (px²); whole pixels, so that the record's key holds."""
     from woundmeasure.calibration import Calibration
 
     cal = v.result["calibration"]
     cal = Calibration(cal["px_per_mm"], homography=cal.get("homography"))
     out = []
     for a in photo:
-        if a.status == "closed" and a.expected_mm:
+        if a.status == "closed" and a.label in labels and a.expected_mm:
             for x, y in cal.to_image(np.array(a.expected_mm)):
                 if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
                     scale = cal.local_px_per_mm(x, y)
-                    out.append((float(x), float(y), a.reach_mm * scale, a.last_area_mm2 * scale ** 2))
+                    out.append(tuple(float(round(n)) for n in (x, y, a.reach_mm * scale, a.last_area_mm2 * scale ** 2)))
     return tuple(out)
 
 
-def _looked_again(store: Store, patient: str, measured, assigned, options: MeasureOptions, progress):
-    """The photos, each measured again with a closer look where a followed wound should be but was
-    not found (:attr:`MeasureOptions.looks`), when its outline is the automatic model's: a wound near
-    closure is small and faint, and the first pass may miss what a closer look sees."""
+def _measured_closer(store: Store, patient: str, measured, sought, options: MeasureOptions, progress):
+    """The photos, each measured again with a closer look at the places ``sought`` (:func:`_looks`),
+    where its outline is the automatic model's (no outline, box or click a person gave): a wound
+    near closure is small and faint, and the first pass may miss what a closer look sees."""
     out = []
-    for (spec, v), photo in zip(measured, assigned):
-        looks = _looks(v, photo)
+    for (spec, v), looks in zip(measured, sought):
         own = spec.options_for(options)
-        if looks and own.segmenter == "model" and own.outline is None and not (own.box or own.points
-                                                                                 or own.background_points):
+        if looks and own.segmenter == "model" and own.outline is None and not own.steered:
             again = recall_or_measure(spec, store, patient, replace(options, looks=looks), progress=progress)
             v = again if again.measured else v
         out.append((spec, v))
@@ -244,21 +242,36 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
     layouts = [_layout(v) for _, v in measured]
     assigned = follow_wounds(layouts)
     labels, rename = _names(group, assigned, layouts)
-    again = _looked_again(store, patient, measured, [[a for a in photo if rename[a.label] not in spec.closed]
-                                                     for (spec, _), photo in zip(measured, assigned)],
-                          options, progress)
-    if any(a is not b for (_, a), (_, b) in zip(again, measured)):
-        measured = again
+    missing = [{a.label for a in photo if a.status == "closed" and rename[a.label] not in spec.closed}
+               for (spec, _), photo in zip(measured, assigned)]
+    looked = _measured_closer(store, patient, measured, [_looks(v, photo, wanted) for (_, v), photo, wanted
+                                                         in zip(measured, assigned, missing)], options, progress)
+    found_again = [set() for _ in measured]
+    if any(a is not b for (_, a), (_, b) in zip(looked, measured)):
+        again = follow_wounds([_layout(v) for _, v in looked])
+        for i, ((spec, v), photo) in enumerate(zip(looked, again)):
+            # a closer look stands where it found a wound looked for, and made no new one
+            found_again[i] = {a.label for a in photo if a.status == "found" and a.label in missing[i]}
+            if v is not measured[i][1] and found_again[i] and {a.label for a in photo} <= set(labels):
+                measured[i] = (spec, v)
+            elif v is not measured[i][1]:
+                first = measured[i][1]
+                store.set_current(store.visit_id(patient, spec.wound, first.image, first.date.isoformat(),
+                                                 spec.note), first.measurement_id)
+                found_again[i] = set()
         layouts = [_layout(v) for _, v in measured]
         assigned = follow_wounds(layouts)
         labels, rename = _names(group, assigned, layouts)
     out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
-    for (spec, v), photo in zip(measured, assigned):
+    for (spec, v), photo, closer in zip(measured, assigned, found_again):
         if not photo:  # nothing outlined in it, before any wound was: a visit of area 0, as measured
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
         for a in photo:
             label = rename[a.label]
+            if a.status == "found" and a.label in closer:
+                a = replace(a, note=f"{a.note}; found on a closer look where it was last seen: check its outline",
+                            unsure=True)
             if a.status == "closed" and label in spec.closed:
                 a = replace(a, note="not found where it was: closed, as a person confirmed", unsure=False)
             out[label].append(_as_instance(store, patient, v, a, label))

@@ -516,12 +516,15 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
 
 
 def _places(matches: list[_Match], k: _Known) -> tuple[tuple[float, float], ...]:
-    """Where known wound ``k`` lies on a photo's plane under each of these moves (a place once)."""
+    """Where known wound ``k`` lies on a photo's plane under the first three of these moves that put it
+    apart (the best first)."""
     out: list[np.ndarray] = []
     for m in matches:
         p = _inverse(m.move, k.centre)
         if all(np.hypot(*(p - q)) > 0.5 * k.reach for q in out):
             out.append(p)
+        if len(out) == 3:
+            break
     return tuple((float(x), float(y)) for x, y in out)
 
 
