@@ -226,9 +226,17 @@ def _measured_closer(store: Store, patient: str, measured, sought, options: Meas
         own = spec.options_for(options)
         if looks and own.segmenter == "model" and own.outline is None and not own.steered:
             again = recall_or_measure(spec, store, patient, replace(options, looks=looks), progress=progress)
-            v = again if again.measured else v
+            if again.measured:
+                v = again
+            else:  # the photo's first outline stays current
+                _make_current(store, patient, spec, v)
         out.append((spec, v))
     return out
+
+
+def _make_current(store: Store, patient: str, spec: PhotoSpec, v: Visit) -> None:
+    """Make ``v``'s measurement the current one of its photo's visit in the record."""
+    store.set_current(store.visit_id(patient, spec.wound, v.image, v.date.isoformat(), spec.note), v.measurement_id)
 
 
 def _follow(store: Store, patient: str, group: str, members, options: MeasureOptions,
@@ -255,9 +263,7 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             if v is not measured[i][1] and found_again[i] and {a.label for a in photo} <= set(labels):
                 measured[i] = (spec, v)
             elif v is not measured[i][1]:
-                first = measured[i][1]
-                store.set_current(store.visit_id(patient, spec.wound, first.image, first.date.isoformat(),
-                                                 spec.note), first.measurement_id)
+                _make_current(store, patient, spec, measured[i][1])
                 found_again[i] = set()
         layouts = [_layout(v) for _, v in measured]
         assigned = follow_wounds(layouts)
