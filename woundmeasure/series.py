@@ -54,7 +54,8 @@ def wound_view(result: dict, numbers) -> dict:
     if len(parts) > 1:
         for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2"):
             out[k] = sum(w[k] for w in parts)
-        out["num_regions"] = sum(w.get("num_regions", 1) for w in parts)  # an older record kept no count for its wounds: one each
+        # an older record kept no count for its wounds: one each
+        out["num_regions"] = sum(w.get("num_regions", 1) for w in parts)
         for k in ("area_mm2_low", "area_mm2_high"):  # the ends of an interval add up (a bound, not a 95% figure)
             out[k] = sum(w[k] for w in parts) if all(k in w for w in parts) else None
         ij = [w["perimeter_imagej_mm"] for w in parts]
@@ -213,7 +214,8 @@ def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], 
             for x, y in cal.to_image(np.array(a.expected_mm)):
                 if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
                     scale = cal.local_px_per_mm(x, y)
-                    out.append(tuple(float(round(n)) for n in (x, y, a.reach_mm * scale, a.last_area_mm2 * scale ** 2)))
+                    look = (x, y, a.reach_mm * scale, a.last_area_mm2 * scale ** 2)
+                    out.append(tuple(float(round(n)) for n in look))
     return tuple(out)
 
 

@@ -337,8 +337,9 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
     an unmatched instance within a matched
     wound's reach is a fragment of it. Cost: per matched wound, the distance of its parts'
     middle (area-weighted) from its last place over its reach, plus half the log of its size
-    change and (when it is in one piece) its change of shape, plus 0.2 per fragment; 1 per known wound not found (closed) and per new wound. The
-    layout's turn and shift cost very little: among equal matches, the smallest move wins.
+    change and (when it is in one piece) its change of shape, plus 0.2 per fragment; 1 per known
+    wound not found (closed) and per new wound. The layout's turn and shift cost very little:
+    among equal matches, the smallest move wins.
     """
     from scipy.optimize import linear_sum_assignment
 
