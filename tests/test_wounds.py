@@ -146,6 +146,14 @@ def test_where_a_wound_that_was_not_found_should_be_is_known_whatever_the_frame_
     assert all(a.expected_mm == () for a in result[1] if a.status == "found")
 
 
+def test_one_round_wound_left_cannot_tell_where_a_missed_one_is():
+    first = [Footprint(1, (0.0, 0.0), 300.0, 20.0, None, 19.0, 0.0),
+             Footprint(2, (45.0, 40.0), 150.0, 14.0, None, 12.0, 90.0)]
+    later = [Footprint(1, _turned(70, (-35.0, 60.0), 0, 0), 280.0, 19.5, None, 18.5, 70.0)]  # round: no axis to go by
+    b = next(a for a in follow_wounds([(first, None), (later, None)])[1] if a.label == "B")
+    assert b.status == "closed" and b.expected_mm == ()  # closed, with nowhere to look again
+
+
 def test_a_new_wound_gets_a_new_label_and_a_wound_that_splits_keeps_its_own():
     first = layout({1: (0, 0, 500), 2: (80, 0, 300)})
     later = layout({1: (-9, 0, 150), 2: (9, 0, 150), 3: (80, 0, 250), 4: (40, 60, 50)}, theta_deg=90)

@@ -240,8 +240,9 @@ class Assignment:
     inside the photo), or ``"outside"`` (where it should be lies outside the photo: not measured).
     ``note`` says how the match was made, and why it is unsure when ``unsure``. A closed wound's
     ``expected_mm`` are where it should be on this photo's plane (mm; more than one where layouts
-    that match as well put it elsewhere), within ``reach_mm``: where to look for it again; its
-    ``last_area_mm2`` is how large it was when last found.
+    that match as well put it elsewhere; none where nothing in the photo tells how the layout
+    turned), within ``reach_mm``: where to look for it again; its ``last_area_mm2`` is how large
+    it was when last found.
     """
 
     label: str
@@ -495,6 +496,9 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 known.append(_Known(label, best.move(np.array([f.centre_mm]))[0], f.length_mm, f.area_mm2,
                                     f.elongation, _turned(f.axis_deg, best.theta)))
         prints = {f.number: f for f in footprints}
+        # where a missed wound should be is known only when the layout's turn is: from two wounds,
+        # or from one elongated wound's long axis (one round wound, or none, cannot tell it)
+        turn_told = len(free) > 1 or len(free) == 1 and (free[0].elongation or 1) > ELONGATED
         for k in known:  # where each wound is now (the series frame), and which were not found
             a = by_label.get(k.label)
             if a is not None and a.status == "found":
@@ -508,7 +512,8 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                     k.elongation, k.axis_deg = parts[0].elongation, _turned(parts[0].axis_deg, best.theta)
             elif _inside(_inverse(best.move, k.centre), frame):
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
-                                               "should confirm it", True, _places(alike, k), k.reach, k.area_mm2)
+                                               "should confirm it", True, _places(alike, k) if turn_told else (),
+                                               k.reach, k.area_mm2)
                 reopened.add(k.label)
             else:
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")
