@@ -202,19 +202,24 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
 
     from woundmeasure.imageops import label_regions
 
+    def disc(x, y, r, rect):  # the disc of radius r at (x, y) on photo rectangle rect
+        out = np.zeros((rect[2] - rect[0], rect[3] - rect[1]), np.uint8)
+        cv2.circle(out, (int(round(x)) - rect[1], int(round(y)) - rect[0]), r, 1, -1)
+        return out > 0
+
     h, w = rgb.shape[:2]
     said = []
     for x, y, radius, area in looks:
-        near = np.zeros((h, w), np.uint8)
-        cv2.circle(near, (int(round(x)), int(round(y))), max(1, int(round(radius))), 1, -1)
-        near = near > 0
-        if masks[0][near].any():
+        r = max(1, int(round(radius)))
+        around = (max(0, int(round(y)) - r), max(0, int(round(x)) - r),
+                  min(h, int(round(y)) + r + 1), min(w, int(round(x)) + r + 1))
+        if masks[0][around[0]:around[2], around[1]:around[3]][disc(x, y, r, around)].any():
             continue
         R0, C0, R1, C1 = _square_box(y, x, max(ZOOM_CONTEXT * radius, max(h, w) / MAX_ZOOM), (h, w))
         close = _probability(_working_size(rgb[R0:R1, C0:C1]))
         drawn = score_to_full_masks(close, (R1 - R0, C1 - C0), LEVELS)
         labels, _ = label_regions(drawn[0])
-        kept = np.isin(labels, np.unique(labels[near[R0:R1, C0:C1] & drawn[0]]))
+        kept = np.isin(labels, np.unique(labels[disc(x, y, r, (R0, C0, R1, C1)) & drawn[0]]))
         if not kept.any() or kept.sum() > LOOK_GROWTH * area:
             continue
         outer, _ = label_regions(drawn[2])
