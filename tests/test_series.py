@@ -266,6 +266,11 @@ def test_a_followed_wound_not_found_is_looked_for_where_it_was_before_it_is_clos
     # the record keeps each look (what it found, or that it found nothing): a second run measures nothing
     second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
     assert "measuring" not in second.stderr and second.stdout == first.stdout
+    # the export holds the two wounds' rows, one per photo each, and no row for the photos as a whole
+    exp = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db")])
+    assert exp.exit_code == 0, exp.output
+    rows = list(csv.DictReader(exp.output.splitlines()))
+    assert sorted({r["Wound"] for r in rows}) == ["A", "B"] and len(rows) == len(truth)
 
 
 def test_a_photo_listed_once_per_wound_is_taken_as_given(tmp_path):

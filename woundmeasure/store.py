@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from woundmeasure.errors import InputError
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -102,10 +104,18 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), timeout=30)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.executescript(SCHEMA)
-        self._migrate()
+        try:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "measurements" not in tables:
+                raise sqlite3.DatabaseError("it holds another program's tables")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.executescript(SCHEMA)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise InputError(f"{self.path} is not a woundmeasure record ({exc}): name a new file for the record, "
+                             "or one that woundmeasure wrote") from None
 
     def _migrate(self) -> None:
         """Bring a record made by an earlier version up to this schema, losing nothing."""
@@ -257,11 +267,13 @@ class Store:
         instances = {(r[0], r[1]): {"status": r[2], "numbers": json.loads(r[3]), "note": r[4], "unsure": bool(r[5])}
                      for r in self.db.execute("SELECT visit_id, measurement_id, status, numbers, note, unsure "
                                               "FROM instances")}
-        split = {m for _, m in instances}
+        # the photos' own visits whose measurements back labelled wounds (a closer look's among them)
+        split = {r[0] for r in self.db.execute("SELECT DISTINCT m.visit_id FROM instances i "
+                                               "JOIN measurements m ON m.id = i.measurement_id")}
         out = []
         for d in rows:
             d["instance"] = instances.get((d["visit_id"], d["id"]))
-            if d["instance"] is None and d["id"] in split and latest:
+            if d["instance"] is None and d["visit_id"] in split and latest:
                 continue  # a photo of several wounds: its labelled wounds' rows stand for it
             d["result"] = json.loads(d["result"]) if d["result"] else None
             out.append(d)

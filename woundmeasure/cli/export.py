@@ -60,10 +60,14 @@ def fhir_bundles(table: list[dict], *, db, embed_photos: bool) -> list[dict]:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file [default: stdout].")
 def export(db, fmt, embed_photos, out):
     """Export each visit's current measurement (areas mm2, lengths mm, PAR % against the first measured visit)."""
+    from woundmeasure.errors import WoundMeasureError
     from woundmeasure.store import Store
 
-    with Store(db) as store:
-        table = store.table(latest=True)
+    try:
+        with Store(db) as store:
+            table = store.table(latest=True)
+    except WoundMeasureError as exc:
+        raise click.ClickException(str(exc)) from None
     if fmt == "fhir":
         try:
             bundles = fhir_bundles(table, db=db, embed_photos=embed_photos)
