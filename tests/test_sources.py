@@ -16,9 +16,23 @@ def test_manifest_errors(tmp_path):
     r = run(tmp_path / "m.csv")
     assert r.exit_code == 1 and "needs the columns image,date" in r.stderr
     (tmp_path / "n.csv").write_text("image,date\na.jpg,01/02/2024\n")
-    assert "not an ISO date" in run(tmp_path / "n.csv").stderr
+    r = run(tmp_path / "n.csv", "--db", tmp_path / "n.db")  # the row's photo failed, with the row's own error
+    assert r.exit_code == 1 and "FAILED" in r.stdout and "line 2: date '01/02/2024' is not an ISO date" in r.stdout
     (tmp_path / "empty").mkdir()
     assert "holds no photos" in run(tmp_path / "empty").stderr
+
+
+def test_a_bad_manifest_row_is_its_photos_error_and_the_others_are_measured(tmp_path):
+    for i in range(3):
+        write_rgb(tmp_path / f"p{i}.jpg", make_phantom(40 + i, width=480, height=360, px_per_mm=4.0).rgb)
+    (tmp_path / "m.csv").write_text("image,date,px_per_mm\np0.jpg,2024-01-01,4\np1.jpg,2024-13-45,4\n"
+                                    "p2.jpg,2024-02-01,abc\n")
+    r = run(tmp_path / "m.csv", "--json", "--db", tmp_path / "m.db")
+    visits = {v["image"].split("/")[-1]: v for v in json.loads(r.stdout)["visits"]}
+    assert visits["p0.jpg"]["area_mm2"] > 0 and not visits["p0.jpg"]["error"]
+    assert "line 3: date '2024-13-45' is not an ISO date" in visits["p1.jpg"]["error"]
+    assert "line 4: px_per_mm 'abc' is not a number" in visits["p2.jpg"]["error"]
+    assert r.exit_code == 1  # some photos failed
 
 
 # Property-based tests (hypothesis) of the manifest parser
@@ -104,8 +118,8 @@ def test_a_bad_hints_sidecar_is_that_photos_error_only(tmp_path):
 
 def test_manifest_hints_must_be_numbers(tmp_path):
     (tmp_path / "m.csv").write_text('image,date,points\na.jpg,2024-01-01,"5;6"\n')
-    with pytest.raises(InputError, match="line 2: points '5;6' must be X,Y"):
-        read_manifest(tmp_path / "m.csv")
+    (spec,) = read_manifest(tmp_path / "m.csv")
+    assert "line 2: points '5;6' must be X,Y" in spec.problem
     (tmp_path / "n.csv").write_text('image,date,box\na.jpg,2024-01-01,1,2,3,4\n')
     with pytest.raises(InputError, match="line 2: has more fields than the header"):
         read_manifest(tmp_path / "n.csv")

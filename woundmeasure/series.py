@@ -114,6 +114,8 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
     """
     image = str(spec.image)
     date = _visit_date(spec)
+    if spec.problem and date is None:  # a manifest row that could not be read, its date perhaps
+        return Visit(None, image, error=spec.problem, wound=spec.wound, note=spec.note)
     if date is None:
         return Visit(None, image, error=f"{image}: no date: put an ISO date (YYYY-MM-DD) in the file name, "
                      "a date column in the manifest, or keep the photo's EXIF date", wound=spec.wound, note=spec.note)

@@ -267,13 +267,35 @@ def _parse_date(text: str, where: str) -> dt.date:
         raise InputError(f"{where}: date {text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _manifest_row(row: dict, base: Path, where: str) -> PhotoSpec:
+    """One manifest row (keys lower case, values stripped) as a photo to measure."""
+    scale = None
+    if row.get("px_per_mm"):
+        try:
+            scale = float(row["px_per_mm"])
+        except ValueError:
+            raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} is not a number") from None
+        if not scale > 0 or scale == float("inf"):
+            raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} must be a positive number")
+    return PhotoSpec(
+        image=base / row["image"], date=_parse_date(row["date"], where) if row.get("date") else None,
+        wound=row.get("wound") or "wound", px_per_mm=scale,
+        mask=base / row["mask"] if row.get("mask") else None,
+        roi=base / row["roi"] if row.get("roi") else None, note=row.get("note", ""),
+        box=_parse_box(row.get("box", ""), where),
+        points=_parse_points(row.get("points", ""), where, "points", 2),
+        background_points=_parse_points(row.get("background_points", ""), where, "background_points", 2))
+
+
 def read_manifest(path: Path) -> list[PhotoSpec]:
-    """Read a CSV manifest (see the module notes).
+    """Read a CSV manifest (see the module notes). A row with a bad date, scale or hint is its
+    photo's error (:attr:`PhotoSpec.problem`): the other rows are measured.
 
     Raises
     ------
     InputError
-        If the file has no ``image`` or ``date`` column, or a row has a bad date or scale.
+        If the file cannot be read as CSV, has no ``image`` or ``date`` column, or a row has no
+        image or more fields than the header.
     """
     path = Path(path)
     base = path.parent
@@ -292,23 +314,11 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
                 if not row.get("image"):
                     raise InputError(f"{where}: the image column is empty")
-                scale = None
-                if row.get("px_per_mm"):
-                    try:
-                        scale = float(row["px_per_mm"])
-                    except ValueError:
-                        raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} is not a number") from None
-                    if not scale > 0 or scale == float("inf"):
-                        raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} must be a positive number")
-                specs.append(PhotoSpec(
-                    image=base / row["image"], date=_parse_date(row["date"], where) if row.get("date") else None,
-                    wound=row.get("wound") or "wound", px_per_mm=scale,
-                    mask=base / row["mask"] if row.get("mask") else None,
-                    roi=base / row["roi"] if row.get("roi") else None, note=row.get("note", ""),
-                    box=_parse_box(row.get("box", ""), where),
-                    points=_parse_points(row.get("points", ""), where, "points", 2),
-                    background_points=_parse_points(row.get("background_points", ""), where, "background_points",
-                                                    2)).with_sidecars())
+                try:
+                    specs.append(_manifest_row(row, base, where).with_sidecars())
+                except InputError as exc:  # this photo's error, not the listing's: the other rows are measured
+                    specs.append(PhotoSpec(image=base / row["image"], wound=row.get("wound") or "wound",
+                                           note=row.get("note", ""), problem=str(exc)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"manifest {path}: cannot be read as CSV ({exc})") from None
     return specs
