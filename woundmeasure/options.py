@@ -178,11 +178,32 @@ class MeasureOptions:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Which files to write for each measured photo: ``<dir>/<stem>.png`` masks, ``.roi`` outlines, ``.jpg`` overlays."""
+    """Which files to write for each measured photo: ``<dir>/<stem>.png`` masks, ``.roi`` outlines, ``.jpg`` overlays.
+
+    With ``root``, a photo's files keep its folders below ``root`` (``<dir>/a/x.png`` for
+    ``root/a/x.jpg``), so that photos of one name in two folders do not overwrite each other.
+    """
 
     masks: Path | None = None
     rois: Path | None = None
     overlays: Path | None = None
+    root: Path | None = None
 
     def __bool__(self) -> bool:
         return any((self.masks, self.rois, self.overlays))
+
+    def below(self, images) -> Outputs:
+        """These outputs for photos ``images``, their files named below the folder that holds them all."""
+        import os
+
+        folders = [os.path.abspath(Path(p).parent) for p in images]
+        return replace(self, root=Path(os.path.commonpath(folders))) if folders else self
+
+    def name(self, image) -> Path:
+        """The name (folders and stem, no suffix) of ``image``'s files."""
+        path = Path(image)
+        if self.root is not None and path.absolute().is_relative_to(self.root):
+            path = path.absolute().relative_to(self.root)
+        else:
+            path = Path(path.name)
+        return path.parent / path.stem

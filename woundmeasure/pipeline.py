@@ -446,17 +446,17 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
 
 
 def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> None:
-    """Write the mask, ImageJ ROI and overlay files asked for, named after the photo's stem."""
+    """Write the mask, ImageJ ROI and overlay files asked for, named after the photo (:meth:`Outputs.name`)."""
     from woundmeasure.io import write_mask, write_rgb
 
-    stem = Path(result.image).stem
+    name = outputs.name(result.image)
     if outputs.masks:
-        write_mask(Path(outputs.masks) / f"{stem}.png", result.mask)
+        write_mask(Path(outputs.masks) / f"{name}.png", result.mask)
     if outputs.rois and result.mask.any():
         from woundmeasure.roi import write_roi
 
-        write_roi(Path(outputs.rois) / f"{stem}.roi", result.mask, name=stem)
+        write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)
     if outputs.overlays:
         from woundmeasure.report.overlay import draw_overlay
 
-        write_rgb(Path(outputs.overlays) / f"{stem}.jpg", draw_overlay(rgb, result))
+        write_rgb(Path(outputs.overlays) / f"{name}.jpg", draw_overlay(rgb, result))

@@ -99,6 +99,18 @@ def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
     assert len(csv_lines) == len(photos) + 1
 
 
+def test_photos_of_one_name_in_two_subfolders_keep_their_own_masks(tmp_path):
+    src = tmp_path / "src"
+    for folder, seed in (("a", 72), ("b", 73)):
+        write_rgb(src / folder / "x.jpg", make_phantom(seed, width=480, height=360, px_per_mm=4.0, marker=False).rgb)
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(tmp_path / "o"), "--px-per-mm", "4", "--masks",
+                                 "--overlays", "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    for kind, suffix in (("masks", "png"), ("overlays", "jpg")):
+        assert sorted(p.relative_to(tmp_path / "o" / kind).as_posix() for p in (tmp_path / "o" / kind).rglob("*.*")) \
+            == [f"a/x.{suffix}", f"b/x.{suffix}"]
+
+
 def test_a_sidecar_mask_of_the_wrong_size_is_its_photos_error_and_the_batch_goes_on(tmp_path):
     from woundmeasure.io import write_mask
 

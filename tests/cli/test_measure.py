@@ -153,3 +153,23 @@ def test_roi_outside_and_mask_of_wrong_size_are_clear_errors(tmp_path):
     r = CliRunner().invoke(cli, ["measure", str(tmp_path / "a.jpg"), "--px-per-mm", "4", "--roi",
                                  str(tmp_path / "a.roi")])
     assert r.exit_code == 1 and "lies outside the 400 x 300 px photo" in r.stderr
+
+
+def test_photos_of_one_name_in_two_folders_keep_their_own_output_files(tmp_path):
+    phantoms = {}
+    for folder, seed in (("a", 70), ("b", 71)):
+        p = make_phantom(seed, width=480, height=360, px_per_mm=4.0, marker=False)
+        write_rgb(tmp_path / folder / "x.jpg", p.rgb, quality=95)
+        phantoms[folder] = p
+    out = tmp_path / "out"
+    r = run(tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg", "--px-per-mm", 4, "--mask-out", out / "m",
+            "--overlay-out", out / "o")
+    assert r.exit_code == 0, r.output
+    from woundmeasure.io import read_image
+
+    masks = {f: read_image(out / "m" / f / "x.png").rgb[..., 0] > 0 for f in "ab"}
+    assert sorted(p.name for p in (out / "m").rglob("*.png")) == ["x.png", "x.png"]
+    for f, p in phantoms.items():  # each photo's own outline, not the other's written over it
+        other = phantoms["b" if f == "a" else "a"]
+        assert (masks[f] & p.mask).sum() > (masks[f] & other.mask).sum()
+    assert (out / "o" / "a" / "x.jpg").is_file() and (out / "o" / "b" / "x.jpg").is_file()

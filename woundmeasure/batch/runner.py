@@ -158,7 +158,8 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: MeasureOptions = Meas
     Photos are hashed one at a time as they are handed out, so the workers start on the first
     photo at once however long the list; at most four photos per worker are handed out at a
     time, and each result is written as soon as it comes back. ``masks`` and ``overlays``
-    write ``out_dir/masks/<stem>.png`` and ``out_dir/overlays/<stem>.jpg``.
+    write ``out_dir/masks/<stem>.png`` and ``out_dir/overlays/<stem>.jpg``, in the photos' own
+    subfolders below the folder that holds them all.
 
     Returns
     -------
@@ -167,7 +168,8 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: MeasureOptions = Meas
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     jsonl, csv_path = out / "results.jsonl", out / "results.csv"
-    outputs = Outputs(masks=out / "masks" if masks else None, overlays=out / "overlays" if overlays else None)
+    outputs = Outputs(masks=out / "masks" if masks else None,
+                      overlays=out / "overlays" if overlays else None).below(s.image for s in specs)
     done = read_done(jsonl)
     counts = {"measured": 0, "skipped": 0, "failed": 0}
     bar = _Progress(len(specs)) if progress and specs else None

@@ -16,8 +16,8 @@ from woundmeasure.cli.options import measure_options, series_options
 @measure_options
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: all cores].")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Run on this Dask scheduler (needs the dask extra).")
-@click.option("--masks", is_flag=True, help="Also write DIR/masks/<stem>.png.")
-@click.option("--overlays", is_flag=True, help="Also write DIR/overlays/<stem>.jpg.")
+@click.option("--masks", is_flag=True, help="Also write DIR/masks/<stem>.png (in the photos' own subfolders).")
+@click.option("--overlays", is_flag=True, help="Also write DIR/overlays/<stem>.jpg (in the photos' own subfolders).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **params):
     """Measure every photo of SOURCE (a folder, searched recursively, or a CSV manifest).

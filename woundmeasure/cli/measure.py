@@ -54,7 +54,7 @@ def format_table(rows: list[dict]) -> str:
 @click.argument("images", nargs=-1, required=True)
 @measure_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image, in input order.")
-@click.option("--mask-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.png wound masks (0/255).")
+@click.option("--mask-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.png wound masks (0/255); photos from several folders keep them below DIR.")
 @click.option("--roi-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.roi ImageJ outlines.")
 @click.option("--overlay-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.jpg annotated photos.")
 @click.option("--strict", is_flag=True, help="Refuse a photo that fails a quality check (blur, glare, exposure, "
@@ -70,7 +70,7 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **pa
     from woundmeasure.sources import PhotoSpec
 
     options = build_options(params)
-    outputs = Outputs(*(Path(d) if d else None for d in (mask_out, roi_out, overlay_out)))
+    outputs = Outputs(*(Path(d) if d else None for d in (mask_out, roi_out, overlay_out))).below(images)
     rows = []
     for image in images:
         outcome = measure_spec(PhotoSpec(Path(image)), options, outputs=outputs, strict=strict)
