@@ -29,3 +29,7 @@ def test_registry_and_errors():
         segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(box=(20, 20, 5, 5)))
     with pytest.raises(InputError, match="outside the 10 x 10 px photo"):
         segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(points=((11, 3),)))
+    with pytest.raises(InputError, match=r"point \(8, 8\) inside the wound lies outside the box"):
+        segment(np.zeros((10, 10, 3), np.uint8), method="color", hints=Hints(box=(0, 0, 5, 5), points=((8, 8),)))
+    segment(np.zeros((10, 10, 3), np.uint8), method="color",  # a "not wound" click may lie anywhere
+            hints=Hints(box=(0, 0, 5, 5), points=((2, 2),), background_points=((8, 8),)))

@@ -48,7 +48,8 @@ class Hints:
         return self.box is not None or bool(self.points) or bool(self.background_points)
 
     def check(self, shape: tuple[int, int]) -> None:
-        """Raise :class:`InputError` for a box or click that lies outside a photo of ``shape``."""
+        """Raise :class:`InputError` for a box or click that lies outside a photo of ``shape``, or a
+        point inside the wound that lies outside the box."""
         rows, cols = shape
         if self.box is not None:
             x, y, w, h = self.box
@@ -60,6 +61,12 @@ class Hints:
             for x, y in points:
                 if not (0 <= x < cols and 0 <= y < rows):
                     raise InputError(f"{kind} ({x}, {y}) lies outside the {cols} x {rows} px photo")
+        if self.box is not None:  # nothing outside the box is wound: a point inside the wound must lie in it
+            x0, y0, w, h = self.box
+            for x, y in self.points:
+                if not (x0 <= x < x0 + w and y0 <= y < y0 + h):
+                    raise InputError(f"point ({x}, {y}) inside the wound lies outside the box {self.box} (x, y, w, h): "
+                                     "move the point or grow the box")
 
 
 @dataclass(frozen=True)
