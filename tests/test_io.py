@@ -155,3 +155,15 @@ def test_heic_without_pillow_heif_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(ImageReadError, match=r"x\.heic: a HEIC photo; reading HEIC needs pillow-heif: "
                                              r"pip install 'woundmeasure\[heic\]'"):
         read_image(tmp_path / "x.heic")
+
+
+def test_a_photo_given_as_a_mask_is_refused_and_a_jpeg_mask_is_read(tmp_path):
+    from woundmeasure.io import write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    p = make_phantom(5, width=400, height=300, px_per_mm=4.0)
+    write_rgb(tmp_path / "photo.jpg", p.rgb)
+    with pytest.raises(MaskError, match=r"photo\.jpg: \d+% of its pixels are grey or coloured"):
+        read_mask(tmp_path / "photo.jpg")
+    write_rgb(tmp_path / "mask.jpg", np.repeat(p.mask[..., None] * np.uint8(255), 3, axis=2), quality=75)
+    assert (read_mask(tmp_path / "mask.jpg") != p.mask).mean() < 0.002  # JPEG's ringing at the edge is no wound

@@ -256,8 +256,11 @@ def photo_from_array(rgb: np.ndarray, *, name: str = "<array>") -> Photo:
     return Photo(rgb=rgb8, path=name, sha256=hashlib.sha256(rgb8.tobytes()).hexdigest())
 
 
+MASK_UNCLEAR_LIMIT = 0.1  # a mask may have this share of grey or coloured pixels (soft or JPEG edges), not more
+
+
 def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Read a wound mask image: any non-zero (white) pixel is wound.
+    """Read a wound mask image: any white pixel is wound.
 
     Parameters
     ----------
@@ -273,13 +276,18 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     Raises
     ------
     MaskError
-        If the mask cannot be read or has the wrong size.
+        If the mask cannot be read, has the wrong size, or is not black and white (a photo, say).
     """
     try:
         photo = read_image(path)
     except ImageReadError as exc:
         raise MaskError(f"mask {exc}") from None
-    mask = photo.rgb.max(axis=2) > 127
+    high, low = photo.rgb.max(axis=2), photo.rgb.min(axis=2)
+    unclear = float(np.mean(((high > 63) & (high < 192)) | (high.astype(np.int16) - low > 64)))
+    if unclear > MASK_UNCLEAR_LIMIT:  # a photo given as a mask, say: no silently wrong area
+        raise MaskError(f"mask {path}: {100 * unclear:.0f}% of its pixels are grey or coloured, so it is not a "
+                        "black-and-white mask; give the mask (white = wound on black), not a photo")
+    mask = high > 127
     if shape is not None and mask.shape != tuple(shape):
         raise MaskError(
             f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "
