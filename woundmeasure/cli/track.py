@@ -30,16 +30,17 @@ def format_track(t) -> str:
                      f"{fmt_range(v.area_low_mm2, v.area_high_mm2, 1, dash='-'):>15} {v.area_cm2:>8.2f} "
                      f"{v.perimeter_mm:>8.1f} {v.par_pct:>6.1f} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
                      f"{real:>3} {(v.calibration or {}).get('method', ''):<8} {v.image}")
-    def f(x, d=1):
-        return "n/a" if x is None else f"{x:.{d}f}"
+    def f(x, d=1, unit=""):  # a value with its unit, or n/a alone
+        return "n/a" if x is None else f"{x:.{d}f}{unit}"
+    latest = f" ({s.latest_date})" if s.latest_date else ""
     lines += [
         "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",
-        f"PAR at latest visit ({s.latest_date}): {f(s.par_pct)}% "
+        f"PAR at latest visit{latest}: {f(s.par_pct, 1, '%')} "
         f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
-        f"PAR at 4 weeks: {f(s.par_4wk_pct)}% (threshold {s.threshold_pct:g}%: "
+        f"PAR at 4 weeks: {f(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: "
         f"{'n/a' if s.meets_4wk_threshold is None else 'met' if s.meets_4wk_threshold else 'not met'})",
-        f"healing rate {f(s.healing_rate_cm2_per_week, 3)} cm2/week; Gilman {f(s.gilman_mm_per_week, 3)} mm/week; "
-        f"ln(At/A0) {f(s.log_area_ratio, 3)}; k {f(s.exp_k_per_day, 4)}/day",
+        f"healing rate {f(s.healing_rate_cm2_per_week, 3, ' cm2/week')}; Gilman {f(s.gilman_mm_per_week, 3, ' mm/week')}; "
+        f"ln(At/A0) {f(s.log_area_ratio, 3)}; k {f(s.exp_k_per_day, 4, '/day')}",
         f"projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
         f"{s.projected_closure_date_exponential or 'not projectable'} ({s.projection_note})",
     ]
