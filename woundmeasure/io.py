@@ -192,7 +192,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     if not path.exists():
         raise ImageReadError(f"{path}: no such file; check the path")
     if path.is_dir():
-        raise ImageReadError(f"{path}: is a folder, not an image file")
+        raise ImageReadError(f"{path}: is a folder, not an image file; give the photos in it, or measure the folder "
+                             "as a series or a batch")
     data = path.read_bytes()
     if not data:
         raise ImageReadError(f"{path}: the file is empty (0 bytes); re-export the photo")

@@ -24,6 +24,7 @@ from woundmeasure.calibration.record import polygons
 from woundmeasure.color_correction import ColorCorrection, read_card
 from woundmeasure.errors import (
     CalibrationError,
+    ImageReadError,
     InputError,
     MaskError,
     WoundMeasureError,
@@ -233,6 +234,9 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
     return found.mask, options.segmenter, found.warnings, None, found.band
 
 
+MIN_SIDE_PX = 32  # a photo narrower than this holds no wound and reference that can be measured
+
+
 def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                   calibration: Calibration | None = None, mask: np.ndarray | None = None) -> ImageResult:
     """Measure an already-read :class:`~woundmeasure.io.Photo`.
@@ -241,6 +245,10 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     instead of what ``options`` would find. Every error names the photo; every reason to
     doubt the result is in its ``warnings`` and is also emitted as a :class:`WoundMeasureWarning`.
     """
+    if min(photo.rgb.shape[:2]) < MIN_SIDE_PX:
+        rows, cols = photo.rgb.shape[:2]
+        raise ImageReadError(f"{photo.path}: is {cols} x {rows} px, too small to measure a wound in (at least "
+                             f"{MIN_SIDE_PX} px a side); give the photo as the camera took it")
     try:
         if calibration is None:
             calibration = calibrate(photo.rgb, options)

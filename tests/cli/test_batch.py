@@ -68,7 +68,9 @@ def corpus(tmp_path_factory):
     (d / "text.jpg").write_text("this is a text file")
     bad["text.jpg"] = "not a readable image"
     Image.new("RGB", (1, 1), (200, 50, 50)).save(d / "one.png")
-    good["one.png"] = None
+    bad["one.png"] = "too small to measure a wound in"
+    Image.new("RGB", (2000, 3), (200, 50, 50)).save(d / "sliver.png")
+    bad["sliver.png"] = "is 2000 x 3 px, too small"
     _png_header_only(d / "bomb.png", 100_000, 100_000)
     bad["bomb.png"] = "exceeds the limit"
     return d, p, good, bad
