@@ -208,7 +208,8 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
     assert abs(b["visits"][-2]["par_pct"] - truth[(b["visits"][-2]["date"], "B")][1]) < 8
     # the record keeps what each look found: a second run measures nothing and reads the same
     second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
-    assert "measuring" not in second.stderr and second.stdout == first.stdout
+    assert "measuring" not in second.stderr and "looking again" not in second.stderr
+    assert second.stdout == first.stdout
 
 
 def _outline_missing_b(missed_dates, *, found_on_look: bool):
@@ -248,6 +249,11 @@ def test_a_followed_wound_not_found_is_looked_for_where_it_was_before_it_is_clos
     monkeypatch.setitem(SEGMENTERS, "model", fake)
     for photo in TWO.glob("*.jpg"):
         (tmp_path / photo.name).write_bytes(photo.read_bytes())
+    first = run(tmp_path, "--db", tmp_path / "w.db")  # its progress lines: each photo measured once, looked at again
+    assert sorted(line.split("/")[-1] for line in first.stderr.splitlines() if line.startswith("measuring")) \
+        == sorted(p.name for p in TWO.glob("*.jpg"))
+    assert sorted(line.split("/")[-1] for line in first.stderr.splitlines() if "looking again, closer" in line) \
+        == sorted(f"{d}.jpg" for (d, w), (area, _) in truth.items() if w == "B" and (d in missed or area == 0))
     first = run(tmp_path, "--json", "--db", tmp_path / "w.db")
     b = next(w for w in json.loads(first.stdout)["wounds"] if w["wound"] == "B")
     assert sorted(d for d, near in looked if near) == sorted(missed)  # looked for where it was, at each
@@ -265,7 +271,8 @@ def test_a_followed_wound_not_found_is_looked_for_where_it_was_before_it_is_clos
     assert not any("closer look" in w for v in a["visits"] for w in v["warnings"] if w.startswith("wound A"))
     # the record keeps each look (what it found, or that it found nothing): a second run measures nothing
     second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
-    assert "measuring" not in second.stderr and second.stdout == first.stdout
+    assert "measuring" not in second.stderr and "looking again" not in second.stderr
+    assert second.stdout == first.stdout
     # the export holds the two wounds' rows, one per photo each, and no row for the photos as a whole
     exp = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db")])
     assert exp.exit_code == 0, exp.output

@@ -229,7 +229,11 @@ def _measured_closer(store: Store, patient: str, measured, sought, options: Meas
     for (spec, v), looks in zip(measured, sought):
         own = spec.options_for(options)
         if looks and own.segmenter == "model" and own.outline is None and not own.steered:
-            again = recall_or_measure(spec, store, patient, replace(options, looks=looks), progress=progress)
+            def said(msg):  # the second measurement's progress line says why
+                progress(msg.replace("measuring", "looking again, closer, where a wound was, in", 1))
+
+            again = recall_or_measure(spec, store, patient, replace(options, looks=looks),
+                                      progress=said if progress else None)
             if again.measured:
                 v = again
             else:  # the photo's first outline stays current
