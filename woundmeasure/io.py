@@ -166,6 +166,10 @@ def _decode_pillow(im) -> np.ndarray:
     return np.asarray(im).astype(np.uint16) if im.mode.startswith("I;16") else np.asarray(im)
 
 
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1e6:.0f}" if pixels >= 1e7 else f"{pixels / 1e6:.2g}"
+
+
 def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """Read a photo file (JPEG, PNG, TIFF, ...) as an upright RGB uint8 array.
 
@@ -205,8 +209,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
             w, h = im.size
             if w * h > max_pixels:
                 raise ImageReadError(
-                    f"{path}: {w} x {h} = {w * h / 1e6:.0f} MP exceeds the limit of {max_pixels / 1e6:.0f} MP; "
-                    "downscale the photo or raise max_pixels")
+                    f"{path}: {w} x {h} = {_megapixels(w * h)} MP exceeds the limit of {_megapixels(max_pixels)} MP; "
+                    "downscale the photo or raise the limit on megapixels")
             if w < 1 or h < 1:
                 raise ImageReadError(f"{path}: the image has no pixels ({w} x {h})")
             exif = im.getexif()
