@@ -64,3 +64,17 @@ def test_edge_wound_is_flagged_and_empty_is_a_result():
     with pytest.warns(wm.WoundMeasureWarning, match="no wound"):
         e = wm.measure_image(np.full((200, 200, 3), 200, np.uint8), px_per_mm=6.0)
     assert e.measurement.area_mm2 == 0
+
+
+def test_a_wounds_own_warning_names_it_by_its_letter_as_its_row_does():
+    from woundmeasure.pipeline import WoundMeasureWarning
+
+    rgb = np.full((300, 400, 3), 180, np.uint8)
+    mask = np.zeros((300, 400), bool)
+    mask[100:160, 0:50] = True  # touches the photo's left edge
+    mask[100:160, 250:320] = True
+    with pytest.warns(WoundMeasureWarning):
+        r = measure_image(rgb, px_per_mm=4.0, mask=mask)
+    edge = [w for w in r.warnings if "touches the photo's edge" in w and w.startswith("wound ")]
+    assert len(r.wounds) == 2 and edge and all(w.split(":")[0] in ("wound A", "wound B") for w in edge)
+    assert not any(w.split(":")[0].split()[-1].isdigit() for w in r.warnings if w.startswith("wound "))

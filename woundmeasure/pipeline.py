@@ -35,7 +35,7 @@ from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.quality import Quality, assess
 from woundmeasure.sources import PhotoSpec
 from woundmeasure.store import RecordKey, record_key
-from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
+from woundmeasure.wounds import letter, measure_wounds, name_wounds, split_wounds
 
 
 class WoundMeasureWarning(UserWarning):
@@ -283,8 +283,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     all_warnings = tuple(dict.fromkeys(photo_warnings + measurement.warnings
                                        + _distance_warning(calibration, centre, photo.shape)))
     if len(wounds) > 1:
-        all_warnings += tuple(f"wound {w.number}: {x}" for w in wounds for x in w.warnings
-                              if x not in all_warnings)
+        all_warnings += tuple(f"wound {w.name or letter(w.number)}: {x}" for w in wounds for x in w.warnings
+                              if x not in all_warnings)  # named as the rows of the wounds are
     for w in all_warnings:
         _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=2)
     h, w_ = photo.shape
