@@ -65,7 +65,7 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
     """Measure a wound's photo series and report its healing (PAR, rates, projections).
 
     SOURCE is a folder of photos dated by an ISO date in the file name (or their EXIF
-    date), or a CSV manifest (image,date[,wound,px_per_mm,mask,roi,note,box,points]).
+    date), or a CSV manifest (image,date[,wound,px_per_mm,mask,roi,note,box,points,background_points]).
     A <stem>.roi or <stem>.mask.png beside a photo overrides automatic segmentation.
     Several wounds in the photos are labelled A, B, ... and each is tracked on its own.
     """
