@@ -225,13 +225,13 @@ def _measured_closer(store: Store, patient: str, measured, sought, options: Meas
     """The photos, each measured again with a closer look at the places ``sought`` (:func:`_looks`),
     where its outline is the automatic model's (no outline, box or click a person gave): a wound
     near closure is small and faint, and the first pass may miss what a closer look sees."""
+    def said(msg):  # a second measurement's progress line says why
+        progress(msg.replace("measuring", "looking again, closer, where a wound was, in", 1))
+
     out = []
     for (spec, v), looks in zip(measured, sought):
         own = spec.options_for(options)
         if looks and own.segmenter == "model" and own.outline is None and not own.steered:
-            def said(msg):  # the second measurement's progress line says why
-                progress(msg.replace("measuring", "looking again, closer, where a wound was, in", 1))
-
             again = recall_or_measure(spec, store, patient, replace(options, looks=looks),
                                       progress=said if progress else None)
             if again.measured:
