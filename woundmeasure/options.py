@@ -9,6 +9,7 @@ NumPy loads.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -194,16 +195,12 @@ class Outputs:
 
     def below(self, images) -> Outputs:
         """These outputs for photos ``images``, their files named below the folder that holds them all."""
-        import os
-
-        folders = [os.path.abspath(Path(p).parent) for p in images]
+        folders = [os.path.dirname(os.path.abspath(p)) for p in images]
         return replace(self, root=Path(os.path.commonpath(folders))) if folders else self
 
     def name(self, image) -> Path:
         """The name (folders and stem, no suffix) of ``image``'s files."""
-        path = Path(image)
-        if self.root is not None and path.absolute().is_relative_to(self.root):
-            path = path.absolute().relative_to(self.root)
-        else:
-            path = Path(path.name)
+        path = Path(os.path.abspath(image))
+        path = path.relative_to(self.root) if self.root is not None and path.is_relative_to(self.root) \
+            else Path(path.name)
         return path.parent / path.stem
