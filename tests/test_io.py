@@ -167,3 +167,7 @@ def test_a_photo_given_as_a_mask_is_refused_and_a_jpeg_mask_is_read(tmp_path):
         read_mask(tmp_path / "photo.jpg")
     write_rgb(tmp_path / "mask.jpg", np.repeat(p.mask[..., None] * np.uint8(255), 3, axis=2), quality=75)
     assert (read_mask(tmp_path / "mask.jpg") != p.mask).mean() < 0.002  # JPEG's ringing at the edge is no wound
+    red = np.zeros(p.rgb.shape, np.uint8)
+    red[p.mask] = (255, 0, 0)  # a label image drawn in red on black
+    Image.fromarray(red).save(tmp_path / "red.png")
+    assert np.array_equal(read_mask(tmp_path / "red.png"), p.mask)

@@ -261,7 +261,16 @@ def photo_from_array(rgb: np.ndarray, *, name: str = "<array>") -> Photo:
     return Photo(rgb=rgb8, path=name, sha256=hashlib.sha256(rgb8.tobytes()).hexdigest())
 
 
-MASK_UNCLEAR_LIMIT = 0.1  # a mask may have this share of grey or coloured pixels (soft or JPEG edges), not more
+# A mask may have this share of grey or coloured pixels (soft or JPEG edges) and be read, or more when
+# it has at most this many colours (a label image drawn in a colour): a photo has many more.
+MASK_UNCLEAR_LIMIT = 0.1
+MASK_COLOURS = 64
+
+
+def _colours(rgb: np.ndarray) -> int:
+    """How many distinct colours an image has (counted on every 4th pixel of every 4th row)."""
+    sample = rgb[::4, ::4].astype(np.uint32)
+    return int(np.unique((sample[..., 0] << 16) | (sample[..., 1] << 8) | sample[..., 2]).size)
 
 
 def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -289,7 +298,7 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
         raise MaskError(f"mask {exc}") from None
     high, low = photo.rgb.max(axis=2), photo.rgb.min(axis=2)
     unclear = float(np.mean(((high > 63) & (high < 192)) | (high.astype(np.int16) - low > 64)))
-    if unclear > MASK_UNCLEAR_LIMIT:  # a photo given as a mask, say: no silently wrong area
+    if unclear > MASK_UNCLEAR_LIMIT and _colours(photo.rgb) > MASK_COLOURS:  # a photo given as a mask, say
         raise MaskError(f"mask {path}: {100 * unclear:.0f}% of its pixels are grey or coloured, so it is not a "
                         "black-and-white mask; give the mask (white = wound on black), not a photo")
     mask = high > 127
