@@ -78,3 +78,16 @@ def test_a_wounds_own_warning_names_it_by_its_letter_as_its_row_does():
     assert len(r.wounds) == 2
     assert [w for w in r.warnings if "covers only" in w] == [
         "wound B: the wound covers only 64 px: area uncertainty is high; photograph it closer"]
+
+
+def test_a_given_scale_that_a_marker_in_the_photo_contradicts_is_questioned():
+    from woundmeasure.pipeline import WoundMeasureWarning
+
+    p = make_phantom(12, width=1200, height=900, px_per_mm=6.0)  # a 20 mm marker beside the wound
+    right = measure_image(p.rgb, px_per_mm=6.0, mask=p.mask)
+    assert not any("marker in the photo gives" in w for w in right.warnings)
+    with pytest.warns(WoundMeasureWarning, match=r"a 20 mm marker in the photo gives 6\.\d\d px/mm, \+100% from "
+                                                 r"the scale given \(3\.00 px/mm\)"):
+        wrong = measure_image(p.rgb, px_per_mm=3.0, mask=p.mask)
+    assert wrong.calibration.method == "manual"  # the person's scale still wins; the warning says so
+    assert wrong.measurement.area_mm2 == pytest.approx(4 * right.measurement.area_mm2, rel=1e-9)

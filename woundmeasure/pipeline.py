@@ -150,8 +150,8 @@ def parse_ruler(text: str) -> tuple[float, float, float, float, float]:
 def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Calibration:
     """Choose the photo's calibration.
 
-    A manual scale (``options.px_per_mm`` or ``options.ruler`` points) always wins; otherwise
-    the reference in the photo is detected (``options.calibration`` = ``"auto"``, ``"marker"``
+    A manual scale (``options.px_per_mm`` or ``options.ruler`` points) always wins (with a
+    warning where a marker in the photo disagrees); otherwise the reference in the photo is detected (``options.calibration`` = ``"auto"``, ``"marker"``
     or ``"ruler"``).
 
     Raises
@@ -160,14 +160,34 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
         If no scale is given and none is found.
     """
     if options.px_per_mm is not None:
-        return manual_calibration(options.px_per_mm)
+        return _against_marker(manual_calibration(options.px_per_mm), rgb, options.marker_mm)
     if options.ruler is not None:
-        return ruler_points_calibration(*options.ruler)
+        return _against_marker(ruler_points_calibration(*options.ruler), rgb, options.marker_mm)
     if options.calibration == "manual":
         raise CalibrationError("manual calibration needs a scale: px_per_mm, or ruler points X1,Y1,X2,Y2,MM")
     from woundmeasure.calibration.detect import detect_calibration
 
     return detect_calibration(rgb, method=options.calibration, marker_mm=options.marker_mm)
+
+
+MARKER_DISAGREES = 0.1  # a given scale this far (relative) from a marker's in the same photo is questioned
+
+
+def _against_marker(given: Calibration, rgb: np.ndarray, marker_mm: float) -> Calibration:
+    """A person's scale, with a warning where a marker in the photo gives another: a scale typed
+    wrong, or taken from another photo, would otherwise make every area silently wrong."""
+    from woundmeasure.calibration.marker import marker_calibration
+
+    try:
+        found = marker_calibration(rgb, marker_mm=marker_mm)
+    except CalibrationError:
+        return given
+    off = found.px_per_mm / given.px_per_mm - 1
+    if abs(off) <= MARKER_DISAGREES:
+        return given
+    return replace(given, warnings=given.warnings + (
+        f"a {marker_mm:g} mm marker in the photo gives {found.px_per_mm:.2f} px/mm, {100 * off:+.0f}% from the "
+        f"scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the marker",))
 
 
 def _given_mask(image: str, path, shape) -> np.ndarray:
