@@ -110,8 +110,10 @@ def test_debug_shows_traceback(tmp_path):
     assert r.exit_code == 1 and "Traceback" in r.stderr
 
 
-def test_usage_errors():
+def test_usage_errors(phantom_files):
     assert run().exit_code == 2
+    no_scale = run(phantom_files[0], "--calibration", "manual")
+    assert no_scale.exit_code == 2 and "--calibration manual needs a scale: --px-per-mm" in no_scale.output
     assert CliRunner().invoke(cli, ["--version"]).exit_code == 0
 
 

@@ -70,6 +70,8 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **pa
     from woundmeasure.sources import PhotoSpec
 
     options = build_options(params)
+    if options.calibration == "manual" and options.px_per_mm is None and options.ruler is None:
+        raise click.UsageError("--calibration manual needs a scale: --px-per-mm, or --ruler X1,Y1,X2,Y2,MM")
     outputs = Outputs(*(Path(d) if d else None for d in (mask_out, roi_out, overlay_out))).below(images)
     rows = []
     for image in images:
