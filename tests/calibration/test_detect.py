@@ -4,7 +4,7 @@ from woundmeasure.calibration.detect import detect_calibration
 from woundmeasure.calibration.marker import detect_markers
 from woundmeasure.calibration.ruler import ruler_calibration
 from woundmeasure.errors import CalibrationError
-from woundmeasure.pipeline import measure_image
+from woundmeasure.pipeline import WoundMeasureWarning, measure_image
 from woundmeasure.synthetic import make_phantom
 
 
@@ -35,5 +35,6 @@ def test_forced_method_and_manual_override():
     p = make_phantom(12, ruler=True, marker=True, width=1600, height=1200, px_per_mm=8)
     assert detect_calibration(p.rgb).method == "marker"
     assert detect_calibration(p.rgb, method="ruler").method == "ruler"
-    r = measure_image(p.rgb, mask=p.mask, px_per_mm=5.0)
+    with pytest.warns(WoundMeasureWarning, match=r"marker in the photo gives 8\.\d\d px/mm, \+60% from the scale given"):
+        r = measure_image(p.rgb, mask=p.mask, px_per_mm=5.0)
     assert r.calibration.method == "manual" and r.calibration.px_per_mm == 5.0

@@ -99,8 +99,8 @@ def test_malformed_ruler_is_a_usage_error(phantom_files, ruler, msg):
 
 
 def test_no_scale_is_a_clear_error_naming_the_file(phantom_files):
-    img, mask = phantom_files
-    r = run(img, "--mask", mask, "--calibration", "manual")
+    img, mask = phantom_files  # a marker, but no ruler
+    r = run(img, "--mask", mask, "--calibration", "ruler")
     assert r.exit_code == 1
     assert str(img) in r.stderr and "scale" in r.stderr and "Traceback" not in r.output
 
