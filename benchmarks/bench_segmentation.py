@@ -1,6 +1,7 @@
 """Segmentation accuracy on the held-out FUSeg split, and speed at 12 MP on one CPU core.
 
     python benchmarks/bench_segmentation.py [--data ../shared/data/fuseg-train] [--limit N]
+                                            [--input-size PX] [--threshold P]
 
 Prints, for the shipped model and the classical colour segmenter, on the validation photos listed in
 woundmeasure/segmentation/models/fuseg_split.json (never trained on): pooled Dice (all
@@ -29,7 +30,7 @@ import numpy as np
 from woundmeasure.io import read_image, read_mask
 from woundmeasure.segmentation import segment
 from woundmeasure.segmentation.model import model_path
-from woundmeasure.segmentation.model_spec import SPLIT_FILENAME
+from woundmeasure.segmentation.model_spec import INPUT_SIZE, SPLIT_FILENAME
 
 SIZE_BINS = ((0, 1000), (1000, 5000), (5000, 20000), (20000, None))  # true wound area, px of the 512 px photo
 
@@ -161,7 +162,18 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "data" / "fuseg-train")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N validation photos")
+    ap.add_argument("--input-size", type=int, help="run the automatic model at this working size instead of "
+                                                    "the shipped one (model_spec.INPUT_SIZE)")
+    ap.add_argument("--threshold", type=float, help="draw the outline at this probability instead of 0.5")
     args = ap.parse_args(argv)
+    import woundmeasure.segmentation.model as model
+
+    if args.input_size:  # what-ifs for the choice of the shipped settings, measured with everything else alike
+        model.INPUT_SIZE = args.input_size
+        print(f"the automatic model at {args.input_size} px (shipped: {INPUT_SIZE})")
+    if args.threshold is not None:
+        model.THRESHOLD, model.LEVELS = args.threshold, (args.threshold, *model.BAND)
+        print(f"outlines at probability {args.threshold} (shipped: 0.5)")
     split = json.loads((model_path().parent / SPLIT_FILENAME).read_text())
     names = split["val"][: args.limit or None]
     if (args.data / "images").is_dir():
