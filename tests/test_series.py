@@ -353,6 +353,20 @@ def test_each_wound_carries_its_own_warnings_not_the_other_wounds():
     assert wound_view(result, (2,))["warnings"] == ["marker small", "the wound touches the photo's edge"]
 
 
+def test_a_wound_shows_its_own_length_and_width_lines_not_the_photos():
+    from woundmeasure.series import wound_view
+
+    result = {"warnings": [], "photo_warnings": [], "length_line": [0, 0, 900, 0], "width_line": [450, -5, 450, 5],
+              "wounds": [{"number": 1, "area_mm2": 10.0, "warnings": [], "length_line": [0, 0, 100, 0],
+                          "width_line": [50, -5, 50, 5]},
+                         {"number": 2, "area_mm2": 20.0, "warnings": []}]}  # as a record made before wounds kept lines
+    a = wound_view(result, (1,))
+    assert a["length_line"] == [0, 0, 100, 0] and a["width_line"] == [50, -5, 50, 5]
+    assert [w["number"] for w in a["wounds"]] == [1]
+    b = wound_view(result, (2,))
+    assert b["length_line"] is None and b["width_line"] is None  # not the line across both wounds
+
+
 def test_a_wound_in_fragments_beside_another_adds_up_its_parts():
     from woundmeasure.series import wound_view
 

@@ -50,7 +50,10 @@ def wound_view(result: dict, numbers) -> dict:
     if not numbers or set(numbers) >= set(wounds):
         return result
     parts = [wounds[n] for n in numbers]
-    out = {**result, **parts[0]} if len(parts) == 1 else {**result, **max(parts, key=lambda w: w["area_mm2"])}
+    largest = max(parts, key=lambda w: w["area_mm2"])
+    # its own length and width lines (the largest part's, whose length it reports); none from a record
+    # made before wounds kept them, rather than the whole photo's lines across the other wounds
+    out = {**result, "length_line": None, "width_line": None, **largest, "wounds": parts}
     if len(parts) > 1:
         for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2"):
             out[k] = sum(w[k] for w in parts)

@@ -163,8 +163,7 @@ class WoundInstance:
 
     def to_dict(self) -> dict:
         m = self.measurement.to_dict()
-        for k in ("warnings", "length_line", "width_line"):
-            m.pop(k)
+        m.pop("warnings")
         return {"number": self.number, "name": self.name, "centre_px": list(self.centre_px),
                 "centre_mm": list(self.centre_mm), "axis_deg": self.axis_deg, **m, "warnings": list(self.warnings)}
 

@@ -24,3 +24,25 @@ def test_outline_is_kept_for_drawing_but_not_in_the_record():
     # drawing with the measured outline is the same picture as tracing the stored mask again
     np.testing.assert_array_equal(draw_overlay(p.rgb, result),
                                   draw_overlay_dict(p.rgb, result.mask, result.to_dict()))
+
+
+def test_each_of_several_wounds_gets_its_own_lines_and_label_and_none_cross_the_skin_between():
+    from woundmeasure.io import photo_from_array
+    from woundmeasure.options import MeasureOptions
+    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.report.overlay import LENGTH, draw_overlay
+
+    rgb = np.full((400, 900, 3), 120, np.uint8)
+    mask = disk_mask((400, 900), (200, 150), 60) | disk_mask((400, 900), (200, 750), 40)
+    result = measure_photo(photo_from_array(rgb), MeasureOptions(px_per_mm=4.0), mask=mask)
+    assert len(result.wounds) == 2
+    drawn = draw_overlay(rgb, result)
+    yellow = np.all(np.abs(drawn.astype(int) - LENGTH) < 40, axis=2)
+    assert yellow[:, 60:240].any() and yellow[:, 690:810].any()  # each wound's own length line
+    assert not yellow[:, 300:600].any()  # and no line from one wound to the other across the skin
+    # the caption (top left; the scale bar is at the bottom) names both wounds: it reaches lower than one wound's
+    single = draw_overlay(rgb, measure_photo(photo_from_array(rgb), MeasureOptions(px_per_mm=4.0),
+                                             mask=disk_mask((400, 900), (200, 150), 60)))
+    rows_of_text = [np.flatnonzero((img[:200, :450] > 200).all(axis=2).any(axis=1)).max() for img in (drawn, single)]
+    assert rows_of_text[0] > rows_of_text[1]
+    assert (drawn[260:400, 60:240] == 0).all(axis=2).sum() > 200  # a dark label box below wound A

@@ -40,26 +40,38 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
     contours = [np.round(c * 16).astype(np.int32) for c in outline]
     if contours:
         cv2.polylines(out, contours, True, OUTLINE, thick, cv2.LINE_AA, shift=4)
-    for key, colour in (("length_line", LENGTH), ("width_line", WIDTH)):
-        line = info.get(key)
-        if line is not None and info["num_pixels"]:
-            p = np.round(np.array(line).reshape(2, 2) * 16).astype(np.int32)
-            cv2.line(out, tuple(p[0]), tuple(p[1]), colour, thick, cv2.LINE_AA, shift=4)
+    wounds = info.get("wounds") or []
+    several = len(wounds) > 1
+    font_scale = 0.6 * unit
+    tthick = max(1, int(round(1.5 * unit)))
+    for wound in wounds if several else [info]:  # each wound its own lines: one pair across them all means nothing
+        for key, colour in (("length_line", LENGTH), ("width_line", WIDTH)):
+            line = wound.get(key)
+            if line is not None and wound["num_pixels"]:
+                p = np.round(np.array(line).reshape(2, 2) * 16).astype(np.int32)
+                cv2.line(out, tuple(p[0]), tuple(p[1]), colour, thick, cv2.LINE_AA, shift=4)
+        if several:
+            _label(out, f"{_name(wound)} {wound['area_cm2']:.2f} cm2", wound, font_scale, tthick)
     cal = info["calibration"]
     for poly in cal.get("reference_outline") or []:
         cv2.polylines(out, [np.round(np.asarray(poly) * 16).astype(np.int32)], True, REFERENCE, thick,
                       cv2.LINE_AA, shift=4)
     lines = [caption] if caption else []
+    if several:
+        lines += [f"{len(wounds)} wounds, area {info['area_cm2']:.2f} cm2 in all ({info['area_mm2']:.0f} mm2)"]
+        lines += [f"{_name(wd)}: {wd['area_cm2']:.2f} cm2, L {wd['length_mm']:.1f} mm x W {wd['width_mm']:.1f} mm"
+                  for wd in wounds]
+    else:
+        lines += [
+            f"area {info['area_cm2']:.2f} cm2 ({info['area_mm2']:.0f} mm2)",
+            f"L {info['length_mm']:.1f} mm x W {info['width_mm']:.1f} mm, perimeter {info['perimeter_mm']:.1f} mm",
+        ]
     lines += [
-        f"area {info['area_cm2']:.2f} cm2 ({info['area_mm2']:.0f} mm2)",
-        f"L {info['length_mm']:.1f} mm x W {info['width_mm']:.1f} mm, perimeter {info['perimeter_mm']:.1f} mm",
         f"scale {cal['px_per_mm']:.2f} px/mm ({cal['method']}"
         f"{', perspective corrected' if cal['perspective_corrected'] else ''})",
     ]
     if info.get("warnings"):
         lines.append(f"{len(info['warnings'])} warning(s): see report")
-    font_scale = 0.6 * unit
-    tthick = max(1, int(round(1.5 * unit)))
     (tw, th), base = cv2.getTextSize(max(lines, key=len), cv2.FONT_HERSHEY_SIMPLEX, font_scale, tthick)
     pad = int(8 * unit)
     box_h = len(lines) * (th + base + pad // 2) + pad
@@ -76,3 +88,26 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
         cv2.putText(out, "10 mm", (pad, y0 - pad // 2), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255),
                     tthick, cv2.LINE_AA)
     return out
+
+
+def _name(wound: dict) -> str:
+    from woundmeasure.wounds import letter
+
+    return wound.get("name") or letter(wound["number"])
+
+
+def _label(out: np.ndarray, text: str, wound: dict, font_scale: float, thick: int) -> None:
+    """Write ``text`` on a dark box just below the wound (below its lines' lowest end, else at its
+    centre), kept inside the photo."""
+    import cv2
+
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+    h, w = out.shape[:2]
+    x, y = wound["centre_px"]
+    ends = [v for k in ("length_line", "width_line") if wound.get(k) for v in wound[k][1::2]]
+    pad = max(2, th // 3)
+    y = max(ends) + th + 3 * pad if ends else y
+    x0 = int(np.clip(x - tw / 2, pad, max(pad, w - tw - pad)))
+    y0 = int(np.clip(y, th + pad, max(th + pad, h - base - pad)))
+    cv2.rectangle(out, (x0 - pad, y0 - th - pad), (x0 + tw + pad, y0 + base + pad), (0, 0, 0), -1)
+    cv2.putText(out, text, (x0, y0), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick, cv2.LINE_AA)
