@@ -219,3 +219,14 @@ def test_each_wound_gets_its_own_share_of_the_band():
     assert b.measurement.area_mm2_high == pytest.approx(math.pi * 40**2, rel=0.03)
     assert a.measurement.area_mm2_low == pytest.approx(math.pi * 50**2, rel=0.02)
     assert b.measurement.area_mm2_low == pytest.approx(math.pi * 25**2, rel=0.03)
+
+
+@pytest.mark.parametrize("name, other", [("A", "B"), ("heel", "B")])
+def test_naming_one_wound_leaves_the_others_letter_as_it_was(name, other):
+    # a person names the left wound (by its own letter, as a split on the review page does, or by a word):
+    # the right wound is still B at every visit, so that what was said of B (a closure) still holds
+    first = [Footprint(1, (0, 0), 500, 25, name), Footprint(2, (60, 0), 200, 16)]
+    later = [Footprint(1, (1, 0), 450, 24), Footprint(2, (61, 0), 150, 14)]
+    result = follow_wounds([(first, None), (later, None)])
+    assert labelled(result[0]) == {name: ("found", (1,)), other: ("found", (2,))}
+    assert labelled(result[1]) == {name: ("found", (1,)), other: ("found", (2,))}

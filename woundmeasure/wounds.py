@@ -175,18 +175,20 @@ def measure_wounds(labels: np.ndarray, *, calibration: Calibration, whole: Wound
     ``band``, the whole outline's (:class:`~woundmeasure.segmentation.Band`), is shared out:
     each wound keeps its own pixels of the inner band and the pixels of the outer band nearest to it.
     """
-    numbers = np.flatnonzero(np.bincount(labels[labels > 0])).tolist()  # counted on the wound's pixels only
+    box = bounding_box(labels > 0)
+    counts = np.bincount(labels[box].ravel()) if box is not None else np.zeros(1, int)
+    numbers = [n for n in np.flatnonzero(counts).tolist() if n > 0]  # counted on the wounds' pixels only
     zones = _nearest_wound(labels, band.outer) if band is not None and len(numbers) > 1 else None
     out = []
     for n in numbers:
-        own = labels == n
         if len(numbers) == 1:
             m = whole
         else:
+            own = labels == n
             own_band = None if zones is None else replace(band, inner=band.inner & own, outer=(zones == n) | own)
             m = measure_mask(own, calibration=calibration, band=own_band)
-        rows, cols = np.nonzero(own)
-        centre = (float(cols.mean()), float(rows.mean()))
+        rows, cols = np.nonzero(labels[box] == n)  # within the wounds' box: a photo is mostly not wound
+        centre = (float(cols.mean() + box[1].start), float(rows.mean() + box[0].start))
         plane = calibration.to_plane(np.array([centre]))[0]
         axis = None
         if m.length_line is not None and m.length_mm > 0:
@@ -411,6 +413,11 @@ def _letters():
             yield "".join(combo)
 
 
+def _is_letter_label(name: str) -> bool:
+    """Whether ``name`` is one of the labels :func:`letter` gives (A, B, ..., AA, ...)."""
+    return name.isascii() and name.isalpha() and name.isupper()
+
+
 def letter(number: int) -> str:
     """The label of a photo's ``number``-th wound (1: A, 2: B, ...)."""
     return next(itertools.islice(_letters(), number - 1, None))
@@ -477,15 +484,19 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 reopened.discard(k.label)
             by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
                                            ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1])
-        # new wounds, in the photo's order: each takes the next letter (a named one uses up its letter,
-        # so that naming one wound leaves the others' letters as they were)
+        # new wounds, in the photo's order: each takes the next letter not in use (one named by a person
+        # with a word uses up a letter, and one named by a letter holds that letter, so that naming one
+        # wound leaves the others' letters as they were)
         seen = {k.label for k in known}
         arrivals = sorted([free[c] for c in best.new] + [f for f in footprints if f.name and f.name not in seen],
                           key=lambda f: f.number)
         for f in arrivals:
-            label = next(letters)
-            while label in seen | set(by_label):
+            if f.name and _is_letter_label(f.name):
+                label = f.name
+            else:
                 label = next(letters)
+                while label in seen | set(by_label):
+                    label = next(letters)
             if f.name:
                 label = f.name
             else:
