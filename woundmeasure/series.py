@@ -132,9 +132,11 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
             progress(f"measuring {image}")
         stored = store.save(visit_id, measure_spec(spec, options, key=key), version=__version__)
     store.set_current(visit_id, stored.id)
-    excluded, remark = store.flags(visit_id)
+    # the photo's visit, before it is shared out among its wounds (``_as_instance``, which adds each one's
+    # remark): its note is the given one alone, as the record keeps it, not doubled by a remark
+    excluded, _ = store.flags(visit_id)
     return visit_from_record(stored, date=date, image=image, wound=spec.wound, note=spec.note, sha256=key.sha256,
-                             excluded=excluded, remark=remark)
+                             excluded=excluded)
 
 
 def default_patient(source) -> str:

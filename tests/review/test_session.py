@@ -2,6 +2,7 @@
 
 import shutil
 
+import numpy as np
 import pytest
 
 import woundmeasure.pipeline as pipeline
@@ -39,3 +40,41 @@ def test_a_photo_changed_on_disk_is_read_again(series_dir, tmp_path, monkeypatch
     shutil.copyfile(other.image, visit.image)  # the file now holds another visit's photo
     after = session.segment("0-1", points=[(w / 2, h / 2)])[1]
     assert after != pytest.approx(before, rel=0.01)
+
+
+def test_a_reviewers_remark_is_shown_once_and_stays_once_after_another_run(series_dir, tmp_path):
+    from woundmeasure.series import track
+
+    d = fresh(series_dir, tmp_path)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    session.remark("0-1", "granulation looks healthy")
+    assert session.visit("0-1")[1].note == "granulation looks healthy"
+    [again] = track(d, db=tmp_path / "r.db")  # a later run keeps the remark once, as its own
+    assert [v.note for v in again.stored if v.note] == ["granulation looks healthy"]
+
+
+def test_a_click_on_one_of_two_wounds_shows_that_wounds_area_not_the_photos(tmp_path):
+    from pathlib import Path
+
+    from woundmeasure.io import read_mask, write_mask
+
+    example = Path(__file__).parents[2] / "examples" / "two-wounds"
+    d = tmp_path / "two"
+    d.mkdir()
+    truth = {}
+    for photo in sorted(example.glob("*.jpg"))[:2]:
+        shutil.copy(photo, d / photo.name)
+        a, b = (read_mask(example / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
+        write_mask(d / f"{photo.stem}.mask.png", a | b)
+        truth[photo.stem] = a
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    wound = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    _, visit = session.visit(f"{wound}-0")
+    rows, cols = np.nonzero(truth[Path(visit.image).stem])
+    mask, area = session.segment(f"{wound}-0", points=[(float(np.median(cols)), float(np.median(rows)))])
+    saved = visit.area_mm2  # the true mask's wound A
+    assert 0.6 * saved < area < 1.6 * saved  # wound A's new area: the model's outline of A, not of A and B
+    whole = pipeline.measure_photo(session.photo(f"{wound}-0"), session.options.with_hints(
+        points=[(float(np.median(cols)), float(np.median(rows)))]), calibration=session._being_edited(f"{wound}-0")[1])
+    assert len(whole.wounds) == 2 and area < whole.measurement.area_mm2 - 0.5 * min(
+        w.measurement.area_mm2 for w in whole.wounds)

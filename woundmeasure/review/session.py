@@ -276,7 +276,9 @@ class ReviewSession:
     def segment(self, visit_id: str, *, points=(), background_points=(), box=None) -> tuple[np.ndarray, float]:
         """Re-segment the visit's photo from a person's clicks and box; returns (mask, area in mm^2).
 
-        The area uses the visit's calibration, so the page can show it before accepting.
+        The area uses the visit's calibration, so the page can show it before accepting. It is the
+        visit's wound's: where the photo shows several, the new outline's wounds that overlap this
+        wound's saved outline or hold a click inside the wound (what accepting would measure for it).
         """
         import warnings
 
@@ -288,7 +290,21 @@ class ReviewSession:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = measure_photo(photo, options, calibration=calibration)
-        return result.mask, result.measurement.area_mm2
+        return result.mask, self._wound_area(visit_id, result, points)
+
+    def _wound_area(self, visit_id: str, result, points) -> float:
+        _, visit = self.visit(visit_id)
+        if not visit.numbers or len(result.wounds) < 2 or visit.measurement_id is None:
+            return result.measurement.area_mm2
+        before = None
+        if not visit.closed:  # a closed wound has no saved outline here: only the clicks tell which is it
+            with Store(self.db) as store:
+                before = store.mask(visit.measurement_id, visit.numbers)
+        labels = result.labels
+        h, w = labels.shape
+        ours = set(np.unique(labels[before & (labels > 0)]).tolist()) if before is not None else set()
+        ours |= {int(labels[int(y), int(x)]) for x, y in points if 0 <= int(y) < h and 0 <= int(x) < w} - {0}
+        return float(sum(wd.measurement.area_mm2 for wd in result.wounds if wd.number in ours))
 
     def _being_edited(self, visit_id: str):
         """The photo and its calibration, read and found once for the clicks on one photo (the last one asked for)."""
