@@ -78,3 +78,26 @@ def test_a_click_on_one_of_two_wounds_shows_that_wounds_area_not_the_photos(tmp_
         points=[(float(np.median(cols)), float(np.median(rows)))]), calibration=session._being_edited(f"{wound}-0")[1])
     assert len(whole.wounds) == 2 and area < whole.measurement.area_mm2 - 0.5 * min(
         w.measurement.area_mm2 for w in whole.wounds)
+
+
+def test_naming_a_wound_in_two_fragments_as_another_joins_both_parts_to_it(tmp_path):
+    from pathlib import Path
+
+    from woundmeasure.io import read_mask, write_mask
+    from woundmeasure.options import MeasureOptions
+
+    example = Path(__file__).parents[2] / "examples" / "two-wounds"
+    d = tmp_path / "two"
+    d.mkdir()
+    for photo in sorted(example.glob("*.jpg"))[:3]:
+        shutil.copy(photo, d / photo.name)
+        a, b = (read_mask(example / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
+        write_mask(d / f"{photo.stem}.mask.png", a | b)
+    # a gap of 3 mm: wound A heals into two parts at the second visit, both followed as A
+    session = ReviewSession(d, db=tmp_path / "r.db", options=MeasureOptions(wound_gap_mm=3.0))
+    a = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    _, visit = session.visit(f"{a}-1")
+    assert len(visit.numbers) == 2
+    session.name_wound(f"{a}-1", "B")  # "this is wound B" from this visit on: both of A's parts, not one
+    b = next(t for t in session.tracks if t.wound == "B")
+    assert b.stored[1].area_mm2 == pytest.approx(visit.area_mm2)

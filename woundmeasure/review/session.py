@@ -213,15 +213,18 @@ class ReviewSession:
             return out
 
     def _write_name(self, visit, name: str) -> None:
-        """Put ``name`` on the visit's wound in its photo's ``<stem>.wounds.json`` (at its most interior point)."""
+        """Put ``name`` on the visit's wound in its photo's ``<stem>.wounds.json``: at the most interior
+        point of each of its parts (a wound in fragments is named whole, not one fragment of it)."""
         from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
 
         with Store(self.db) as store:
             region = store.mask(visit.measurement_id, visit.numbers)
-        x, y = _interior_point(region)
+            parts = [store.mask(visit.measurement_id, (n,)) for n in visit.numbers] if len(visit.numbers) > 1 \
+                else [region]
         path = wounds_path(visit.image)
         notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
-        names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)] + [(name, x, y)]
+        names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)]
+        names += [(name, *_interior_point(part)) for part in parts if part is not None and part.any()]
         write_wound_notes(path, names=names, closed=notes["closed"])
 
     def split_wound(self, visit_id: str, points, name: str | None = None) -> None:
