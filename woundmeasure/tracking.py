@@ -68,6 +68,12 @@ class Visit:
         return (self.date is None, self.date or dt.date.max, self.image)
 
 
+def closure_unconfirmed(visit) -> bool:
+    """Whether a visit (:class:`Visit` or :class:`VisitMetrics`) counts its wound closed without a person
+    having confirmed it: the wound was not found where it was, which may also be a missed outline."""
+    return visit.closed and any("should confirm" in w for w in visit.warnings)
+
+
 @dataclass(frozen=True)
 class VisitMetrics:
     date: str | None
@@ -243,9 +249,9 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
     closed = [v for v in measured if v.closed]
     if closed:
-        unconfirmed = any("should confirm" in w for w in closed[0].warnings)
         warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was"
-                        + ("; a person should confirm it" if unconfirmed else " (confirmed by a person)"))
+                        + ("; a person should confirm it" if closure_unconfirmed(closed[0])
+                           else " (confirmed by a person)"))
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")

@@ -49,7 +49,12 @@ def test_the_pdf_opens_holds_the_dates_and_par_and_its_first_page_is_not_blank(r
         assert f"{wound['summary']['par_pct']:.1f}%" in text  # the PAR as the summary computed it
         for visit in wound["visits"]:
             assert visit["date"] in text
-    assert "Closed at 2024-07-22" in text
+    # a closure no person confirmed is not stated as a fact, in the summary or the visit's row
+    assert "Closed at 2024-07-22: not found where it was; a person should confirm it" in text
+    assert "closed? a person should confirm it" in text
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
+    assert right < 0.95 * w  # every word inside the page's margin: long notes wrap, none run off the page
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],

@@ -64,6 +64,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
 
     from woundmeasure import __version__
     from woundmeasure.report import fmt_range
+    from woundmeasure.tracking import closure_unconfirmed
 
     patient_ref, device_ref = _urn(), _urn()
     entries = [
@@ -96,7 +97,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             for code, key in ((LENGTH, "length_mm"), (WIDTH, "width_mm")):
                 if result.get(key) is not None:
                     components.append({"code": _coding(LOINC, code), "valueQuantity": _quantity(result[key] / 10, "cm")})
-            unsure = visit.closed and any("should confirm" in w for w in visit.warnings)
+            unsure = closure_unconfirmed(visit)
             # a closure no person has confirmed yet is preliminary
             common = {"status": "preliminary" if unsure else "final", "subject": {"reference": patient_ref},
                       "effectiveDateTime": when,

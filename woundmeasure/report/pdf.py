@@ -10,12 +10,16 @@ table and a strip of the wound at every visit on one common mm scale.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 from woundmeasure.report import fmt, fmt_range, visit_photo
+from woundmeasure.tracking import closure_unconfirmed
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
-ROWS_PER_PAGE = 14
+ROWS_PER_PAGE = 12
+NOTE_WIDTH = 50  # characters that fit the notes column at 7.5 pt on A4 and Letter
+NOTE_LINES = 2
 
 
 def _summary_lines(track) -> list[str]:
@@ -29,8 +33,23 @@ def _summary_lines(track) -> list[str]:
              f"Projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
              f"{s.projected_closure_date_exponential or 'not projectable'}"]
     if s.closed_date:
-        lines.append(f"Closed at {s.closed_date}")
+        closing = next((v for v in track.visits if v.closed and v.date == s.closed_date), None)
+        lines.append(f"Closed at {s.closed_date}" + (": not found where it was; a person should confirm it"
+                                                       if closing is None or closure_unconfirmed(closing)
+                                                       else " (confirmed by a person)"))
     return lines
+
+
+def _notes(v) -> str:
+    """A visit's notes cell: its state, then its error or warnings, wrapped to the column (whole words,
+    at most ``NOTE_LINES`` lines; the HTML report has them all)."""
+    if v.closed:
+        head = "closed? a person should confirm it" if closure_unconfirmed(v) else "closed (confirmed by a person)"
+        text = "; ".join([head] + [w for w in v.warnings if "not found" not in w])
+    else:
+        text = f"excluded: {v.excluded}" if v.excluded else (v.error or "; ".join(v.warnings))
+    lines = textwrap.wrap(text, NOTE_WIDTH, max_lines=NOTE_LINES, placeholder=" … (see the HTML report)")
+    return "\n".join(lines)
 
 
 def _table(ax, rows) -> None:
@@ -44,15 +63,16 @@ def _table(ax, rows) -> None:
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
               "failed" if v.error else fmt(v.area_cm2, 2),
               "" if v.error else fmt_range(cm2(v.area_low_mm2), cm2(v.area_high_mm2), 2),
-              fmt(v.par_pct, 1), fmt_range(v.par_low_pct, v.par_high_pct, 0, dash=" to "),
-              "closed" if v.closed else (f"excluded: {v.excluded}" if v.excluded else
-                                         (v.error or "; ".join(v.warnings))[:60])] for v in rows]
+              fmt(v.par_pct, 1), fmt_range(v.par_low_pct, v.par_high_pct, 0, dash=" to "), _notes(v)] for v in rows]
     table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "95%", "PAR %", "PAR 95%", "notes"],
                      loc="upper left", cellLoc="left", colLoc="left",
                      colWidths=[0.12, 0.06, 0.09, 0.12, 0.07, 0.11, 0.43])
     table.auto_set_font_size(False)
     table.set_fontsize(7.5)
     table.scale(1, 1.25)
+    for (row, _), cell in table.get_celld().items():  # a row as tall as its notes' lines
+        if row > 0:
+            cell.set_height(cell.get_height() * (1 + 0.8 * cells[row - 1][-1].count("\n")))
 
 
 def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
