@@ -206,6 +206,10 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
         else:
             assert not v["closed"] and v["area_low_mm2"] <= area <= v["area_high_mm2"]
     assert abs(b["visits"][-2]["par_pct"] - truth[(b["visits"][-2]["date"], "B")][1]) < 8
+    # what a look found is B's to check, not wound A's (the photo's other wound)
+    a = next(w for w in out["wounds"] if w["wound"] == "A")
+    assert any("closer look" in w for v in b["visits"] for w in v["warnings"])
+    assert not any("closer look" in w for v in a["visits"] for w in v["warnings"])
     # the record keeps what each look found: a second run measures nothing and reads the same
     second = run(tmp_path, "--json", "--db", tmp_path / "w.db")
     assert "measuring" not in second.stderr and "looking again" not in second.stderr

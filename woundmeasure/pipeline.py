@@ -8,6 +8,7 @@ and returns an :class:`Outcome` (the result, or the one-line error) whatever hap
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings as _warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -293,15 +294,19 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
     if options.names:
         labels, given, name_warnings = name_wounds(labels, options.names)
         names = {**names, **given}
+    wounds = measure_wounds(labels, calibration=calibration, whole=measurement, names=names, band=band)
+    placed = _owners([x for x in seg_warnings if getattr(x, "at", None) is not None], wounds)
     wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
-                       calibration, w.centre_px, photo.shape))))
-                   for w in measure_wounds(labels, calibration=calibration, whole=measurement, names=names,
-                                                 band=band))
+                       calibration, w.centre_px, photo.shape) + placed.get(w.number, ()))))
+                   for w in wounds)
     quality = assess(photo.rgb, wound, calibration, centre=centre)
-    photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(seg_warnings) + name_warnings
-                                         + quality.problems()))  # of the photo, whichever wound is read
+    owned = {x for said in placed.values() for x in said}
+    photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(x for x in seg_warnings if x not in owned)
+                                         + name_warnings + quality.problems()))  # of the photo, whichever wound is read
     all_warnings = tuple(dict.fromkeys(photo_warnings + measurement.warnings
                                        + _distance_warning(calibration, centre, photo.shape)))
+    if len(wounds) == 1:
+        all_warnings += tuple(x for x in wounds[0].warnings if x not in all_warnings)
     if len(wounds) > 1:
         all_warnings += tuple(f"wound {w.name or letter(w.number)}: {x}" for w in wounds for x in w.warnings
                               if x not in all_warnings)  # named as the rows of the wounds are
@@ -314,6 +319,17 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
                        labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality,
                        photo_warnings=photo_warnings, color=color)
+
+
+def _owners(placed, wounds) -> dict[int, tuple[str, ...]]:
+    """Each warning about a place (:class:`~woundmeasure.segmentation.PlacedWarning`) under the number of
+    the wound whose middle is nearest to it: what a closer look found there is that wound."""
+    out: dict[int, tuple[str, ...]] = {}
+    for x in placed:
+        if wounds:
+            nearest = min(wounds, key=lambda w: math.dist(w.centre_px, x.at))
+            out[nearest.number] = out.get(nearest.number, ()) + (x,)
+    return out
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:

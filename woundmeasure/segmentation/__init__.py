@@ -107,6 +107,18 @@ class Band:
         return Band(self.inner & ~exclude, self.outer & ~exclude, self.stretch, self.source)
 
 
+class PlacedWarning(str):
+    """A segmenter's warning about one place of the photo, ``at`` (x, y px): it belongs to the wound
+    there, not to every wound of the photo (``measure_photo`` gives it to the nearest one)."""
+
+    at: tuple[float, float]
+
+    def __new__(cls, text: str, at: tuple[float, float]):
+        out = super().__new__(cls, text)
+        out.at = (float(at[0]), float(at[1]))
+        return out
+
+
 @dataclass(frozen=True)
 class Outline:
     """A segmenter's answer: the mask, its warnings and its band."""
@@ -178,4 +190,4 @@ def _register_builtins() -> None:
     SEGMENTERS.setdefault("color", segment_color)
 
 
-__all__ = ["Band", "Hints", "Outline", "SEGMENTERS", "outline", "register_segmenter", "segment"]
+__all__ = ["Band", "Hints", "Outline", "PlacedWarning", "SEGMENTERS", "outline", "register_segmenter", "segment"]

@@ -201,6 +201,7 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
     import cv2
 
     from woundmeasure.imageops import label_regions
+    from woundmeasure.segmentation import PlacedWarning
 
     def disc(x, y, r, rect):  # the disc of radius r at (x, y) on photo rectangle rect
         out = np.zeros((rect[2] - rect[0], rect[3] - rect[1]), np.uint8)
@@ -225,8 +226,8 @@ def _looked_again(rgb: np.ndarray, masks: list[np.ndarray], looks) -> tuple[list
         outer, _ = label_regions(drawn[2])
         for mask, part in zip(masks, (kept, drawn[1] & kept, np.isin(outer, np.unique(outer[kept])))):
             mask[R0:R1, C0:C1] |= part
-        said.append(f"a wound not outlined at first was found on a closer look where an earlier visit had one "
-                    f"(near {x:.0f}, {y:.0f}): check its outline")
+        said.append(PlacedWarning(f"a wound not outlined at first was found on a closer look where an earlier "
+                                  f"visit had one (near {x:.0f}, {y:.0f}): check its outline", (x, y)))
     return masks, tuple(said)
 
 
