@@ -154,3 +154,27 @@ def test_an_l_shaped_guide_never_gives_a_mirrored_plane(seed):
     wt = truth[2, 0] * x + truth[2, 1] * y + truth[2, 2]
     Jt = (truth[:2, :2] - np.outer(truth[:2] @ [x, y, 1] / wt, truth[2, :2])) / wt
     assert np.sign(np.linalg.det(J)) == np.sign(np.linalg.det(Jt))  # the plane as the skin lies, not its mirror
+
+
+def _row(offsets, period=10.0):
+    """A row of ticks every ``period`` px along a 30 degree line, each base end moved ``offsets`` px across it."""
+    from woundmeasure.calibration.ruler import TickRow
+
+    k = np.arange(len(offsets))
+    along, across = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)]), np.array([-np.sin(np.pi / 6), np.cos(np.pi / 6)])
+    base = 100 + k[:, None] * period * along + np.asarray(offsets, float)[:, None] * across
+    return TickRow(base, k, np.full(len(k), 20.0), across, period, "mm")
+
+
+def test_a_straight_ruler_with_a_few_ticks_read_off_their_base_is_not_called_bent():
+    from woundmeasure.calibration.ruler import _straight_part
+
+    rng = np.random.default_rng(3)
+    offsets = rng.normal(0, 0.3, 100)
+    offsets[17] = -9.0  # one tick merged with a printed number
+    offsets[40:45] += 1.2  # a few beside a number, read a pixel off
+    row, bent = _straight_part(_row(offsets))
+    assert not bent and len(row.k) == 100
+    curl = np.maximum(np.arange(100) - 60, 0) ** 2 * 0.05  # the far end curls away: 80 px at the end
+    row, bent = _straight_part(_row(offsets + curl))
+    assert bent and 50 <= len(row.k) <= 75

@@ -30,6 +30,7 @@ from woundmeasure.imageops import shrink
 
 WORK_LONG_SIDE = 2000
 MIN_TICKS = 15  # a row of at least 14 mm
+BEND_MEDIAN = 5  # ticks: a bend is judged on the running median of the base ends' distances from the line
 TILT_WARN_DEG = 6.0  # the foreshortening left is then up to 0.5% of the area
 FOCAL_GUESS = 1.2  # focal length / the photo's long side: longer than a phone's main camera (0.75-0.8), so
 # that the tilt guessed from the vanishing line, and the uncertainty it sets, err large (a 3x telephoto is 2.3)
@@ -323,16 +324,30 @@ def _across_homography(origin, along, fit, vp: np.ndarray, centre_px) -> np.ndar
 
 def _straight_part(row: TickRow) -> tuple[TickRow, bool]:
     """The longest run of ticks whose base ends lie on one straight line (a ruler bent over a limb
-    is read on its flat part), and whether that is less than the whole row."""
+    is read on its flat part), and whether that is less than the whole row.
+
+    A bend is a smooth departure from the line, so the base ends' distances from it are judged after
+    a running median over ``BEND_MEDIAN`` ticks: one or two ticks read off their base (a printed
+    number beside them, a highlight) do not make a straight ruler bent.
+    """
     from dataclasses import replace
+
+    from scipy.ndimage import median_filter
+
+    def offsets(pts, fit):  # distances of pts from the line through fit's points
+        centre = fit.mean(0)
+        _, _, vt = np.linalg.svd(fit - centre)
+        return (pts - centre) @ np.array([-vt[0][1], vt[0][0]])
 
     def deviation(lo, hi):
         pts = row.base[lo:hi]
-        centre = pts.mean(0)
-        _, _, vt = np.linalg.svd(pts - centre)
-        return float(np.max(np.abs((pts - centre) @ np.array([-vt[0][1], vt[0][0]]))))
+        off = offsets(pts, pts)
+        inliers = np.abs(off - np.median(off)) <= 2 * tol  # a tick read far off its base does not tilt the line
+        if inliers.sum() >= max(MIN_TICKS // 2, len(pts) // 2):
+            off = offsets(pts, pts[inliers])
+        return float(np.max(np.abs(median_filter(off, size=min(BEND_MEDIAN, len(off)), mode="nearest"))))
 
-    tol = 0.6 + 0.05 * row.period_px
+    tol = 1.0 + 0.1 * row.period_px  # px: a sag this small changes the length along the ruler by far under 0.1%
     n = len(row.k)
     if deviation(0, n) <= tol:
         return row, False
