@@ -387,3 +387,22 @@ def test_a_wound_in_fragments_beside_another_adds_up_its_parts():
     for w in result["wounds"]:  # a record made before instances kept a count: one each
         del w["num_regions"]
     assert wound_view(result, (1, 2))["num_regions"] == 2
+
+
+def test_a_wound_in_two_parts_is_as_long_and_wide_as_both_together():
+    from woundmeasure.series import wound_view
+
+    def part(n, area, length_line, width_line):
+        return {"number": n, "area_mm2": area, "area_cm2": area / 100, "num_pixels": int(area * 4),
+                "perimeter_mm": 50.0, "ellipse_area_mm2": area, "perimeter_imagej_mm": 50.0, "touches_edge": False,
+                "warnings": [], "length_mm": 50.0, "width_mm": 10.0, "length_line": length_line,
+                "width_line": width_line}
+
+    result = {"warnings": [], "photo_warnings": [], "calibration": {"px_per_mm": 2.0, "homography": None},
+              "wounds": [part(1, 400.0, [0, 0, 100, 0], [50, -10, 50, 10]),
+                         part(2, 300.0, [200, 0, 300, 0], [250, -20, 250, 20]), part(3, 5.0, None, None)]}
+    both = wound_view(result, (1, 2))
+    assert both["length_mm"] == pytest.approx(150.0) and both["width_mm"] == pytest.approx(20.0)
+    assert both["length_line"] == pytest.approx([0, 0, 300, 0]) or both["length_line"] == pytest.approx([300, 0, 0, 0])
+    assert sorted(both["width_line"][1::2]) == pytest.approx([-20, 20])
+    assert wound_view(result, (1,))["length_mm"] == 50.0  # one part: its own, as measured

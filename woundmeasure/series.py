@@ -64,6 +64,7 @@ def wound_view(result: dict, numbers) -> dict:
         ij = [w["perimeter_imagej_mm"] for w in parts]
         out["perimeter_imagej_mm"] = None if None in ij else sum(ij)
         out["touches_edge"] = any(w["touches_edge"] for w in parts)
+        out.update(_extent_of_parts(parts, result.get("calibration")))
     own = [w for p in parts for w in p["warnings"]]  # the photo's own warnings, and this wound's
     shared = result.get("photo_warnings")
     if shared is None:  # a record made before photo warnings were kept apart
@@ -71,6 +72,31 @@ def wound_view(result: dict, numbers) -> dict:
     out["warnings"] = list(dict.fromkeys(list(shared) + own))
     out["numbers"] = list(numbers)
     return out
+
+
+def _extent_of_parts(parts: list[dict], calibration: dict | None) -> dict:
+    """Length and width (and their lines) of a wound in several parts, on the plane: the longest span
+    between the ends of its parts' length and width lines, and its extent across that span. Those
+    ends are each part's extreme points, so this is the whole wound's extent (at most a little short
+    of it where a part's far edge lies off its lines), not one part's."""
+    from woundmeasure.calibration import Calibration
+
+    ends = np.array([line[i:i + 2] for w in parts for k in ("length_line", "width_line")
+                     if (line := w.get(k)) for i in (0, 2)], float)
+    if calibration is None or len(ends) < 2:  # a record made before wounds kept their lines
+        return {"length_line": None, "width_line": None}
+    cal = Calibration(calibration["px_per_mm"], homography=calibration.get("homography"))
+    plane = cal.to_plane(ends)
+    gaps = np.linalg.norm(plane[:, None] - plane[None], axis=2)
+    i, j = np.unravel_index(int(np.argmax(gaps)), gaps.shape)
+    u = (plane[j] - plane[i]) / max(gaps[i, j], 1e-12)
+    n = np.array([-u[1], u[0]])
+    across = plane @ n
+    mid = (plane[i] + plane[j]) / 2
+    width_ends = mid + np.outer([across.min() - mid @ n, across.max() - mid @ n], n)
+    image = cal.to_image(np.vstack([plane[[i, j]], width_ends]))
+    return {"length_mm": float(gaps[i, j]), "width_mm": float(across.max() - across.min()),
+            "length_line": [float(v) for v in image[:2].ravel()], "width_line": [float(v) for v in image[2:].ravel()]}
 
 
 def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image: str, wound: str, note: str,
