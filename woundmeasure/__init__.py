@@ -13,6 +13,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "woundmeasure.batch.runner": ("run_batch",),
     "woundmeasure.calibration": ("Calibration", "manual_calibration", "ruler_points_calibration"),
     "woundmeasure.errors": ("CalibrationError", "ImageReadError", "InputError", "MaskError", "SegmentationError",
                             "WoundMeasureError"),
@@ -24,7 +25,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = [
     "Calibration", "CalibrationError", "ImageReadError", "ImageResult", "InputError", "MaskError", "MeasureOptions",
     "SegmentationError", "WoundMeasureError", "WoundMeasureWarning", "WoundMeasurement", "__version__",
-    "manual_calibration", "measure_image", "measure_mask", "ruler_points_calibration",
+    "manual_calibration", "measure_image", "measure_mask", "ruler_points_calibration", "run_batch",
 ]
 
 

@@ -324,6 +324,24 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
     return specs
 
 
+def batch_specs(source) -> list[PhotoSpec]:
+    """What a batch measures: the photos of a folder (searched recursively), of a ``.csv`` manifest, or
+    a list of photo paths or :class:`PhotoSpec`; an error when there is none."""
+    if isinstance(source, (str, Path)):
+        src = Path(source)
+        if src.is_dir():
+            specs = folder_photos(src, recursive=True)
+        elif src.suffix.lower() == ".csv":
+            specs = read_manifest(src)
+        else:
+            raise InputError(f"{src}: give a folder of photos, a .csv manifest or a list of photos")
+    else:
+        specs = [s if isinstance(s, PhotoSpec) else PhotoSpec(Path(s)) for s in source]
+    if not specs:
+        raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
+    return specs
+
+
 def photo_specs(source) -> list[PhotoSpec]:
     """Photos from a folder or a ``.csv`` manifest."""
     source = Path(source)

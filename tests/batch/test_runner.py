@@ -85,3 +85,30 @@ def test_a_failed_dask_task_is_a_row_and_the_batch_goes_on(tmp_path):
     assert sorted(errors) == sorted(names)
     assert "RuntimeError: worker lost" in errors.pop("fail.jpg")
     assert set(errors.values()) == {None}
+
+
+def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tmp_path):
+    import csv
+    import shutil
+    from pathlib import Path
+
+    import woundmeasure as wm
+    from woundmeasure.errors import InputError
+
+    photo = Path(__file__).parents[2] / "examples" / "two-wounds" / "2024-03-04.jpg"
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    shutil.copy(photo, tmp_path / "in" / "sub" / photo.name)
+    counts = wm.run_batch(tmp_path / "in", tmp_path / "out", workers=1, progress=False)  # a folder, searched down
+    assert counts == {"measured": 1, "skipped": 0, "failed": 0}
+    [row] = csv.DictReader((tmp_path / "out" / "results.csv").read_text().splitlines())
+    assert int(row["num_wounds"]) == 2
+    assert float(row["area_mm2_low"]) < float(row["area_mm2"]) < float(row["area_mm2_high"])
+    wounds = list(csv.DictReader((tmp_path / "out" / "wounds.csv").read_text().splitlines()))
+    assert [w["instance"] for w in wounds] == ["A", "B"]
+    assert sum(float(w["area_mm2"]) for w in wounds) == pytest.approx(float(row["area_mm2"]), rel=1e-6)
+    assert all(float(w["area_mm2_low"]) < float(w["area_mm2"]) < float(w["area_mm2_high"]) for w in wounds)
+    # a list of photos, into the same folder: the photo is already done
+    assert wm.run_batch([photo], tmp_path / "out", workers=1, progress=False)["skipped"] == 1
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="holds no photos"):
+        wm.run_batch(tmp_path / "empty", tmp_path / "out2", progress=False)

@@ -12,9 +12,15 @@ import json
 import os
 from pathlib import Path
 
-CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "perimeter_mm", "length_mm", "width_mm",
-               "num_pixels", "num_regions", "calibration_method", "px_per_mm", "perspective_corrected",
-               "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256", "params_key"]
+CSV_COLUMNS = ["image", "wound", "date", "area_mm2", "area_cm2", "area_mm2_low", "area_mm2_high", "perimeter_mm",
+               "length_mm", "width_mm", "num_pixels", "num_regions", "num_wounds", "calibration_method", "px_per_mm",
+               "perspective_corrected", "uncertainty_pct", "segmentation_method", "warnings", "error", "sha256",
+               "params_key"]
+
+WOUNDS_CSV = "wounds.csv"
+WOUND_COLUMNS = ["image", "date", "wound", "instance", "area_mm2", "area_cm2", "area_mm2_low", "area_mm2_high",
+                 "perimeter_mm", "length_mm", "width_mm", "centre_x_px", "centre_y_px", "centre_x_mm", "centre_y_mm",
+                 "warnings", "sha256"]
 
 
 def read_rows(jsonl: Path) -> dict[tuple[str, str], dict]:
@@ -42,19 +48,38 @@ def _csv_row(row: dict) -> dict:
     out.update(calibration_method=cal.get("method"), px_per_mm=cal.get("px_per_mm"),
                perspective_corrected=cal.get("perspective_corrected"), uncertainty_pct=cal.get("uncertainty_pct"),
                segmentation_method=(row.get("segmentation") or {}).get("method"),
+               num_wounds=None if "error" in row else len(row.get("wounds") or ()),
                warnings="; ".join(row.get("warnings") or []))
     return out
 
 
+def _wound_rows(row: dict):
+    """One row per wound of a measured photo (its letter, or the name a person gave it)."""
+    from woundmeasure.wounds import letter
+
+    for w in row.get("wounds") or ():
+        yield {"image": row.get("image"), "date": row.get("date"), "wound": row.get("wound"),
+               "instance": w.get("name") or letter(w["number"]), **{k: w.get(k) for k in WOUND_COLUMNS[4:-5]},
+               "centre_x_px": w["centre_px"][0], "centre_y_px": w["centre_px"][1],
+               "centre_x_mm": w["centre_mm"][0], "centre_y_mm": w["centre_mm"][1],
+               "warnings": "; ".join(w.get("warnings") or []), "sha256": row.get("sha256")}
+
+
 def write_csv(jsonl: Path, csv_path: Path) -> None:
-    """Rebuild the CSV from the JSONL (the record), atomically."""
+    """Rebuild the CSV from the JSONL (the record), atomically: one row per photo, and beside it
+    ``wounds.csv``, one row per wound of each photo (a photo may show several)."""
     rows = list(read_rows(jsonl).values())
-    tmp = csv_path.with_suffix(".csv.tmp")
+    _write_rows(csv_path, CSV_COLUMNS, (_csv_row(r) for r in rows))
+    _write_rows(csv_path.with_name(WOUNDS_CSV), WOUND_COLUMNS, (w for r in rows for w in _wound_rows(r)))
+
+
+def _write_rows(path: Path, columns: list[str], rows) -> None:
+    tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        w = csv.DictWriter(f, fieldnames=columns)
         w.writeheader()
-        w.writerows(_csv_row(r) for r in rows)
-    os.replace(tmp, csv_path)
+        w.writerows(rows)
+    os.replace(tmp, path)
 
 
 def close_torn_line(jsonl: Path) -> None:

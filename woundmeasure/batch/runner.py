@@ -21,7 +21,7 @@ from woundmeasure.batch.process import (
 )
 from woundmeasure.batch.record import Sink, read_done, write_csv
 from woundmeasure.options import MeasureOptions, Outputs
-from woundmeasure.sources import PhotoSpec
+from woundmeasure.sources import PhotoSpec, batch_specs
 from woundmeasure.store import RecordKey, record_key
 
 
@@ -150,10 +150,13 @@ def _pool_pass(workers: int, items, args: tuple, keep, *, task) -> list[tuple]:
             return lost
 
 
-def run_batch(specs: list[PhotoSpec], out_dir, *, options: MeasureOptions = MeasureOptions(),
+def run_batch(specs, out_dir, *, options: MeasureOptions = MeasureOptions(),
               workers: int | None = None, dask_address: str | None = None, masks: bool = False,
               overlays: bool = False, progress: bool = True) -> dict:
     """Measure ``specs`` into ``out_dir/results.jsonl`` and ``results.csv``.
+
+    ``specs``: a folder of photos (searched recursively), a ``.csv`` manifest, or a list of photo
+    paths or :class:`~woundmeasure.sources.PhotoSpec` (:func:`~woundmeasure.sources.batch_specs`).
 
     Photos are hashed one at a time as they are handed out, so the workers start on the first
     photo at once however long the list; at most four photos per worker are handed out at a
@@ -165,6 +168,7 @@ def run_batch(specs: list[PhotoSpec], out_dir, *, options: MeasureOptions = Meas
     -------
     dict with ``measured``, ``skipped``, ``failed`` counts.
     """
+    specs = batch_specs(specs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     jsonl, csv_path = out / "results.jsonl", out / "results.csv"

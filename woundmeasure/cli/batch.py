@@ -30,16 +30,13 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
 
     from woundmeasure.batch import run_batch
     from woundmeasure.errors import WoundMeasureError
-    from woundmeasure.sources import folder_photos, read_manifest
+    from woundmeasure.sources import batch_specs
 
     options = series_options(params, "batch")
-    src = Path(source)
     try:
-        specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)
+        specs = batch_specs(Path(source))
     except WoundMeasureError as exc:
         raise click.ClickException(str(exc)) from None
-    if not specs:
-        raise click.ClickException(f"{src}: holds no photos (.jpg, .png, .tif, .heic)")
     if dask_address:
         try:
             import dask.distributed  # noqa: F401
