@@ -97,6 +97,8 @@ def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
     for n in ["good.jpg", "cmyk.jpg"]:  # lossy: close, not identical
         assert rows[n]["area_mm2"] == pytest.approx(ref, rel=0.15), n
     assert any("no wound" in w for w in rows["gray16.png"]["warnings"])  # no colour, no colour segmentation
+    assert any("no colour" in w for w in rows["gray16.png"]["warnings"])  # and it says why
+    assert not any("no colour" in w for n in ok if n != "gray16.png" for w in rows[n]["warnings"])
     csv_lines = (tmp_path / "o" / "results.csv").read_text().strip().splitlines()
     assert len(csv_lines) == len(photos) + 1
 

@@ -175,9 +175,18 @@ def outline(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
         mask = mask & ~hints.exclude
     band = (band[0] if band else Band.boundary(mask)).without(hints.exclude)
     warnings = tuple(warnings)
+    if _without_colour(rgb):
+        warnings += ("the photo has no colour (greyscale): wounds are told from skin by colour, so the outline "
+                     "cannot be trusted; photograph in colour, or give a mask, an ROI or clicks",)
     if not mask.any():
         warnings += ("no wound found by the segmenter: area is 0; check the photo or give a box/point hint",)
     return Outline(mask, warnings, band)
+
+
+def _without_colour(rgb: np.ndarray) -> bool:
+    """Whether a photo is grey (its channels equal but for JPEG's rounding), judged on every 8th pixel."""
+    few = rgb[::8, ::8].astype(np.int16)
+    return bool(np.abs(few[..., 0] - few[..., 1]).max() <= 2 and np.abs(few[..., 1] - few[..., 2]).max() <= 2)
 
 
 def _register_builtins() -> None:
