@@ -36,7 +36,7 @@ from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.quality import Quality, assess
 from woundmeasure.sources import PhotoSpec
 from woundmeasure.store import RecordKey, record_key
-from woundmeasure.wounds import letter, measure_wounds, name_wounds, split_wounds
+from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
 
 
 class WoundMeasureWarning(UserWarning):
@@ -295,20 +295,20 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
         labels, given, name_warnings = name_wounds(labels, options.names)
         names = {**names, **given}
     wounds = measure_wounds(labels, calibration=calibration, whole=measurement, names=names, band=band)
-    placed = _owners([x for x in seg_warnings if getattr(x, "at", None) is not None], wounds)
+    placed = _owners([x for x in seg_warnings if getattr(x, "at", None) is not None], wounds, labels)
     wounds = tuple(replace(w, warnings=tuple(dict.fromkeys(w.warnings + _distance_warning(
                        calibration, w.centre_px, photo.shape) + placed.get(w.number, ()))))
                    for w in wounds)
     quality = assess(photo.rgb, wound, calibration, centre=centre)
     owned = {x for said in placed.values() for x in said}
-    photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(x for x in seg_warnings if x not in owned)
+    photo_warnings = tuple(dict.fromkeys(calibration.warnings + tuple(str(x) for x in seg_warnings if x not in owned)
                                          + name_warnings + quality.problems()))  # of the photo, whichever wound is read
     all_warnings = tuple(dict.fromkeys(photo_warnings + measurement.warnings
                                        + _distance_warning(calibration, centre, photo.shape)))
     if len(wounds) == 1:
-        all_warnings += tuple(x for x in wounds[0].warnings if x not in all_warnings)
+        all_warnings += tuple(x for x in placed.get(wounds[0].number, ()) if x not in all_warnings)
     if len(wounds) > 1:
-        all_warnings += tuple(f"wound {w.name or letter(w.number)}: {x}" for w in wounds for x in w.warnings
+        all_warnings += tuple(f"wound {w.label}: {x}" for w in wounds for x in w.warnings
                               if x not in all_warnings)  # named as the rows of the wounds are
     for w in all_warnings:
         _warnings.warn(f"{photo.path}: {w}", WoundMeasureWarning, stacklevel=2)
@@ -321,14 +321,17 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        photo_warnings=photo_warnings, color=color)
 
 
-def _owners(placed, wounds) -> dict[int, tuple[str, ...]]:
-    """Each warning about a place (:class:`~woundmeasure.segmentation.PlacedWarning`) under the number of
-    the wound whose middle is nearest to it: what a closer look found there is that wound."""
+def _owners(placed, wounds, labels: np.ndarray) -> dict[int, tuple[str, ...]]:
+    """Each warning about a place (:class:`~woundmeasure.segmentation.PlacedWarning`), as plain text,
+    under the number of the wound there, else of the wound whose middle is nearest: what a closer look
+    found there is that wound."""
     out: dict[int, tuple[str, ...]] = {}
     for x in placed:
-        if wounds:
-            nearest = min(wounds, key=lambda w: math.dist(w.centre_px, x.at))
-            out[nearest.number] = out.get(nearest.number, ()) + (x,)
+        col, row = (int(round(v)) for v in x.at)
+        inside = labels[row, col] if 0 <= row < labels.shape[0] and 0 <= col < labels.shape[1] else 0
+        number = int(inside) or (min(wounds, key=lambda w: math.dist(w.centre_px, x.at)).number if wounds else 0)
+        if number:
+            out[number] = out.get(number, ()) + (str(x),)
     return out
 
 

@@ -52,8 +52,9 @@ def wound_view(result: dict, numbers) -> dict:
     parts = [wounds[n] for n in numbers]
     largest = max(parts, key=lambda w: w["area_mm2"])
     # its own length and width lines (the largest part's, whose length it reports); none from a record
-    # made before wounds kept them, rather than the whole photo's lines across the other wounds
-    out = {**result, "length_line": None, "width_line": None, **largest, "wounds": parts}
+    # made before wounds kept them, rather than the whole photo's lines across the other wounds. It is
+    # one wound: no list of the photo's wounds (an overlay would draw each part as a wound of its own)
+    out = {**result, "length_line": None, "width_line": None, **largest, "wounds": []}
     if len(parts) > 1:
         for k in ("area_mm2", "area_cm2", "num_pixels", "perimeter_mm", "ellipse_area_mm2"):
             out[k] = sum(w[k] for w in parts)
@@ -122,7 +123,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
         closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "area_mm2_low": sure, "area_mm2_high": sure,
                   "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
-                  "length_line": None, "width_line": None, "touches_edge": False, "numbers": [],
+                  "length_line": None, "width_line": None, "touches_edge": False, "numbers": [], "wounds": [],
                   "warnings": [f"wound {wound} was not found in this photo where it was: {said}"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,

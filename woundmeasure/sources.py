@@ -244,19 +244,24 @@ def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
     per-wound sidecars (:func:`wound_sidecars`) is listed once per wound."""
     pattern = "**/*" if recursive else "*"
     files = sorted(p for p in Path(folder).glob(pattern) if p.is_file() and is_photo(p))
+    return [spec for p in files for spec in photo_with_sidecars(p)]
+
+
+def photo_with_sidecars(p: Path) -> list[PhotoSpec]:
+    """One photo as a folder lists it: dated from its name where possible, with its sidecars; once per
+    wound when it has per-wound sidecars (:func:`wound_sidecars`)."""
+    wounds = wound_sidecars(p)
+    if not wounds:
+        return [PhotoSpec(p, date_from_name(p.name)).with_sidecars()]
     specs = []
-    for p in files:
-        wounds = wound_sidecars(p)
-        if not wounds:
-            specs.append(PhotoSpec(p, date_from_name(p.name)).with_sidecars())
-        for wound, files_ in sorted(wounds.items()):
-            spec = PhotoSpec(p, date_from_name(p.name), wound=wound, mask=files_.get("mask"), roi=files_.get("roi"))
-            if "hints" in files_:
-                try:
-                    spec = replace(spec, **read_hints(files_["hints"]))
-                except InputError as exc:
-                    spec = replace(spec, problem=str(exc))
-            specs.append(spec)
+    for wound, files_ in sorted(wounds.items()):
+        spec = PhotoSpec(p, date_from_name(p.name), wound=wound, mask=files_.get("mask"), roi=files_.get("roi"))
+        if "hints" in files_:
+            try:
+                spec = replace(spec, **read_hints(files_["hints"]))
+            except InputError as exc:
+                spec = replace(spec, problem=str(exc))
+        specs.append(spec)
     return specs
 
 
@@ -325,20 +330,20 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
 
 
 def batch_specs(source) -> list[PhotoSpec]:
-    """What a batch measures: the photos of a folder (searched recursively), of a ``.csv`` manifest, or
-    a list of photo paths or :class:`PhotoSpec`; an error when there is none."""
+    """What a batch measures: the photos of a folder (searched recursively) or of a manifest, or a list
+    of photo paths (each as a folder would list it, with its sidecars) or :class:`PhotoSpec`; an error
+    when there is none."""
     if isinstance(source, (str, Path)):
         src = Path(source)
-        if src.is_dir():
-            specs = folder_photos(src, recursive=True)
-        elif src.suffix.lower() == ".csv":
-            specs = read_manifest(src)
-        else:
-            raise InputError(f"{src}: give a folder of photos, a .csv manifest or a list of photos")
-    else:
-        specs = [s if isinstance(s, PhotoSpec) else PhotoSpec(Path(s)) for s in source]
+        if not src.exists():
+            raise InputError(f"{src}: no such folder or manifest; check the path")
+        specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)
+        if not specs:
+            raise InputError(f"{src}: holds no photos (.jpg, .png, .tif, .heic)")
+        return specs
+    specs = [s for item in source for s in ([item] if isinstance(item, PhotoSpec) else photo_with_sidecars(Path(item)))]
     if not specs:
-        raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
+        raise InputError("the list of photos to measure is empty")
     return specs
 
 

@@ -161,6 +161,11 @@ class WoundInstance:
     warnings: tuple[str, ...] = field(default=())
     axis_deg: float | None = None
 
+    @property
+    def label(self) -> str:
+        """The name a person gave it, else its letter (:func:`wound_label` of its dict)."""
+        return self.name or letter(self.number)
+
     def to_dict(self) -> dict:
         m = self.measurement.to_dict()
         m.pop("warnings")
@@ -421,6 +426,11 @@ def _is_letter_label(name: str) -> bool:
 def letter(number: int) -> str:
     """The label of a photo's ``number``-th wound (1: A, 2: B, ...)."""
     return next(itertools.islice(_letters(), number - 1, None))
+
+
+def wound_label(wound: dict) -> str:
+    """What a photo's wound (a :meth:`WoundInstance.to_dict`) is called: the name a person gave it, else its letter."""
+    return wound.get("name") or letter(wound["number"])  # the same rule as WoundInstance.label
 
 
 def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> list[list[Assignment]]:

@@ -112,3 +112,13 @@ def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tm
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="holds no photos"):
         wm.run_batch(tmp_path / "empty", tmp_path / "out2", progress=False)
+    with pytest.raises(InputError, match="no such folder"):
+        wm.run_batch(tmp_path / "nowhere", tmp_path / "out2", progress=False)
+    # a photo in a list is taken as a folder lists it: with its sidecar mask (wound A alone) and its date
+    from woundmeasure.io import read_mask, write_mask
+
+    shutil.copy(photo, tmp_path / "in" / "2024-03-04.jpg")
+    write_mask(tmp_path / "in" / "2024-03-04.mask.png", read_mask(photo.parent / "truth" / "2024-03-04.A.png"))
+    wm.run_batch([str(tmp_path / "in" / "2024-03-04.jpg")], tmp_path / "out3", workers=1, progress=False)
+    [row] = csv.DictReader((tmp_path / "out3" / "results.csv").read_text().splitlines())
+    assert (row["segmentation_method"], row["num_wounds"], row["date"]) == ("mask", "1", "2024-03-04")

@@ -46,3 +46,26 @@ def test_each_of_several_wounds_gets_its_own_lines_and_label_and_none_cross_the_
     rows_of_text = [np.flatnonzero((img[:200, :450] > 200).all(axis=2).any(axis=1)).max() for img in (drawn, single)]
     assert rows_of_text[0] > rows_of_text[1]
     assert (drawn[260:400, 60:240] == 0).all(axis=2).sum() > 200  # a dark label box below wound A
+
+
+def test_a_wound_in_two_parts_is_drawn_as_one_wound_and_a_closed_one_draws_no_other_wound():
+    from woundmeasure.io import photo_from_array
+    from woundmeasure.options import MeasureOptions
+    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.report.overlay import LENGTH, draw_overlay_dict
+    from woundmeasure.series import wound_view
+
+    rgb = np.full((400, 900, 3), 120, np.uint8)
+    parts = disk_mask((400, 900), (200, 150), 60) | disk_mask((400, 900), (200, 750), 40)
+    info = measure_photo(photo_from_array(rgb), MeasureOptions(px_per_mm=4.0), mask=parts).to_dict()
+    both = wound_view({**info, "wounds": info["wounds"] + [{**info["wounds"][0], "number": 3, "area_mm2": 1.0}]},
+                      (1, 2))  # wound A in two parts, beside a third wound
+    drawn = draw_overlay_dict(rgb, parts, both)
+    yellow = np.all(np.abs(drawn.astype(int) - LENGTH) < 40, axis=2)
+    gap = np.r_[300:420, 480:600]  # the skin between the parts, but where the width line crosses
+    assert yellow[:, gap].any(axis=0).all()  # one length line across both parts: one wound
+    assert not (drawn[280:400, 60:840] == 0).all(axis=2).any()  # and no label boxes of wounds of their own
+    closed = {**info, "area_mm2": 0.0, "area_cm2": 0.0, "num_pixels": 0, "length_line": None, "width_line": None,
+              "length_mm": 0.0, "width_mm": 0.0, "perimeter_mm": 0.0, "wounds": []}
+    assert not np.all(np.abs(draw_overlay_dict(rgb, np.zeros_like(parts), closed).astype(int) - LENGTH) < 40,
+                      axis=2).any()

@@ -48,18 +48,19 @@ def _csv_row(row: dict) -> dict:
     out.update(calibration_method=cal.get("method"), px_per_mm=cal.get("px_per_mm"),
                perspective_corrected=cal.get("perspective_corrected"), uncertainty_pct=cal.get("uncertainty_pct"),
                segmentation_method=(row.get("segmentation") or {}).get("method"),
-               num_wounds=None if "error" in row else len(row.get("wounds") or ()),
+               num_wounds=len(row["wounds"]) if "wounds" in row else None,
                warnings="; ".join(row.get("warnings") or []))
     return out
 
 
 def _wound_rows(row: dict):
     """One row per wound of a measured photo (its letter, or the name a person gave it)."""
-    from woundmeasure.wounds import letter
+    from woundmeasure.wounds import wound_label
 
+    measured = ("area_mm2", "area_cm2", "area_mm2_low", "area_mm2_high", "perimeter_mm", "length_mm", "width_mm")
     for w in row.get("wounds") or ():
         yield {"image": row.get("image"), "date": row.get("date"), "wound": row.get("wound"),
-               "instance": w.get("name") or letter(w["number"]), **{k: w.get(k) for k in WOUND_COLUMNS[4:-5]},
+               "instance": wound_label(w), **{k: w.get(k) for k in measured},
                "centre_x_px": w["centre_px"][0], "centre_y_px": w["centre_px"][1],
                "centre_x_mm": w["centre_mm"][0], "centre_y_mm": w["centre_mm"][1],
                "warnings": "; ".join(w.get("warnings") or []), "sha256": row.get("sha256")}

@@ -150,13 +150,11 @@ def _pool_pass(workers: int, items, args: tuple, keep, *, task) -> list[tuple]:
             return lost
 
 
-def run_batch(specs, out_dir, *, options: MeasureOptions = MeasureOptions(),
+def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
               workers: int | None = None, dask_address: str | None = None, masks: bool = False,
               overlays: bool = False, progress: bool = True) -> dict:
-    """Measure ``specs`` into ``out_dir/results.jsonl`` and ``results.csv``.
-
-    ``specs``: a folder of photos (searched recursively), a ``.csv`` manifest, or a list of photo
-    paths or :class:`~woundmeasure.sources.PhotoSpec` (:func:`~woundmeasure.sources.batch_specs`).
+    """Measure the photos of ``source`` into ``out_dir/results.jsonl``, ``results.csv`` (one row per
+    photo) and ``wounds.csv`` (one row per wound of each photo).
 
     Photos are hashed one at a time as they are handed out, so the workers start on the first
     photo at once however long the list; at most four photos per worker are handed out at a
@@ -164,11 +162,32 @@ def run_batch(specs, out_dir, *, options: MeasureOptions = MeasureOptions(),
     write ``out_dir/masks/<stem>.png`` and ``out_dir/overlays/<stem>.jpg``, in the photos' own
     subfolders below the folder that holds them all.
 
+    Parameters
+    ----------
+    source : str, Path, or list of str, Path or PhotoSpec
+        A folder of photos (searched recursively), a manifest, or a list of photos, each with its
+        sidecars as a folder would list it (:func:`~woundmeasure.sources.batch_specs`).
+    out_dir : str or Path
+    options : MeasureOptions
+    workers : int, optional
+        Local worker processes (default: one per core). Where processes start by importing the
+        main script (macOS, Windows), call this under ``if __name__ == "__main__":``.
+    dask_address : str, optional
+        Run on this Dask cluster instead.
+    masks, overlays : bool
+    progress : bool
+        A progress line on stderr.
+
     Returns
     -------
     dict with ``measured``, ``skipped``, ``failed`` counts.
+
+    Raises
+    ------
+    InputError
+        If ``source`` holds no photo or cannot be read.
     """
-    specs = batch_specs(specs)
+    specs = batch_specs(source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     jsonl, csv_path = out / "results.jsonl", out / "results.csv"

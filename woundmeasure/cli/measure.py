@@ -17,7 +17,7 @@ def format_table(rows: list[dict]) -> str:
     head = f"{'image':<28} {'area mm2':>10} {'95% interval':>15} {'area cm2':>9} {'perim mm':>9} {'length mm':>9} " \
            f"{'width mm':>9} {'px/mm':>7} {'scale':<8} {'outline':<7}"
     from woundmeasure.report import fmt_range
-    from woundmeasure.wounds import letter
+    from woundmeasure.wounds import wound_label
 
     def interval(r):
         return fmt_range(r.get("area_mm2_low"), r.get("area_mm2_high"), 1, dash="-")
@@ -36,7 +36,7 @@ def format_table(rows: list[dict]) -> str:
         if len(r.get("wounds") or ()) > 1:
             lines[-1] = lines[-1].replace(f"{name:<28}", f"{name[:21]:<21} (total)", 1)
             for w in r["wounds"]:
-                label = w["name"] or letter(w["number"])
+                label = wound_label(w)
                 label = f"  wound {label}" if len(label) <= 20 else f"  wound {label[:17]}..."
                 lines.append(f"{label:<28} {w['area_mm2']:>10.1f} {interval(w):>15} {w['area_cm2']:>9.3f} "
                              f"{w['perimeter_mm']:>9.1f} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from woundmeasure.outline import subpixel_contours
+from woundmeasure.wounds import wound_label
 
 OUTLINE = (40, 230, 80)
 LENGTH = (255, 215, 0)
@@ -51,7 +52,7 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
                 p = np.round(np.array(line).reshape(2, 2) * 16).astype(np.int32)
                 cv2.line(out, tuple(p[0]), tuple(p[1]), colour, thick, cv2.LINE_AA, shift=4)
         if several:
-            _label(out, f"{_name(wound)} {wound['area_cm2']:.2f} cm2", wound, font_scale, tthick)
+            _label(out, f"{wound_label(wound)} {wound['area_cm2']:.2f} cm2", wound, font_scale, tthick)
     cal = info["calibration"]
     for poly in cal.get("reference_outline") or []:
         cv2.polylines(out, [np.round(np.asarray(poly) * 16).astype(np.int32)], True, REFERENCE, thick,
@@ -59,7 +60,7 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
     lines = [caption] if caption else []
     if several:
         lines += [f"{len(wounds)} wounds, area {info['area_cm2']:.2f} cm2 in all ({info['area_mm2']:.0f} mm2)"]
-        lines += [f"{_name(wd)}: {wd['area_cm2']:.2f} cm2, L {wd['length_mm']:.1f} mm x W {wd['width_mm']:.1f} mm"
+        lines += [f"{wound_label(wd)}: {wd['area_cm2']:.2f} cm2, L {wd['length_mm']:.1f} mm x W {wd['width_mm']:.1f} mm"
                   for wd in wounds]
     else:
         lines += [
@@ -88,12 +89,6 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
         cv2.putText(out, "10 mm", (pad, y0 - pad // 2), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255),
                     tthick, cv2.LINE_AA)
     return out
-
-
-def _name(wound: dict) -> str:
-    from woundmeasure.wounds import letter
-
-    return wound.get("name") or letter(wound["number"])
 
 
 def _label(out: np.ndarray, text: str, wound: dict, font_scale: float, thick: int) -> None:

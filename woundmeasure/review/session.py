@@ -305,8 +305,11 @@ class ReviewSession:
                 before = store.mask(visit.measurement_id, visit.numbers)
         labels = result.labels
         h, w = labels.shape
-        ours = set(np.unique(labels[before & (labels > 0)]).tolist()) if before is not None else set()
+        ours = set(np.unique(labels[before & (labels > 0)]).tolist()) \
+            if before is not None and before.shape == labels.shape else set()
         ours |= {int(labels[int(y), int(x)]) for x, y in points if 0 <= int(y) < h and 0 <= int(x) < w} - {0}
+        if not ours:  # nothing tells which of the new outline's wounds is this one (a box alone): all of them
+            return result.measurement.area_mm2
         return float(sum(wd.measurement.area_mm2 for wd in result.wounds if wd.number in ours))
 
     def _being_edited(self, visit_id: str):

@@ -118,6 +118,9 @@ class PlacedWarning(str):
         out.at = (float(at[0]), float(at[1]))
         return out
 
+    def __reduce__(self):  # pickled (to and from batch workers) and copied with its place
+        return PlacedWarning, (str(self), self.at)
+
 
 @dataclass(frozen=True)
 class Outline:
@@ -175,9 +178,9 @@ def outline(rgb: np.ndarray, *, method: str = "model", hints: Hints | None = Non
         mask = mask & ~hints.exclude
     band = (band[0] if band else Band.boundary(mask)).without(hints.exclude)
     warnings = tuple(warnings)
-    if _without_colour(rgb):
-        warnings += ("the photo has no colour (greyscale): wounds are told from skin by colour, so the outline "
-                     "cannot be trusted; photograph in colour, or give a mask, an ROI or clicks",)
+    if method in ("model", "color") and _without_colour(rgb):  # the shipped segmenters tell wound by colour
+        warnings += ("the photo has no colour (greyscale): the outline cannot be trusted; photograph in colour, "
+                     "or give a mask or an ROI",)
     if not mask.any():
         warnings += ("no wound found by the segmenter: area is 0; check the photo or give a box/point hint",)
     return Outline(mask, warnings, band)
