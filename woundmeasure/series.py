@@ -86,7 +86,7 @@ def _extent_of_parts(parts: list[dict], calibration: dict | None) -> dict:
                      if (line := w.get(k)) for i in (0, 2)], float)
     if calibration is None or len(ends) < 2:  # a record made before wounds kept their lines
         return {"length_line": None, "width_line": None}
-    cal = Calibration(calibration["px_per_mm"], homography=calibration.get("homography"))
+    cal = Calibration.of_record(calibration)
     plane = cal.to_plane(ends)
     gaps = np.linalg.norm(plane[:, None] - plane[None], axis=2)
     i, j = np.unravel_index(int(np.argmax(gaps)), gaps.shape)
@@ -241,7 +241,7 @@ def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], 
     from woundmeasure.calibration import Calibration
 
     cal = v.result["calibration"]
-    cal = Calibration(cal["px_per_mm"], homography=cal.get("homography"))
+    cal = Calibration.of_record(cal)
     out = []
     for a in photo:
         if a.status == "closed" and a.label in labels and a.expected_mm:

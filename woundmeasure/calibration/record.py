@@ -116,6 +116,12 @@ class Calibration:
                 raise CalibrationError(f"homography {self.homography!r} is not an invertible 3x3 matrix")
             object.__setattr__(self, "homography", tuple(float(v) for v in h))
 
+    @classmethod
+    def of_record(cls, calibration: dict) -> Calibration:
+        """The image-to-plane map a result's ``calibration`` dict (as the record keeps it) describes: its
+        scale and homography, enough to map points between the photo and the plane."""
+        return cls(calibration["px_per_mm"], homography=calibration.get("homography"))
+
     @property
     def perspective_corrected(self) -> bool:
         """A homography of the whole plane: not a straight ruler's, which carries the scale along it, or

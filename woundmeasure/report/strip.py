@@ -19,7 +19,7 @@ def image_to_plane(calibration: dict) -> np.ndarray:
     """The 3x3 image px -> plane mm matrix of a calibration's ``to_dict()`` (as the record keeps it)."""
     from woundmeasure.calibration import Calibration
 
-    return Calibration(calibration["px_per_mm"], homography=calibration.get("homography")).matrix
+    return Calibration.of_record(calibration).matrix
 
 
 def visit_tiles(track, store, read_rgb) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
