@@ -131,6 +131,13 @@ def test_hints_through_the_cli(phantom_files, phantom):
     assert bad.exit_code == 2 and "must be X,Y" in bad.output
     outside = run(img, "--px-per-mm", 6, "--point", "5000,10")
     assert outside.exit_code == 1 and "outside the 1200 x 900 px photo" in outside.stderr
+    # a click is a place in one photo: not the same pixel of several photos, nor beside a given outline
+    both = run(*phantom_files, "--px-per-mm", 6, "--point", f"{x},{y}")
+    assert both.exit_code == 2 and "--point is a place in one photo" in both.output
+    masked = run(img, "--px-per-mm", 6, "--box", "1,1,50,50", "--mask", img)
+    assert masked.exit_code == 2 and "with --mask the outline is given" in masked.output
+    marker = run(img, "--marker-mm", 0)
+    assert marker.exit_code == 2 and "the marker's side in mm" in marker.output
 
 
 def test_photo_without_reference_explains_how_to_give_a_scale(tmp_path):

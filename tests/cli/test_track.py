@@ -8,3 +8,19 @@ def test_a_series_with_no_measured_visit_says_n_a_without_units(tmp_path):
     assert "PAR at latest visit: n/a (" in r.stdout and "PAR at 4 weeks: n/a (threshold 50%: n/a)" in r.stdout
     assert "healing rate n/a; Gilman n/a; ln(At/A0) n/a; k n/a" in r.stdout
     assert "n/a%" not in r.stdout and "n/a cm2" not in r.stdout and "(None)" not in r.stdout
+
+
+def test_one_photos_outline_and_clicks_are_refused_for_a_series(series_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from woundmeasure.cli.main import cli
+
+    series_dir, _ = series_dir
+    for flag, value in (("--point", "10,10"), ("--background-point", "10,10"), ("--box", "1,1,50,50"),
+                        ("--mask", str(next(series_dir.glob("*.jpg"))))):
+        for command in ("track", "batch"):
+            extra = ["--out", str(tmp_path / "o")] if command == "batch" else ["--db", str(tmp_path / "t.db")]
+            r = CliRunner().invoke(cli, [command, str(series_dir), flag, value, *extra])
+            assert r.exit_code == 2 and ("single photos" in r.output or "a place in one photo" in r.output), r.output
+            assert "hints.json" in r.output or "mask.png" in r.output
+    assert not (tmp_path / "t.db").exists() and not (tmp_path / "o").exists()  # nothing measured

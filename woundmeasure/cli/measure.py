@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from woundmeasure.cli.options import build_options, measure_options
+from woundmeasure.cli.options import build_options, measure_options, one_photos_hints
 
 
 def format_table(rows: list[dict]) -> str:
@@ -69,6 +69,7 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **pa
     from woundmeasure.pipeline import measure_spec
     from woundmeasure.sources import PhotoSpec
 
+    one_photos_hints(params, len(images))
     options = build_options(params)
     if options.calibration == "manual" and options.px_per_mm is None and options.ruler is None:
         raise click.UsageError("--calibration manual needs a scale: --px-per-mm, or --ruler X1,Y1,X2,Y2,MM")

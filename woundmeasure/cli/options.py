@@ -11,8 +11,28 @@ def _positive_float(ctx, param, value):
     if value is None:
         return None
     if not math.isfinite(value) or value <= 0:
-        raise click.BadParameter(f"{value} is not a positive scale; give pixels per millimetre > 0")
+        what = "the marker's side in mm" if param.name == "marker_mm" else "pixels per millimetre"
+        raise click.BadParameter(f"{value} is not positive; give {what} > 0")
     return value
+
+
+HINTS = ("box", "points", "background_points")
+HINT_FLAGS = {"box": "--box", "points": "--point", "background_points": "--background-point"}
+
+
+def one_photos_hints(params: dict, photos: int) -> None:
+    """Refuse clicks and a box where they would land at the same pixels of several photos, or beside a
+    given outline, which they cannot steer."""
+    given = [HINT_FLAGS[k] for k in HINTS if params[k]]
+    if not given:
+        return
+    if photos > 1:
+        raise click.UsageError(f"{given[0]} is a place in one photo; give one photo, or put <stem>.hints.json beside "
+                               "each photo (the review page writes them)")
+    outline = next((f"--{k}" for k in ("mask", "roi") if params[k]), None)
+    if outline:
+        raise click.UsageError(f"{given[0]} steers the model's outline; with {outline} the outline is given: "
+                               "leave one out")
 
 
 def _ruler(ctx, param, value):
@@ -108,9 +128,14 @@ def build_options(params: dict):
 
 
 def series_options(params: dict, command: str):
-    """Shared options for the many-photo commands, which take outlines from sidecars, not --mask/--roi."""
+    """Shared options for the many-photo commands, which take outlines and clicks from sidecars and the
+    manifest, not --mask/--roi/--box/--point (one photo's)."""
     for k in ("mask", "roi"):
         if params[k]:
             raise click.UsageError(f"--{k} applies to single photos; with {command} put <stem>.roi / <stem>.mask.png "
                                    "beside each photo or use the manifest's mask/roi columns")
+    for k in HINTS:
+        if params[k]:
+            raise click.UsageError(f"{HINT_FLAGS[k]} is a place in one photo; with {command} put <stem>.hints.json "
+                                   "beside each photo or use the manifest's box/points/background_points columns")
     return build_options(params)
