@@ -77,6 +77,17 @@ def test_sidecar_roi_overrides_segmentation(series_dir, tmp_path):
     assert len(rows) == 1 and rows[0][0].endswith(".roi") and len(rows[0][1]) == 64
 
 
+def test_a_hints_file_broken_after_a_run_is_the_photos_error_not_its_old_result(series_dir, tmp_path):
+    d = fresh(series_dir, tmp_path)
+    first = json.loads(run(d, "--json").stdout)["visits"][1]
+    assert first["error"] is None
+    (d / f"visit-{DATES[1]}.hints.json").write_text('{"points": [[400, 350]]')  # cut short
+    again = run(d, "--json")
+    assert again.exit_code == 1
+    visit = json.loads(again.stdout)["visits"][1]
+    assert visit["area_mm2"] is None and "hints" in visit["error"]  # not the earlier, unclicked area
+
+
 def test_manifest_with_two_wounds_a_failed_photo_and_export(series_dir, tmp_path):
     d = fresh(series_dir, tmp_path)
     (d / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")

@@ -153,6 +153,8 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
     if key.sha256 is None:
         return Visit(date, image, error=f"{image}: no such file; check the path", wound=spec.wound, note=spec.note)
     visit_id = store.visit_id(patient, spec.wound, image, date.isoformat(), spec.note)
+    if spec.problem:  # a sidecar that cannot be read: the photo's error now, not what it measured before
+        return Visit(date, image, error=spec.problem, wound=spec.wound, note=spec.note)
     stored = store.find(visit_id, key)
     if stored is None or not stored.measured:  # a failure is tried again: its cause may be gone
         if progress:
