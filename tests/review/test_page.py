@@ -80,8 +80,7 @@ def _click(browser, x, y, *, shift=False):
     _idle(browser)
 
 
-def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_table(page, series_dir, tmp_path):
-    from woundmeasure.io import read_mask
+def test_a_correction_made_with_clicks_reaches_its_sidecar_the_record_and_the_table(page, series_dir, tmp_path):
     from woundmeasure.store import Store
 
     browser, url, d, session = page
@@ -101,15 +100,15 @@ def test_a_correction_made_with_clicks_reaches_the_sidecar_the_record_and_the_ta
     _click(browser, int(xs.min()) - 25, int(np.median(ys)), shift=True)  # on the skin beside it: not wound
     browser.find_element("id", "accept").click()
     _idle(browser)
-    _wait(browser, "document.querySelector(\"tr[data-visit-id='0-1'] td.outline\").textContent === 'corrected'")
-    sidecar = d / f"visit-{DATES[1]}.mask.png"
-    assert sidecar.is_file() and (d / f"visit-{DATES[1]}.hints.json").is_file()
-    kept = read_mask(sidecar)
-    assert 0.7 < kept.sum() / mask.sum() < 1.3 and (kept & mask).sum() > 0.7 * mask.sum()
+    # the model's outline as the clicks steered it: kept as the clicks (replayed), not as a drawn mask
+    _wait(browser, "document.querySelector(\"tr[data-visit-id='0-1'] td.outline\").textContent === 'steered'")
+    assert (d / f"visit-{DATES[1]}.hints.json").is_file() and not (d / f"visit-{DATES[1]}.mask.png").exists()
     with Store(session.db) as store:
         latest = {r["image"].rsplit("/", 1)[-1]: r for r in store.table(latest=True)}
-    visit = latest[f"visit-{DATES[1]}.jpg"]
-    assert visit["override_path"] == str(sidecar)
+        visit = latest[f"visit-{DATES[1]}.jpg"]
+        kept = store.mask(visit["id"])
+    assert 0.7 < kept.sum() / mask.sum() < 1.3 and (kept & mask).sum() > 0.7 * mask.sum()
+    assert visit["override_path"] is None
     area, baseline = float(row_text("area")), float(
         browser.find_element("css selector", "tr[data-visit-id='0-0'] td.area").text)
     assert area == pytest.approx(visit["area_mm2"], abs=0.05)  # the table shows what the record holds

@@ -101,3 +101,27 @@ def test_naming_a_wound_in_two_fragments_as_another_joins_both_parts_to_it(tmp_p
     session.name_wound(f"{a}-1", "B")  # "this is wound B" from this visit on: both of A's parts, not one
     b = next(t for t in session.tracks if t.wound == "B")
     assert b.stored[1].area_mm2 == pytest.approx(visit.area_mm2)
+
+
+def test_accepting_the_models_own_outline_keeps_its_clicks_and_its_uncertainty(series_dir, tmp_path):
+    import base64
+
+    from woundmeasure.io import encode_mask
+    from woundmeasure.sources import hints_path, mask_path
+
+    d = fresh(series_dir, tmp_path)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    _, visit = session.visit("0-1")
+    auto = session.outline("0-1")
+    rows, cols = np.nonzero(auto)
+    click = [(float(cols.mean()), float(rows.mean()))]
+    steered, area = session.segment("0-1", points=click)
+    session.accept("0-1", base64.b64encode(encode_mask(steered)).decode(), points=click)
+    _, after = session.visit("0-1")
+    assert not mask_path(visit.image).exists() and hints_path(visit.image).exists()  # the clicks, replayed
+    assert after.outline == "model" and after.area_mm2 == pytest.approx(area)
+    assert after.area_low_mm2 < 0.95 * after.area_mm2  # the model's band, not one pixel either side
+    trimmed = steered.copy()
+    trimmed[:, : int(cols.mean())] = False  # a stroke of the brush: a person's outline
+    session.accept("0-1", base64.b64encode(encode_mask(trimmed)).decode(), points=click)
+    assert mask_path(visit.image).exists() and "override" in session.visit("0-1")[1].outline

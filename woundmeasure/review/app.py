@@ -49,7 +49,8 @@ def series_payload(session: ReviewSession) -> dict:
         visits = []
         for i, v in enumerate(t.stored):
             m = metrics[(v.date.isoformat() if v.date else None, v.image)]
-            corrected = f"override: {mask_path(v.image).name}" in v.outline and written_by_review(v.image)
+            reviewed = written_by_review(v.image)
+            corrected = f"override: {mask_path(v.image).name}" in v.outline and reviewed
             visits.append({
                 "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name,
                 "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
@@ -57,7 +58,8 @@ def series_payload(session: ReviewSession) -> dict:
                 "par_high_pct": m.par_high_pct, "change_beyond_noise": m.change_beyond_noise,
                 "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
                                 if v.calibration else None),
-                "outline": "corrected" if corrected else (v.outline.split(" (")[0] or None),
+                "outline": "corrected" if corrected else "steered" if reviewed and v.outline == "model"
+                else (v.outline.split(" (")[0] or None),
                 "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
                 "closed": v.closed, "closed_confirmed": v.closed and not closure_unconfirmed(v),
                 "width_px": v.result.get("width_px") if v.result else None,

@@ -332,7 +332,12 @@ class ReviewSession:
             return self._editing[1:]
 
     def accept(self, visit_id: str, outline_png_b64: str, *, points=(), background_points=(), box=None) -> None:
-        """Keep a person's outline as the photo's sidecar (with the hints that made it) and re-measure."""
+        """Keep a person's outline as the photo's sidecar (with the hints that made it) and re-measure.
+
+        An outline that is the model's own, as the hints steer it (no stroke of a brush changed it),
+        is kept as the hints alone: re-measuring replays them, and the outline keeps the model's
+        band of uncertainty rather than the one pixel of an outline a person drew.
+        """
         from woundmeasure.io import encode_mask
 
         with self.lock:
@@ -341,6 +346,17 @@ class ReviewSession:
             mask = decode_outline(outline_png_b64, photo.shape)
             Hints(box=box, points=tuple(points), background_points=tuple(background_points)).check(photo.shape)
             own = mask_path(visit.image)
+            persons = (own.exists() and not written_by_review(visit.image)) or kept_aside(visit.image).exists()
+            if not persons and np.array_equal(mask, self.segment(visit_id, points=points,
+                                                                   background_points=background_points, box=box)[0]):
+                if written_by_review(visit.image):  # the page's earlier correction goes
+                    own.unlink(missing_ok=True)
+                    hints_path(visit.image).unlink(missing_ok=True)
+                if points or background_points or box:
+                    write_hints(hints_path(visit.image), box=box, points=points, background_points=background_points,
+                                written_by=REVIEW_MARK)
+                self.refresh()
+                return
             if own.exists() and not written_by_review(visit.image):  # a mask a person put there: keep it aside
                 os.replace(own, kept_aside(visit.image))
             _write_atomic(own, encode_mask(mask))
