@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -86,8 +89,16 @@ def test_a_given_scale_that_a_marker_in_the_photo_contradicts_is_questioned():
     p = make_phantom(12, width=1200, height=900, px_per_mm=6.0)  # a 20 mm marker beside the wound
     right = measure_image(p.rgb, px_per_mm=6.0, mask=p.mask)
     assert not any("marker in the photo gives" in w for w in right.warnings)
-    with pytest.warns(WoundMeasureWarning, match=r"a 20 mm marker in the photo gives 6\.\d\d px/mm, \+100% from "
-                                                 r"the scale given \(3\.00 px/mm\)"):
+    with pytest.warns(WoundMeasureWarning, match=r"a 20 mm marker in the photo gives (5\.9|6\.0)\d px/mm at the "
+                                                 r"wound, \+(99|100|101)% from the scale given \(3\.00 px/mm\)"):
         wrong = measure_image(p.rgb, px_per_mm=3.0, mask=p.mask)
     assert wrong.calibration.method == "manual"  # the person's scale still wins; the warning says so
+    # tilted 20 degrees, the marker's own scale (10.0 px/mm) is not the wound's (9.0, the truth): compared at the
+    # wound, the true scale passes and the marker's own is questioned
+    single = Path(__file__).parents[1] / "examples" / "single"
+    truth = json.loads((single / "truth.json").read_text())["px_per_mm"]
+    true_scale = measure_image(single / "wound.jpg", px_per_mm=truth, mask=single / "wound.mask.png")
+    assert not any("marker in the photo gives" in w for w in true_scale.warnings)
+    with pytest.warns(WoundMeasureWarning, match=r"gives (8\.9|9\.0)\d px/mm at the wound"):
+        measure_image(single / "wound.jpg", px_per_mm=10.05, mask=single / "wound.mask.png")
     assert wrong.measurement.area_mm2 == pytest.approx(4 * right.measurement.area_mm2, rel=1e-9)

@@ -161,9 +161,9 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
         If no scale is given and none is found.
     """
     if options.px_per_mm is not None:
-        return _against_marker(manual_calibration(options.px_per_mm), rgb, options.marker_mm)
+        return manual_calibration(options.px_per_mm)
     if options.ruler is not None:
-        return _against_marker(ruler_points_calibration(*options.ruler), rgb, options.marker_mm)
+        return ruler_points_calibration(*options.ruler)
     if options.calibration == "manual":
         raise CalibrationError("manual calibration needs a scale: px_per_mm, or ruler points X1,Y1,X2,Y2,MM")
     from woundmeasure.calibration.detect import detect_calibration
@@ -174,21 +174,24 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
 MARKER_DISAGREES = 0.1  # a given scale this far (relative) from a marker's in the same photo is questioned
 
 
-def _against_marker(given: Calibration, rgb: np.ndarray, marker_mm: float) -> Calibration:
-    """A person's scale, with a warning where a marker in the photo gives another: a scale typed
-    wrong, or taken from another photo, would otherwise make every area silently wrong."""
+def _against_marker(given: Calibration, rgb: np.ndarray, marker_mm: float, at) -> Calibration:
+    """A person's scale, with a warning where a marker in the photo gives another at the wound (``at``,
+    image px; where the marker lies when None): a scale typed wrong, or taken from another photo,
+    would otherwise make every area silently wrong. Compared at the wound, as the measurement is: under
+    perspective the marker's own scale differs from the wound's."""
     from woundmeasure.calibration.marker import marker_calibration
 
     try:
         found = marker_calibration(rgb, marker_mm=marker_mm)
     except CalibrationError:
         return given
-    off = found.px_per_mm / given.px_per_mm - 1
+    there = found.at(*at) if at is not None else found
+    off = there.px_per_mm / given.px_per_mm - 1
     if abs(off) <= MARKER_DISAGREES:
         return given
     return replace(given, warnings=given.warnings + (
-        f"a {marker_mm:g} mm marker in the photo gives {found.px_per_mm:.2f} px/mm, {100 * off:+.0f}% from the "
-        f"scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the marker",))
+        f"a {marker_mm:g} mm marker in the photo gives {there.px_per_mm:.2f} px/mm at the wound, {100 * off:+.0f}% "
+        f"from the scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the marker",))
 
 
 def _given_mask(image: str, path, shape) -> np.ndarray:
@@ -270,6 +273,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
         rows, cols = photo.rgb.shape[:2]
         raise ImageReadError(f"{photo.path}: is {cols} x {rows} px, too small to measure a wound in (at least "
                              f"{MIN_SIDE_PX} px a side); give the photo as the camera took it")
+    person_scale = calibration is None and (options.px_per_mm is not None or options.ruler is not None)
     try:
         if calibration is None:
             calibration = calibrate(photo.rgb, options)
@@ -286,6 +290,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
             raise
         raise type(exc)(f"{photo.path}: {exc}") from None
     centre = _wound_centre(measurement)
+    if person_scale:
+        calibration = _against_marker(calibration, photo.rgb, options.marker_mm, centre)
     if centre is not None:
         calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
         measurement = measurement.with_length_uncertainty(calibration.uncertainty_pct)
