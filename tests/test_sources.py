@@ -25,13 +25,24 @@ def test_manifest_errors(tmp_path):
 def test_a_bad_manifest_row_is_its_photos_error_and_the_others_are_measured(tmp_path):
     for i in range(3):
         write_rgb(tmp_path / f"p{i}.jpg", make_phantom(40 + i, width=480, height=360, px_per_mm=4.0).rgb)
-    (tmp_path / "m.csv").write_text("image,date,px_per_mm\np0.jpg,2024-01-01,4\np1.jpg,2024-13-45,4\n"
-                                    "p2.jpg,2024-02-01,abc\n")
+    write_rgb(tmp_path / "p3.jpg", make_phantom(43, width=480, height=360, px_per_mm=4.0).rgb)
+    write_rgb(tmp_path / "p4.jpg", make_phantom(44, width=480, height=360, px_per_mm=4.0).rgb)
+    mask = make_phantom(43, width=480, height=360, px_per_mm=4.0).mask
+    from woundmeasure.io import write_mask
+    from woundmeasure.roi import write_roi
+
+    write_mask(tmp_path / "m.png", mask)
+    write_roi(tmp_path / "m.roi", mask)
+    (tmp_path / "m.csv").write_text("image,date,px_per_mm,mask,roi,box\np0.jpg,2024-01-01,4,,,\n"
+                                    "p1.jpg,2024-13-45,4,,,\np2.jpg,2024-02-01,abc,,,\n"
+                                    "p3.jpg,2024-03-01,4,m.png,m.roi,\np4.jpg,2024-04-01,4,m.png,,\"1,1,50,50\"\n")
     r = run(tmp_path / "m.csv", "--json", "--db", tmp_path / "m.db")
     visits = {v["image"].split("/")[-1]: v for v in json.loads(r.stdout)["visits"]}
     assert visits["p0.jpg"]["area_mm2"] > 0 and not visits["p0.jpg"]["error"]
     assert "line 3: date '2024-13-45' is not an ISO date" in visits["p1.jpg"]["error"]
     assert "line 4: px_per_mm 'abc' is not a number" in visits["p2.jpg"]["error"]
+    assert "line 5: gives both a mask and an ROI" in visits["p3.jpg"]["error"]  # not one of them, silently
+    assert "line 6: gives a mask (the outline) and box" in visits["p4.jpg"]["error"]
     assert r.exit_code == 1  # some photos failed
 
 

@@ -282,6 +282,13 @@ def _manifest_row(row: dict, base: Path, where: str) -> PhotoSpec:
             raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} is not a number") from None
         if not scale > 0 or scale == float("inf"):
             raise InputError(f"{where}: px_per_mm {row['px_per_mm']!r} must be a positive number")
+    outline = [k for k in ("mask", "roi") if row.get(k)]
+    if len(outline) == 2:
+        raise InputError(f"{where}: gives both a mask and an ROI; keep one, the outline to measure")
+    steering = [k for k in ("box", "points", "background_points") if row.get(k)]
+    if outline and steering:
+        raise InputError(f"{where}: gives a {outline[0]} (the outline) and {steering[0]}, which steers the model's "
+                         f"outline; leave one out")
     return PhotoSpec(
         image=base / row["image"], date=_parse_date(row["date"], where) if row.get("date") else None,
         wound=row.get("wound") or "wound", px_per_mm=scale,
