@@ -24,6 +24,7 @@ def review(source, db, patient, threshold, host, port, no_browser, **params):
     Corrections are kept beside each photo (<stem>.mask.png and <stem>.hints.json) and in
     the record, so track, export and the report show them too. Stop with Ctrl+C.
     """
+    import logging
     import secrets
     import webbrowser
 
@@ -43,6 +44,9 @@ def review(source, db, patient, threshold, host, port, no_browser, **params):
         click.echo(f"warning: listening on {host}: other computers on the network can ask for the page "
                    "(the token still guards it)", err=True)
     token = secrets.token_urlsafe(24)
+    # no line per request on the terminal: the first request's address carries the token, and a log
+    # kept of the terminal would keep it too (errors still show)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         server = make_server(host, port, create_app(session, token=token), threaded=True)
     except OSError as exc:
