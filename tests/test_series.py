@@ -417,3 +417,17 @@ def test_a_wound_in_two_parts_is_as_long_and_wide_as_both_together():
     assert both["length_line"] == pytest.approx([0, 0, 300, 0]) or both["length_line"] == pytest.approx([300, 0, 0, 0])
     assert sorted(both["width_line"][1::2]) == pytest.approx([-20, 20])
     assert wound_view(result, (1,))["length_mm"] == 50.0  # one part: its own, as measured
+
+
+def test_a_wound_in_two_parts_says_a_warning_both_parts_give_once():
+    from woundmeasure.series import wound_view
+
+    far = "the scale reference is far from the wound ({} px, {}% of the photo's diagonal): place it next to the wound"
+    result = {"warnings": [], "photo_warnings": [], "area_mm2": 30.0, "wounds": [
+        {"number": 1, "area_mm2": 10.0, "warnings": [far.format(974, 43), "the wound touches the photo's edge"]},
+        {"number": 2, "area_mm2": 20.0, "warnings": [far.format(915, 41)]},
+        {"number": 3, "area_mm2": 5.0, "warnings": []}]}  # the photo's other wound
+    for w in result["wounds"]:
+        w.update(area_cm2=w["area_mm2"] / 100, num_pixels=100, perimeter_mm=9.0, ellipse_area_mm2=w["area_mm2"],
+                 perimeter_imagej_mm=9.0, touches_edge=False)
+    assert wound_view(result, (1, 2))["warnings"] == [far.format(974, 43), "the wound touches the photo's edge"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -66,7 +67,13 @@ def wound_view(result: dict, numbers) -> dict:
         out["perimeter_imagej_mm"] = None if None in ij else sum(ij)
         out["touches_edge"] = any(w["touches_edge"] for w in parts)
         out.update(_extent_of_parts(parts, result.get("calibration")))
-    own = [w for p in parts for w in p["warnings"]]  # the photo's own warnings, and this wound's
+    # the photo's own warnings, and this wound's: one of each kind where its parts say the same with other numbers
+    own, kinds = [], set()
+    for w in (w for p in parts for w in p["warnings"]):
+        kind = re.sub(r"\d+(\.\d+)?", "#", w)
+        if kind not in kinds:
+            kinds.add(kind)
+            own.append(w)
     shared = result.get("photo_warnings")
     if shared is None:  # a record made before photo warnings were kept apart
         shared = [w for w in result["warnings"] if not w.startswith("wound ")]
