@@ -51,7 +51,8 @@ def format_track(t) -> str:
 @click.command()
 @click.argument("source", type=click.Path(exists=True))
 @measure_options
-@click.option("--json", "as_json", is_flag=True, help="Print {visits, summary} as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {visits, summary} as JSON ({wounds: [...]} of them when the photos show several wounds).")
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write DIR/report.html.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write a print-ready PDF report to FILE.")
