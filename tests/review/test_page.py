@@ -192,3 +192,27 @@ def test_the_split_tool_makes_two_wounds_with_two_clicks(page, series_dir):
     _wait(browser, "document.getElementById('wound').options.length === 2")
     assert sorted(t.wound for t in session.tracks) == ["A", "wound"]
     assert (d / f"visit-{DATES[0]}.wounds.json").is_file()
+
+
+def test_a_narrow_window_shows_the_whole_editor_and_leaving_with_an_edit_is_asked(page, series_dir):
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.set_window_size(800, 900)
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    _idle(browser)
+    # nothing lies off to the side: no sideways scroll, and the tools and Accept are inside the window
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
+    assert browser.execute_script("return [window.scrollX, window.scrollY];") == [0, 0]  # the tools in sight
+    for control in ("accept", "editor"):
+        left, right = browser.execute_script(
+            "const r = document.getElementById(arguments[0]).getBoundingClientRect(); return [r.left, r.right];",
+            control)
+        assert 0 <= left and right <= browser.execute_script("return window.innerWidth;") + 1, control
+    assert browser.execute_script("return window.review.unsavedVisits();") == []
+    ys, xs = np.nonzero(truth[DATES[0]][1])
+    _click(browser, int(np.median(xs)), int(np.median(ys)))  # an edit, not accepted
+    assert browser.execute_script("return window.review.unsavedVisits();") == ["0-0"]
+    browser.find_element("id", "accept").click()
+    _idle(browser)
+    _wait(browser, "window.review.unsavedVisits().length === 0")

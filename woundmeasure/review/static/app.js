@@ -210,10 +210,13 @@ function renderTable() {
 }
 
 function markSelectedRow() {
+  // the row is scrolled into view inside the series pane; where the panes stack (a narrow window) the
+  // page itself would scroll, taking the editor away from under the person's eyes
+  const paneScrolls = getComputedStyle(document.querySelector('.side-pane')).overflowY !== 'visible';
   for (const row of $('visits').tBodies[0].rows) {
     const selected = row.dataset.visitId === editor.visit?.id;
     row.classList.toggle('selected', selected);
-    if (selected) row.scrollIntoView({ block: 'nearest' });
+    if (selected && paneScrolls) row.scrollIntoView({ block: 'nearest' });
   }
 }
 
@@ -1114,11 +1117,25 @@ function bindControls() {
   document.addEventListener('keydown', onKeyDown);
   document.addEventListener('keyup', onKeyUp);
   new ResizeObserver(resizeCanvas).observe(canvas);
+  window.addEventListener('beforeunload', onLeave);
+}
+
+function unsavedVisits() {
+  keepDraft();  // the open visit's edits count too
+  return [...app.drafts.keys()];
+}
+
+function onLeave(event) {
+  // the browser asks before closing or reloading the page while an edit is not accepted: it would be lost
+  if (unsavedVisits().length) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
 }
 
 // ---------------------------------------------------------------- start
 
-window.review = { toClient, selectVisit };
+window.review = { toClient, selectVisit, unsavedVisits };
 
 async function start() {
   bindControls();
