@@ -164,3 +164,15 @@ def test_any_polygon_roi_is_read_or_refused_clearly(tmp_path, pts):
         assert "outside" in str(exc) and not (inside & ~on_outline).any()
     else:
         assert np.array_equal(got[~on_outline], inside[~on_outline])
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_an_oval_drawn_in_imagej_reads_as_the_pixels_imagej_masks(n):
+    from pathlib import Path
+
+    from woundmeasure.io import read_mask
+    from woundmeasure.roi import read_roi
+
+    folder = Path(__file__).parent / "data" / "imagej-ovals"  # ImageJ's own ROIs and masks (see its README)
+    truth = read_mask(folder / f"o{n}.png", shape=(300, 400))
+    assert (read_roi(folder / f"o{n}.roi", shape=(300, 400)) == truth).all()
