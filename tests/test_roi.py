@@ -83,9 +83,6 @@ def test_composite_roi_with_hole_and_two_regions(tmp_path):
     assert np.array_equal(read_roi(tmp_path / "c.roi", shape=m.shape), m)
 
 
-@pytest.mark.xfail(strict=True, reason="outline.rasterize_polygon (skimage.draw.polygon) counts a pixel whose centre "
-                   "lies exactly on the outline as inside on every side; ImageJ's PolygonFiller counts it inside "
-                   "on only one of two opposite edges, so such a polygon holds more pixels here than in ImageJ")
 def test_polygon_roi_through_pixel_centres_holds_what_imagej_fills(tmp_path):
     # a 3 x 3 px square whose corners are pixel centres: ImageJ fills 9 pixels (its area), not the 16 it touches
     square = roifile.ImagejRoi.frompoints(np.array([[10.5, 10.5], [13.5, 10.5], [13.5, 13.5], [10.5, 13.5]],
@@ -166,13 +163,13 @@ def test_any_polygon_roi_is_read_or_refused_clearly(tmp_path, pts):
         assert np.array_equal(got[~on_outline], inside[~on_outline])
 
 
-@pytest.mark.parametrize("n", range(6))
-def test_an_oval_drawn_in_imagej_reads_as_the_pixels_imagej_masks(n):
+@pytest.mark.parametrize("folder, name, shape", [("imagej-ovals", f"o{n}", (300, 400)) for n in range(6)]
+                         + [("imagej-polygons", f"p{n}", (64, 64)) for n in range(15)])
+def test_an_roi_reads_as_the_pixels_imagej_masks(folder, name, shape):
     from pathlib import Path
 
     from woundmeasure.io import read_mask
     from woundmeasure.roi import read_roi
 
-    folder = Path(__file__).parent / "data" / "imagej-ovals"  # ImageJ's own ROIs and masks (see its README)
-    truth = read_mask(folder / f"o{n}.png", shape=(300, 400))
-    assert (read_roi(folder / f"o{n}.roi", shape=(300, 400)) == truth).all()
+    here = Path(__file__).parent / "data" / folder  # ROIs and the masks ImageJ made of them (see its README)
+    assert (read_roi(here / f"{name}.roi", shape=shape) == read_mask(here / f"{name}.png", shape=shape)).all()
