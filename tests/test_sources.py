@@ -173,3 +173,13 @@ def test_another_photos_sidecar_is_not_a_wound_of_this_one(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     got = [(s.image.name, s.wound, s.mask and s.mask.name) for s in folder_photos(tmp_path)]
     assert got == [("2024-01-02.2.jpg", "wound", "2024-01-02.2.mask.png"), ("2024-01-02.jpg", "wound", None)]
+
+
+def test_a_misspelt_manifest_column_is_named_and_a_clinics_own_column_is_left_alone(tmp_path):
+    write_rgb(tmp_path / "p.jpg", make_phantom(45, width=480, height=360, px_per_mm=4.0).rgb)
+    (tmp_path / "m.csv").write_text("image,date,point,px_per_m\np.jpg,2024-01-01,\"10,10\",4\n")
+    with pytest.raises(InputError, match="has a column 'point'; did you mean 'points'"):
+        read_manifest(tmp_path / "m.csv")
+    (tmp_path / "m.csv").write_text("image,date,px_per_mm,comment\np.jpg,2024-01-01,4,left heel\n")
+    [spec] = read_manifest(tmp_path / "m.csv")
+    assert spec.px_per_mm == 4.0

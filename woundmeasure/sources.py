@@ -272,6 +272,23 @@ def _parse_date(text: str, where: str) -> dt.date:
         raise InputError(f"{where}: date {text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+MANIFEST_COLUMNS = ("image", "date", "wound", "px_per_mm", "mask", "roi", "note", "box", "points",
+                    "background_points")
+
+
+def _misspelt(fields: list[str], path: Path) -> None:
+    """Refuse a column that is nearly one of the manifest's own (``point`` for ``points``): it would be
+    left unread without a word. Other columns (a clinic's own notes) are left alone."""
+    import difflib
+
+    for name in fields:
+        if name not in MANIFEST_COLUMNS:
+            near = difflib.get_close_matches(name, MANIFEST_COLUMNS, n=1, cutoff=0.8)
+            if near:
+                raise InputError(f"manifest {path}: has a column {name!r}; did you mean {near[0]!r}? "
+                                 f"(the columns read are {', '.join(MANIFEST_COLUMNS)})")
+
+
 def _manifest_row(row: dict, base: Path, where: str) -> PhotoSpec:
     """One manifest row (keys lower case, values stripped) as a photo to measure."""
     scale = None
@@ -317,6 +334,7 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
             fields = [c.strip().lower() for c in reader.fieldnames or []]
             if "image" not in fields or "date" not in fields:
                 raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})")
+            _misspelt(fields, path)
             specs = []
             for n, raw in enumerate(reader, start=2):
                 where = f"manifest {path}, line {n}"

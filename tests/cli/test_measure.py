@@ -138,6 +138,8 @@ def test_hints_through_the_cli(phantom_files, phantom):
     assert masked.exit_code == 2 and "with --mask the outline is given" in masked.output
     marker = run(img, "--marker-mm", 0)
     assert marker.exit_code == 2 and "the marker's side in mm" in marker.output
+    segmenter = run(img, "--segmenter", "foo")  # a usage error, before any photo is read
+    assert segmenter.exit_code == 2 and "'model', 'color'" in segmenter.output
 
 
 def test_photo_without_reference_explains_how_to_give_a_scale(tmp_path):

@@ -95,7 +95,7 @@ def measure_options(f):
                      "or a folder of <image stem>.png masks."),
         click.option("--roi", type=click.Path(exists=True), help="ImageJ .roi or RoiSet .zip outline, "
                      "or a folder of <image stem>.roi."),
-        click.option("--segmenter", default="model", show_default=True,
+        click.option("--segmenter", default="model", show_default=True, type=click.Choice(["model", "color"]),
                      help="Segmenter when no mask/ROI is given: model (the shipped CNN) or color (classical)."),
         click.option("--box", metavar="X,Y,W,H", callback=_box, help="The wound lies inside this box (pixels)."),
         click.option("--point", "points", metavar="X,Y", multiple=True, callback=_points,
