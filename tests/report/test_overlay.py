@@ -69,3 +69,21 @@ def test_a_wound_in_two_parts_is_drawn_as_one_wound_and_a_closed_one_draws_no_ot
               "length_mm": 0.0, "width_mm": 0.0, "perimeter_mm": 0.0, "wounds": []}
     assert not np.all(np.abs(draw_overlay_dict(rgb, np.zeros_like(parts), closed).astype(int) - LENGTH) < 40,
                       axis=2).any()
+
+
+def test_a_thumbnail_is_a_square_around_the_whole_wound_without_small_print():
+    from woundmeasure.io import photo_from_array
+    from woundmeasure.options import MeasureOptions
+    from woundmeasure.pipeline import measure_photo
+    from woundmeasure.report.overlay import OUTLINE, draw_overlay_dict
+
+    rgb = np.full((900, 1600, 3), 120, np.uint8)
+    mask = disk_mask((900, 1600), (600, 1200), 50)
+    info = measure_photo(photo_from_array(rgb), MeasureOptions(px_per_mm=4.0), mask=mask).to_dict()
+    thumb = draw_overlay_dict(rgb, mask, info, around_wound=True)
+    assert thumb.shape[0] == thumb.shape[1] < 900  # a square, closer than the photo
+    green = np.all(np.abs(thumb.astype(int) - OUTLINE) < 40, axis=2)
+    rows, cols = np.nonzero(green)
+    assert rows.min() > 0 and cols.min() > 0 and rows.max() < thumb.shape[0] - 1 and cols.max() < thumb.shape[1] - 1
+    assert (rows.max() - rows.min()) > 0.25 * thumb.shape[0]  # the wound is large in it
+    assert not (thumb[:60, :200] == 0).all(axis=2).any()  # no caption box: the page writes the figures

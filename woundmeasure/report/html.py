@@ -14,7 +14,7 @@ from woundmeasure.io import encode_jpeg
 from woundmeasure.report import fmt, fmt_range, visit_photo
 
 CSS = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}td:first-child{white-space:nowrap}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.warn{color:#a04000}.err{color:#b00020}
 .visits{display:flex;flex-wrap:wrap;gap:12px}.visit{width:340px;font-size:12px}.visit img{width:340px;border:1px solid #ccc}
@@ -109,9 +109,12 @@ def _visit_cards(track, store) -> str:
             cards.append(f"<div class='visit'><b>{visit.date}</b><p class='err'>{html.escape(str(exc))}</p></div>")
             continue
         mask = store.mask(visit.measurement_id, visit.numbers)
-        over = draw_overlay_dict(rgb, mask, visit.result, caption=f"{visit.date.isoformat()}  PAR {fmt(m.par_pct, 1, '%')}")
+        over = draw_overlay_dict(rgb, mask, visit.result, around_wound=True)  # the figures are written below it
+        r, cal = visit.result, visit.result["calibration"]
         cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
                      f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {fmt(m.par_pct, 1, '%')}"
+                     f"<br>L {fmt(r.get('length_mm'), 1)} × W {fmt(r.get('width_mm'), 1)} mm · perimeter "
+                     f"{fmt(r.get('perimeter_mm'), 1)} mm · {cal['px_per_mm']:.2f} px/mm ({html.escape(cal['method'])})"
                      f"<br><code>{visit.sha256[:16]}…</code></div>")
     return f"<div class='visits'>{''.join(cards)}</div>"
 

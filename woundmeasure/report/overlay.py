@@ -25,10 +25,13 @@ def draw_overlay(rgb: np.ndarray, result) -> np.ndarray:
 
 
 def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption: str | None = None,
-                      outline=None) -> np.ndarray:
+                      outline=None, around_wound: bool = False) -> np.ndarray:
     """Draw from a result's ``to_dict()`` and its mask (what the SQLite record keeps).
 
     ``outline`` is the measured outline when the caller has it; else it is traced from the mask.
+    ``around_wound``: a thumbnail, for a page that writes the figures beside it: the square of the
+    photo around the wound (:func:`wound_view_box`) with its lines and a large scale bar, and no
+    caption (small print on a small picture cannot be read).
     """
     import cv2
 
@@ -57,6 +60,12 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
     for poly in cal.get("reference_outline") or []:
         cv2.polylines(out, [np.round(np.asarray(poly) * 16).astype(np.int32)], True, REFERENCE, thick,
                       cv2.LINE_AA, shift=4)
+    box = wound_view_box(mask) if around_wound else None
+    if box is not None:
+        out = np.ascontiguousarray(out[box])
+        h, w = out.shape[:2]
+        unit = 2.5 * max(h, w) / 1000.0  # drawn to be read at a third of its size
+        return _scale_bar(out, cal["px_per_mm"], 0.6 * unit, max(1, int(round(1.5 * unit))), int(8 * unit), thick)
     lines = [caption] if caption else []
     if several:
         lines += [f"{len(wounds)} wounds, area {info['area_cm2']:.2f} cm2 in all ({info['area_mm2']:.0f} mm2)"]
@@ -81,14 +90,39 @@ def draw_overlay_dict(rgb: np.ndarray, mask: np.ndarray, info: dict, *, caption:
     for text in lines:
         cv2.putText(out, text, (pad, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), tthick, cv2.LINE_AA)
         y += th + base + pad // 2
-    # a 10 mm scale bar at the bottom left (at the wound's scale)
-    bar = cal["px_per_mm"] * 10
+    return _scale_bar(out, cal["px_per_mm"], font_scale, tthick, pad, thick)
+
+
+def _scale_bar(out: np.ndarray, px_per_mm: float, font_scale: float, tthick: int, pad: int, thick: int) -> np.ndarray:
+    """A 10 mm scale bar at the bottom left (at the wound's scale), where it fits."""
+    import cv2
+
+    h, w = out.shape[:2]
+    bar = px_per_mm * 10
     if 4 < bar < w * 0.8:
         y0 = h - pad - tthick * 2
         cv2.line(out, (pad, y0), (pad + int(round(bar)), y0), (255, 255, 255), max(2, thick * 2))
         cv2.putText(out, "10 mm", (pad, y0 - pad // 2), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255),
                     tthick, cv2.LINE_AA)
     return out
+
+
+def wound_view_box(mask: np.ndarray, *, context: float = 1.0, least: float = 0.35):
+    """Row and column slices of a square of the photo around the wound: its longer side grown by
+    ``context`` times on each side, at least ``least`` of the photo's shorter side, moved inside the
+    photo (and cut by it where the photo is smaller); None without a wound."""
+    from woundmeasure.outline import bounding_box
+
+    box = bounding_box(mask)
+    if box is None:
+        return None
+    side = max(max(s.stop - s.start for s in box) * (1 + 2 * context), least * min(mask.shape))
+    out = []
+    for s, n in zip(box, mask.shape):
+        size = min(side, n)
+        lo = int(np.clip(round((s.start + s.stop) / 2 - size / 2), 0, n - size))
+        out.append(slice(lo, int(round(lo + size))))
+    return tuple(out)
 
 
 def _label(out: np.ndarray, text: str, wound: dict, font_scale: float, thick: int) -> None:
