@@ -14,7 +14,7 @@ from woundmeasure.io import encode_jpeg
 from woundmeasure.report import fmt, fmt_range, visit_photo
 
 CSS = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}td:first-child{white-space:nowrap}
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}td{white-space:nowrap}td:last-child{white-space:normal;min-width:240px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.warn{color:#a04000}.err{color:#b00020}
 .visits{display:flex;flex-wrap:wrap;gap:12px}.visit{width:340px;font-size:12px}.visit img{width:340px;border:1px solid #ccc}

@@ -107,7 +107,7 @@ def _scale_bar(out: np.ndarray, px_per_mm: float, font_scale: float, tthick: int
     return out
 
 
-def wound_view_box(mask: np.ndarray, *, context: float = 1.0, least: float = 0.35):
+def wound_view_box(mask: np.ndarray, *, context: float = 1.0, least: float = 0.2):
     """Row and column slices of a square of the photo around the wound: its longer side grown by
     ``context`` times on each side, at least ``least`` of the photo's shorter side, moved inside the
     photo (and cut by it where the photo is smaller); None without a wound."""
