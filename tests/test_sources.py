@@ -183,3 +183,9 @@ def test_a_misspelt_manifest_column_is_named_and_a_clinics_own_column_is_left_al
     (tmp_path / "m.csv").write_text("image,date,px_per_mm,comment\np.jpg,2024-01-01,4,left heel\n")
     [spec] = read_manifest(tmp_path / "m.csv")
     assert spec.px_per_mm == 4.0
+
+
+def test_a_manifest_separated_by_semicolons_says_so(tmp_path):
+    (tmp_path / "m.csv").write_text("image;date\np.jpg;2024-01-01\n")
+    with pytest.raises(InputError, match="separated by ';': save it as CSV with commas"):
+        read_manifest(tmp_path / "m.csv")

@@ -333,7 +333,10 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
             reader = csv.DictReader(f)
             fields = [c.strip().lower() for c in reader.fieldnames or []]
             if "image" not in fields or "date" not in fields:
-                raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})")
+                semicolons = any(";" in c for c in fields)  # a spreadsheet's export in a comma-decimal locale
+                raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})"
+                                 + ("; its columns are separated by ';': save it as CSV with commas" if semicolons
+                                    else ""))
             _misspelt(fields, path)
             specs = []
             for n, raw in enumerate(reader, start=2):
