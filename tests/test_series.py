@@ -431,3 +431,13 @@ def test_a_wound_in_two_parts_says_a_warning_both_parts_give_once():
         w.update(area_cm2=w["area_mm2"] / 100, num_pixels=100, perimeter_mm=9.0, ellipse_area_mm2=w["area_mm2"],
                  perimeter_imagej_mm=9.0, touches_edge=False)
     assert wound_view(result, (1, 2))["warnings"] == [far.format(974, 43), "the wound touches the photo's edge"]
+
+
+def test_an_outline_steered_by_clicks_says_so_in_the_series(series_dir, tmp_path):
+    d = fresh(series_dir, tmp_path)
+    mask = series_dir[1][DATES[1]][1]
+    ys, xs = np.nonzero(mask)
+    (d / "m.csv").write_text(f"image,date,points\nvisit-{DATES[0]}.jpg,{DATES[0]},\n"
+                             f"visit-{DATES[1]}.jpg,{DATES[1]},\"{int(np.median(xs))},{int(np.median(ys))}\"\n")
+    visits = json.loads(run(d / "m.csv", "--json").stdout)["visits"]
+    assert [v["outline"] for v in visits] == ["model", "model (steered by 1 click inside the wound)"]

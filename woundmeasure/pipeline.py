@@ -79,6 +79,9 @@ class ImageResult:
         The white balance and exposure read from the calibration card's patches
         (:mod:`woundmeasure.color_correction`): the segmenter saw the photo so corrected, and
         every picture of it shown to a person is (:meth:`shown`). None without the card's patches.
+    steered_by : str
+        The clicks and box a person gave the segmenter, in words ("" when none): the outline is
+        the model's, as a person steered it.
     """
 
     image: str
@@ -97,6 +100,7 @@ class ImageResult:
     quality: Quality = field(default_factory=Quality)
     photo_warnings: tuple[str, ...] = ()
     color: ColorCorrection | None = None
+    steered_by: str = ""
 
     def shown(self, rgb: np.ndarray) -> np.ndarray:
         """The photo as a person is shown it: with the card's colour correction, when there was one."""
@@ -121,7 +125,7 @@ class ImageResult:
             "length_line": list(m.length_line) if m.length_line else None,
             "width_line": list(m.width_line) if m.width_line else None,
             "calibration": {k: v for k, v in self.calibration.to_dict().items() if k != "warnings"},
-            "segmentation": {"method": self.segmentation_method},
+            "segmentation": {"method": self.segmentation_method, "steered_by": self.steered_by or None},
             "warnings": list(self.warnings),
             "sha256": self.sha256,
             "captured": self.captured.isoformat() if self.captured else None,
@@ -324,7 +328,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        segmentation_method=method, warnings=all_warnings, sha256=photo.sha256,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
                        labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality,
-                       photo_warnings=photo_warnings, color=color)
+                       photo_warnings=photo_warnings, color=color,
+                       steered_by=_steering(options) if method not in ("mask", "roi") else "")
 
 
 def _owners(placed, wounds, labels: np.ndarray) -> dict[int, tuple[str, ...]]:
@@ -339,6 +344,17 @@ def _owners(placed, wounds, labels: np.ndarray) -> dict[int, tuple[str, ...]]:
         if number:
             out[number] = out.get(number, ()) + (str(x),)
     return out
+
+
+def _steering(options: MeasureOptions) -> str:
+    """What a person gave the segmenter, in words ("2 clicks inside the wound, a box"); "" for nothing."""
+    def count(n, what):
+        return f"{n} {what}" if n != 1 else f"1 {what.replace('clicks', 'click')}"
+
+    said = [count(len(options.points), "clicks inside the wound")] * bool(options.points)
+    said += [count(len(options.background_points), "clicks on what is not wound")] * bool(options.background_points)
+    said += ["a box"] * (options.box is not None)
+    return ", ".join(said)
 
 
 def _wound_centre(measurement: WoundMeasurement) -> tuple[float, float] | None:

@@ -118,8 +118,10 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
     if instance and instance["status"] == "outside":
         return Visit(date, image, error=f"{image}: wound {wound} lies outside this photo", wound=wound, note=note,
                      sha256=sha256, measurement_id=stored.id, excluded=excluded)
-    outline = stored.outline + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
     r = stored.result
+    steered = (r.get("segmentation") or {}).get("steered_by")  # None in a record made before it was kept
+    outline = stored.outline + (f" (steered by {steered})" if steered else "") \
+        + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
     numbers = tuple(instance["numbers"]) if instance else ()
     extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] \
         and instance["status"] == "found" else ()

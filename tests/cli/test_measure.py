@@ -125,7 +125,7 @@ def test_hints_through_the_cli(phantom_files, phantom):
             f"{cols.max() - cols.min() + 10},{rows.max() - rows.min() + 10}", "--json")
     assert r.exit_code == 0, r.output
     row = json.loads(r.stdout)[0]
-    assert row["segmentation"]["method"] == "model"
+    assert row["segmentation"] == {"method": "model", "steered_by": "1 click inside the wound, a box"}
     assert row["area_mm2"] == pytest.approx(phantom.area_mm2, rel=0.15)
     bad = run(img, "--px-per-mm", 6, "--point", "12")
     assert bad.exit_code == 2 and "must be X,Y" in bad.output

@@ -58,7 +58,7 @@ def series_payload(session: ReviewSession) -> dict:
                 "par_high_pct": m.par_high_pct, "change_beyond_noise": m.change_beyond_noise,
                 "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
                                 if v.calibration else None),
-                "outline": "corrected" if corrected else "steered" if reviewed and v.outline == "model"
+                "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
                 else (v.outline.split(" (")[0] or None),
                 "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
                 "closed": v.closed, "closed_confirmed": v.closed and not closure_unconfirmed(v),
