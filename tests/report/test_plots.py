@@ -43,3 +43,15 @@ def test_each_area_is_drawn_with_its_95_percent_interval():
     assert len(bars) == 1  # one set of bars, for the two visits that have an interval
     segments = sorted(seg[:, 1].tolist() for seg in bars[0].lines[2][0].get_segments())
     assert segments == [[5.0, 7.0], [8.0, 13.0]]  # cm2, from each visit's low to its high
+
+
+def test_a_wound_closed_at_its_last_visit_has_no_linear_projection_drawn_along_the_axis():
+    from woundmeasure.report.plots import plot_series
+    from woundmeasure.series import WoundTrack
+
+    visits = [v(0, 1000.0), v(30, 600.0), v(60, 0.0)]
+    rows, summary = analyse_series(visits)
+    ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
+    assert not [line for line in ax.get_lines() if line.get_label().startswith("linear")]
+    still_open = plot_series(WoundTrack("w", *analyse_series(visits[:2]), visits[:2], db=None))
+    assert [line for line in still_open.get_lines() if line.get_label().startswith("linear")]

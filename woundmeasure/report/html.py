@@ -114,7 +114,8 @@ def _visit_cards(track, store) -> str:
         cards.append(f"<div class='visit'><img alt='visit {visit.date}' src='{_data_uri(_jpeg(over), 'image/jpeg')}'>"
                      f"<br><b>{visit.date}</b> · {visit.area_mm2 / 100:.2f} cm² · PAR {fmt(m.par_pct, 1, '%')}"
                      f"<br>L {fmt(r.get('length_mm'), 1)} × W {fmt(r.get('width_mm'), 1)} mm · perimeter "
-                     f"{fmt(r.get('perimeter_mm'), 1)} mm · {cal['px_per_mm']:.2f} px/mm ({html.escape(cal['method'])})"
+                     f"{fmt(r.get('perimeter_mm'), 1)} mm · {cal['px_per_mm']:.2f} px/mm "
+                     f"({html.escape(cal['method'])})"
                      f"<br><code>{visit.sha256[:16]}…</code></div>")
     return f"<div class='visits'>{''.join(cards)}</div>"
 

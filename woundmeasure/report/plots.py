@@ -58,7 +58,7 @@ def plot_series(track, *, ax=None):
             close = dt.date.fromisoformat(iso)
             end = max(end, min(close, base + dt.timedelta(days=3 * max(s.days or 1, 30))))
     span = np.arange(0, (end - base).days + 1)
-    if s.projected_closure_date and s.linear_rate_mm2_per_day is not None:
+    if s.projected_closure_date and s.linear_rate_mm2_per_day is not None and areas[-1] > 0:  # none once closed
         last_day = (dates[-1] - base).days
         t = span[span >= last_day]
         slope = s.linear_rate_mm2_per_day / 100  # cm2 per day, as tracking fitted it
