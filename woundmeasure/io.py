@@ -355,7 +355,11 @@ def decode_labels(data: bytes) -> np.ndarray:
 
 def decode_mask(data: bytes, numbers=None) -> np.ndarray:
     """The bool mask from :func:`encode_mask`'s bytes: all wounds, or only those ``numbers``."""
-    labels = decode_labels(data)
+    return wounds_of(decode_labels(data), numbers)
+
+
+def wounds_of(labels: np.ndarray, numbers=None) -> np.ndarray:
+    """The bool mask of a label image's wounds: all of them, or only those ``numbers``."""
     return labels > 0 if not numbers else np.isin(labels, list(numbers))
 
 

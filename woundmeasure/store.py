@@ -209,10 +209,17 @@ class Store:
     def mask(self, measurement_id: int, numbers=()) -> np.ndarray | None:
         """The wound mask kept with a measurement (None for a failed one): all its wounds, or only the
         numbered ones (see :class:`~woundmeasure.wounds.WoundInstance`)."""
-        from woundmeasure.io import decode_mask
+        from woundmeasure.io import wounds_of
+
+        labels = self.labels(measurement_id)
+        return None if labels is None else wounds_of(labels, numbers)
+
+    def labels(self, measurement_id: int) -> np.ndarray | None:
+        """The label image kept with a measurement (0 off the wound, 1..n its wounds; None for a failed one)."""
+        from woundmeasure.io import decode_labels
 
         row = self.db.execute("SELECT mask_png FROM measurements WHERE id = ?", (measurement_id,)).fetchone()
-        return decode_mask(row[0], numbers) if row and row[0] else None
+        return decode_labels(row[0]) if row and row[0] else None
 
     def forget_labels(self, patient: str, images, *, keep) -> None:
         """Leave out of the current record the visits of these photos under labels the latest run no longer

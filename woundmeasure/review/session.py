@@ -85,6 +85,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _drop_page_outline(image) -> None:
+    """Remove the outline sidecars the page wrote for a photo (its mask and hints), bringing back a mask
+    a person had put there before; sidecars a person wrote stay."""
+    if written_by_review(image):
+        mask_path(image).unlink(missing_ok=True)
+        hints_path(image).unlink(missing_ok=True)
+        if kept_aside(image).exists():
+            os.replace(kept_aside(image), mask_path(image))
+
+
 def _interior_point(region: np.ndarray) -> tuple[float, float]:
     """The most interior pixel (x, y) of a region: where a name placed on it stays inside it."""
     import cv2
@@ -217,10 +227,12 @@ class ReviewSession:
         point of each of its parts (a wound in fragments is named whole, not one fragment of it)."""
         from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
 
+        from woundmeasure.io import wounds_of
+
         with Store(self.db) as store:
-            region = store.mask(visit.measurement_id, visit.numbers)
-            parts = [store.mask(visit.measurement_id, (n,)) for n in visit.numbers] if len(visit.numbers) > 1 \
-                else [region]
+            labels = store.labels(visit.measurement_id)  # decoded once for the wound and each of its parts
+        region = wounds_of(labels, visit.numbers)
+        parts = [labels == n for n in visit.numbers] if len(visit.numbers) > 1 else [region]
         path = wounds_path(visit.image)
         notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
         names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)]
@@ -349,9 +361,7 @@ class ReviewSession:
             persons = (own.exists() and not written_by_review(visit.image)) or kept_aside(visit.image).exists()
             if not persons and np.array_equal(mask, self.segment(visit_id, points=points,
                                                                    background_points=background_points, box=box)[0]):
-                if written_by_review(visit.image):  # the page's earlier correction goes
-                    own.unlink(missing_ok=True)
-                    hints_path(visit.image).unlink(missing_ok=True)
+                _drop_page_outline(visit.image)  # the page's earlier correction goes
                 if points or background_points or box:
                     write_hints(hints_path(visit.image), box=box, points=points, background_points=background_points,
                                 written_by=REVIEW_MARK)
@@ -372,11 +382,7 @@ class ReviewSession:
             from woundmeasure.sources import wounds_path
 
             wounds_path(visit.image).unlink(missing_ok=True)  # names, splits and closures made on the page
-            if written_by_review(visit.image):
-                mask_path(visit.image).unlink(missing_ok=True)
-                hints_path(visit.image).unlink(missing_ok=True)
-                if kept_aside(visit.image).exists():
-                    os.replace(kept_aside(visit.image), mask_path(visit.image))
+            _drop_page_outline(visit.image)
             self.refresh()
 
     def _set_flags(self, visit_id: str, **flags) -> None:
