@@ -137,6 +137,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,
+                     closure_confirmed=not instance["unsure"],
                      area_low_mm2=sure, area_high_mm2=sure)
     r = wound_view(r, numbers)
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],

@@ -51,6 +51,7 @@ class Visit:
     excluded: str | None = None  # why a person left this visit out of the metrics
     numbers: tuple[int, ...] = ()  # which numbered wounds of the photo's outline this wound is (empty: all)
     closed: bool = False  # not found in this photo where it was: counted as healed (area 0)
+    closure_confirmed: bool = False  # closed, and a person confirmed it (not a missed outline)
     area_low_mm2: float | None = None  # the area's 95% interval (None: not known, e.g. an older record)
     area_high_mm2: float | None = None
 
@@ -71,7 +72,12 @@ class Visit:
 def closure_unconfirmed(visit) -> bool:
     """Whether a visit (:class:`Visit` or :class:`VisitMetrics`) counts its wound closed without a person
     having confirmed it: the wound was not found where it was, which may also be a missed outline."""
-    return visit.closed and any("should confirm" in w for w in visit.warnings)
+    return visit.closed and not visit.closure_confirmed
+
+
+def closure_state(visit) -> str:
+    """What every report says of a closed visit's closure: whether a person confirmed it."""
+    return "a person should confirm it" if closure_unconfirmed(visit) else "confirmed by a person"
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,7 @@ class VisitMetrics:
     note: str
     excluded: str | None = None
     closed: bool = False
+    closure_confirmed: bool = False
     area_low_mm2: float | None = None
     area_high_mm2: float | None = None
     par_low_pct: float | None = None
@@ -250,8 +257,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     closed = [v for v in measured if v.closed]
     if closed:
         warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was"
-                        + ("; a person should confirm it" if closure_unconfirmed(closed[0])
-                           else " (confirmed by a person)"))
+                        + f" ({closure_state(closed[0])})")
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")
@@ -281,8 +287,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         par_low, par_high = par_interval(base, v) if par is not None and v is not base else (None, None)
         rows.append(VisitMetrics(v.date.isoformat(), day, v.image, v.area_mm2, v.area_mm2 / 100, v.perimeter_mm,
                                  change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note,
-                                 closed=v.closed, area_low_mm2=v.area_low_mm2, area_high_mm2=v.area_high_mm2,
-                                 par_low_pct=par_low, par_high_pct=par_high,
+                                 closed=v.closed, closure_confirmed=v.closure_confirmed, area_low_mm2=v.area_low_mm2,
+                                 area_high_mm2=v.area_high_mm2, par_low_pct=par_low, par_high_pct=par_high,
                                  change_beyond_noise=change_beyond_noise(prev, v) if prev else None))
         prev = v
     if base is None:

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from woundmeasure.report import fmt, fmt_range, visit_photo
-from woundmeasure.tracking import closure_unconfirmed
+from woundmeasure.tracking import closure_state, closure_unconfirmed
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 ROWS_PER_PAGE = 12
@@ -34,9 +34,8 @@ def _summary_lines(track) -> list[str]:
              f"{s.projected_closure_date_exponential or 'not projectable'}"]
     if s.closed_date:
         closing = next((v for v in track.visits if v.closed and v.date == s.closed_date), None)
-        lines.append(f"Closed at {s.closed_date}" + (": not found where it was; a person should confirm it"
-                                                       if closing is None or closure_unconfirmed(closing)
-                                                       else " (confirmed by a person)"))
+        lines.append(f"Closed at {s.closed_date}" + (" (confirmed by a person)" if closing and not closure_unconfirmed(closing)
+                                                       else ": not found where it was; a person should confirm it"))
     return lines
 
 
@@ -44,7 +43,7 @@ def _notes(v) -> str:
     """A visit's notes cell: its state, then its error or warnings, wrapped to the column (whole words,
     at most ``NOTE_LINES`` lines; the HTML report has them all)."""
     if v.closed:
-        head = "closed? a person should confirm it" if closure_unconfirmed(v) else "closed (confirmed by a person)"
+        head = f"closed? {closure_state(v)}" if closure_unconfirmed(v) else f"closed ({closure_state(v)})"
         text = "; ".join([head] + [w for w in v.warnings if "not found" not in w])
     else:
         text = f"excluded: {v.excluded}" if v.excluded else (v.error or "; ".join(v.warnings))

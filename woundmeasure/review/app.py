@@ -18,7 +18,6 @@ from pathlib import Path
 from woundmeasure.errors import WoundMeasureError
 from woundmeasure.io import encode_jpeg, encode_mask, encode_png
 from woundmeasure.review.session import ReviewSession, UnknownVisit
-from woundmeasure.tracking import closure_unconfirmed
 
 TOKEN_HEADER = "X-Woundmeasure-Token"
 TOKEN_COOKIE = "wm_token"
@@ -61,7 +60,7 @@ def series_payload(session: ReviewSession) -> dict:
                 "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
                 else (v.outline.split(" (")[0] or None),
                 "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
-                "closed": v.closed, "closed_confirmed": v.closed and not closure_unconfirmed(v),
+                "closed": v.closed, "closed_confirmed": v.closure_confirmed,
                 "width_px": v.result.get("width_px") if v.result else None,
                 "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
