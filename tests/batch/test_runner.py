@@ -107,8 +107,9 @@ def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tm
     assert [w["instance"] for w in wounds] == ["A", "B"]
     assert sum(float(w["area_mm2"]) for w in wounds) == pytest.approx(float(row["area_mm2"]), rel=1e-6)
     assert all(float(w["area_mm2_low"]) < float(w["area_mm2"]) < float(w["area_mm2_high"]) for w in wounds)
-    # a list of photos, into the same folder: the photo is already done
-    assert wm.run_batch([photo], tmp_path / "out", workers=1, progress=False)["skipped"] == 1
+    # a list of photos, into the same folder: the photo is already done; a copy elsewhere is a photo of its own
+    assert wm.run_batch([tmp_path / "in" / "sub" / photo.name], tmp_path / "out", workers=1,
+                        progress=False)["skipped"] == 1
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="holds no photos"):
         wm.run_batch(tmp_path / "empty", tmp_path / "out2", progress=False)

@@ -198,4 +198,48 @@ def test_a_photo_whose_row_is_a_failure_is_measured_again(tmp_path):
     jsonl.write_text("\n".join(json.dumps(r) for r in (rows[0], failed)) + "\n")  # the same photo and key, failed
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0 and "1 measured (0 failed), 1 already done" in again.stderr
-    assert len(read_done(jsonl)) == 2 and "error" not in read_done(jsonl)[(failed["sha256"], failed["params_key"])]
+    key = (failed["image"], failed["wound"], failed["sha256"], failed["params_key"])
+    assert len(read_done(jsonl)) == 2 and "error" not in read_done(jsonl)[key]
+
+
+def _csv_images(path):
+    import csv
+
+    with path.open(newline="") as f:
+        return [os.path.relpath(r["image"], path.parents[1]) for r in csv.DictReader(f)]
+
+
+def test_photos_with_the_same_bytes_are_each_a_row_at_every_run(tmp_path):
+    """Two patients' folders may hold the same file: each copy is a photo of its own, now and on a re-run."""
+    import shutil
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _series(src / "a", 1)
+    (src / "b").mkdir()
+    shutil.copy(src / "a" / "p00.jpg", src / "b" / "p00.jpg")
+    args = ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1", "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert sorted(_csv_images(out / "results.csv")) == ["in/a/p00.jpg", "in/b/p00.jpg"]
+    (src / "c").mkdir()
+    shutil.copy(src / "a" / "p00.jpg", src / "c" / "p00.jpg")
+    again = CliRunner().invoke(cli, args)
+    assert "1 measured (0 failed), 2 already done" in again.stderr
+    assert sorted(_csv_images(out / "results.csv")) == ["in/a/p00.jpg", "in/b/p00.jpg", "in/c/p00.jpg"]
+    assert sorted(_csv_images(out / "wounds.csv")) == ["in/a/p00.jpg", "in/b/p00.jpg", "in/c/p00.jpg"]
+
+
+def test_the_csvs_hold_the_latest_run_alone(tmp_path):
+    """A re-run with other options, or after a photo was removed, lists each photo once, with this run's result."""
+    import csv
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _series(src, 2)
+    base = ["batch", str(src), "--out", str(out), "--workers", "1", "--quiet"]
+    assert CliRunner().invoke(cli, base + ["--px-per-mm", "6"]).exit_code == 0
+    (src / "p01.jpg").unlink()
+    assert CliRunner().invoke(cli, base + ["--px-per-mm", "12"]).exit_code == 0
+    with (out / "results.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [os.path.basename(r["image"]) for r in rows] == ["p00.jpg"]
+    assert float(rows[0]["px_per_mm"]) == 12
+    assert len((out / "results.jsonl").read_text().splitlines()) == 3  # the record keeps every earlier row

@@ -1,8 +1,10 @@
 """The batch's record: ``results.jsonl``, one row per photo, and ``results.csv`` rebuilt from it.
 
 Rows are appended, flushed and fsynced one at a time, so a killed run loses nothing; a
-row is keyed by the photo's content hash and its parameters key (the same
-:class:`~woundmeasure.store.RecordKey` as the SQLite record), so a re-run skips it.
+row is keyed by the photo's path, its wound, its content hash and its parameters key (the
+:class:`~woundmeasure.store.RecordKey` of the SQLite record), so a re-run skips it. Two
+photos with the same bytes are two rows. The CSVs hold the photos of the latest run alone,
+each once: its rows from earlier runs (other options, files since removed) stay in the JSONL.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ WOUND_COLUMNS = ["image", "date", "wound", "instance", "area_mm2", "area_cm2", "
                  "warnings", "sha256"]
 
 
-def read_rows(jsonl: Path) -> dict[tuple[str, str], dict]:
-    """Every photo's latest row, keyed by (sha256, params_key); a torn last line is ignored."""
+def row_key(row: dict) -> tuple[str, str, str, str]:
+    """What a row is the result of: (photo path, wound, sha256, params_key)."""
+    return row.get("image"), row.get("wound"), row.get("sha256"), row.get("params_key")
+
+
+def read_rows(jsonl: Path) -> dict[tuple[str, str, str, str], dict]:
+    """Every photo's latest row, keyed by :func:`row_key`; a torn last line is ignored."""
     done = {}
     if Path(jsonl).is_file():
         for line in Path(jsonl).read_text(encoding="utf-8").splitlines():
@@ -33,11 +40,11 @@ def read_rows(jsonl: Path) -> dict[tuple[str, str], dict]:
             except json.JSONDecodeError:
                 continue
             if row.get("sha256") and row.get("params_key"):
-                done[(row["sha256"], row["params_key"])] = row
+                done[row_key(row)] = row
     return done
 
 
-def read_done(jsonl: Path) -> dict[tuple[str, str], dict]:
+def read_done(jsonl: Path) -> dict[tuple[str, str, str, str], dict]:
     """The rows a re-run skips: measured photos (a failure is tried again, as ``track`` does)."""
     return {key: row for key, row in read_rows(jsonl).items() if "error" not in row}
 
@@ -66,10 +73,13 @@ def _wound_rows(row: dict):
                "warnings": "; ".join(w.get("warnings") or []), "sha256": row.get("sha256")}
 
 
-def write_csv(jsonl: Path, csv_path: Path) -> None:
+def write_csv(jsonl: Path, csv_path: Path, keys=None) -> None:
     """Rebuild the CSV from the JSONL (the record), atomically: one row per photo, and beside it
-    ``wounds.csv``, one row per wound of each photo (a photo may show several)."""
-    rows = list(read_rows(jsonl).values())
+    ``wounds.csv``, one row per wound of each photo (a photo may show several).
+
+    ``keys``: the :func:`row_key` of each photo of the run, in its order (default: every row kept)."""
+    kept = read_rows(jsonl)
+    rows = list(kept.values()) if keys is None else [kept[k] for k in keys if k in kept]
     _write_rows(csv_path, CSV_COLUMNS, (_csv_row(r) for r in rows))
     _write_rows(csv_path.with_name(WOUNDS_CSV), WOUND_COLUMNS, (w for r in rows for w in _wound_rows(r)))
 

@@ -12,7 +12,8 @@ from woundmeasure.cli.options import measure_options, series_options
 @click.command()
 @click.argument("source", type=click.Path(exists=True))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Write DIR/results.csv and DIR/results.jsonl (and masks/, overlays/ when asked).")
+              help="Write DIR/results.csv (one row per photo), DIR/wounds.csv (one row per wound) and "
+                   "DIR/results.jsonl (the record a re-run resumes from), and masks/, overlays/ when asked.")
 @measure_options
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: all cores].")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Run on this Dask scheduler (needs the dask extra).")
