@@ -81,7 +81,12 @@ def test_dates_from_names_and_exif(tmp_path):
     from woundmeasure.sources import date_from_name, folder_photos
 
     assert date_from_name("visit-2024-03-05.png") == dt.date(2024, 3, 5)
-    assert date_from_name("2024-02-30.jpg") is None and date_from_name("IMG_20240305.jpg") is None
+    assert date_from_name("2024-02-30.jpg") is None and date_from_name("IMG_0305.jpg") is None
+    # as phone cameras name their photos; a number that is not a date is none
+    assert date_from_name("IMG_20240305_101112.jpg") == dt.date(2024, 3, 5)
+    assert date_from_name("PXL_20231102_093000123.jpg") == dt.date(2023, 11, 2)
+    assert date_from_name("20240305_101112.jpg") == dt.date(2024, 3, 5)
+    assert date_from_name("scan_20241399.jpg") is None and date_from_name("id-123456789.jpg") is None
     p = make_phantom(60, width=640, height=480, px_per_mm=4.0, marker=False)
     exif = Image.Exif()
     exif.get_ifd(0x8769)[36867] = "2023:11:02 09:30:00"
@@ -189,3 +194,28 @@ def test_a_manifest_separated_by_semicolons_says_so(tmp_path):
     (tmp_path / "m.csv").write_text("image;date\np.jpg;2024-01-01\n")
     with pytest.raises(InputError, match="separated by ';': save it as CSV with commas"):
         read_manifest(tmp_path / "m.csv")
+
+
+def test_a_given_date_far_from_the_cameras_is_used_with_a_warning(tmp_path):
+    """A date in the name 29 days from the EXIF date shifts every day count: it is used, and said."""
+    import datetime as dt
+
+    from PIL import Image
+
+    from woundmeasure.sources import PhotoSpec, date_warning, no_date_error, visit_date
+
+    p = make_phantom(61, width=640, height=480, px_per_mm=4.0, marker=False)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2024:05:01 10:00:00"
+    for name in ("2024-04-02.jpg", "2024-05-02.jpg", "DSC0001.jpg"):
+        Image.fromarray(p.rgb).save(tmp_path / name, exif=exif, quality=92)
+    assert visit_date(PhotoSpec(tmp_path / "2024-04-02.jpg")) == dt.date(2024, 4, 2)  # the name's date is used
+    assert visit_date(PhotoSpec(tmp_path / "DSC0001.jpg")) == dt.date(2024, 5, 1)
+    assert visit_date(PhotoSpec(tmp_path / "DSC0001.jpg", dt.date(2024, 6, 1))) == dt.date(2024, 6, 1)
+    said = date_warning(dt.date(2024, 4, 2), "2024-05-01T10:00:00")
+    assert "29 days" in said and "2024-05-01" in said
+    assert date_warning(dt.date(2024, 5, 2), "2024-05-01T10:00:00") is None  # a day: time zones
+    assert "2024-02-30 in its name is not a date" in no_date_error(tmp_path / "wound 2024-02-30.jpg")
+    out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
+    [far] = [v for v in out["visits"] if v["image"].endswith("2024-04-02.jpg")]
+    assert any("29 days" in w for w in far["warnings"])

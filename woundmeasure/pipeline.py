@@ -34,7 +34,7 @@ from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.quality import Quality, assess
-from woundmeasure.sources import PhotoSpec
+from woundmeasure.sources import PhotoSpec, date_warning, visit_date
 from woundmeasure.store import RecordKey, record_key
 from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
 
@@ -472,9 +472,13 @@ class Outcome:
     def row(self) -> dict:
         """The record row: the photo, its wound and date, then the result's fields or the error, then the key."""
         spec = self.spec
-        row = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+        date = visit_date(spec) if self.result is not None else spec.date
+        row = {"image": str(spec.image), "wound": spec.wound, "date": date.isoformat() if date else None}
         if self.result is not None:
             row.update(self.result.to_dict(), image=str(spec.image))
+            said = date_warning(date, row.get("captured"))
+            if said:
+                row["warnings"] = [*row.get("warnings", []), said]
         else:
             row["error"] = self.error
         row.update(sha256=self.key.sha256 or f"missing:{spec.image}", params_key=self.key.params_key)

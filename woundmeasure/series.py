@@ -11,10 +11,9 @@ import numpy as np
 
 from woundmeasure import __version__
 from woundmeasure.errors import InputError
-from woundmeasure.io import read_capture_date
 from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import measure_spec
-from woundmeasure.sources import PhotoSpec, date_from_name, photo_specs
+from woundmeasure.sources import PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
 from woundmeasure.store import Store, StoredMeasurement, record_key
 from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series
 
@@ -31,16 +30,6 @@ class WoundTrack:
 
     def to_dict(self) -> dict:
         return {"wound": self.wound, "visits": [v.to_dict() for v in self.visits], "summary": self.summary.to_dict()}
-
-
-def _visit_date(spec: PhotoSpec) -> dt.date | None:
-    if spec.date:
-        return spec.date
-    named = date_from_name(spec.image.name)
-    if named:
-        return named
-    captured = read_capture_date(spec.image)
-    return captured.date() if captured else None
 
 
 def wound_view(result: dict, numbers) -> dict:
@@ -140,6 +129,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                      closure_confirmed=not instance["unsure"],
                      area_low_mm2=sure, area_high_mm2=sure)
     r = wound_view(r, numbers)
+    extra += tuple(filter(None, [date_warning(date, r.get("captured"))]))
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,
                  result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers,
@@ -153,12 +143,11 @@ def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: Meas
     A stored failure is not taken: the photo is measured again.
     """
     image = str(spec.image)
-    date = _visit_date(spec)
+    date = visit_date(spec)
     if spec.problem and date is None:  # a manifest row that could not be read, its date perhaps
         return Visit(None, image, error=spec.problem, wound=spec.wound, note=spec.note)
     if date is None:
-        return Visit(None, image, error=f"{image}: no date: put an ISO date (YYYY-MM-DD) in the file name, "
-                     "a date column in the manifest, or keep the photo's EXIF date", wound=spec.wound, note=spec.note)
+        return Visit(None, image, error=no_date_error(image), wound=spec.wound, note=spec.note)
     key = record_key(spec.image, spec.options_for(options))
     if key.sha256 is None:
         return Visit(date, image, error=f"{image}: no such file; check the path", wound=spec.wound, note=spec.note)

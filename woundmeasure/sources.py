@@ -27,6 +27,9 @@ from woundmeasure.options import MeasureOptions
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# a camera's own name: IMG_20240305_101112.jpg, PXL_20240305_101112345.jpg, 20240305_101112.jpg
+_CAMERA_DATE = re.compile(r"(?<![\d-])((?:19|20)\d{2})(\d{2})(\d{2})(?=_\d{6}|[^\d-]|$)")
+DATE_SLACK_DAYS = 1  # a given date this far from the camera's clock is taken without a word (time zones)
 
 
 @dataclass(frozen=True)
@@ -209,13 +212,50 @@ def _parse_points(text: str, where: str, column: str, size: int) -> tuple:
 
 
 def date_from_name(name: str) -> dt.date | None:
-    """The ISO date (YYYY-MM-DD) in a file name, or None."""
-    for m in _ISO_DATE.finditer(name):
-        try:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            continue
+    """The ISO date (YYYY-MM-DD) in a file name, or else the date a phone camera writes into its
+    names (IMG_20240305_101112.jpg), or None."""
+    for pattern in (_ISO_DATE, _CAMERA_DATE):
+        for m in pattern.finditer(name):
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                continue
     return None
+
+
+def visit_date(spec: PhotoSpec) -> dt.date | None:
+    """A photo's visit date: the one given in the manifest, else the one in the file name, else
+    the camera's capture date (EXIF)."""
+    from woundmeasure.io import read_capture_date
+
+    given = spec.date or date_from_name(spec.image.name)
+    if given:
+        return given
+    captured = read_capture_date(spec.image)
+    return captured.date() if captured else None
+
+
+def date_warning(date: dt.date | None, captured: str | None) -> str | None:
+    """A warning where a visit's date is more than ``DATE_SLACK_DAYS`` from the camera's capture
+    date (``captured``, ISO): the given date is used (a person gave it; a camera's clock may be
+    wrong), but a date off by weeks shifts every day count and the 4-week PAR."""
+    if date is None or not captured:
+        return None
+    shot = dt.datetime.fromisoformat(captured).date()
+    days = abs((date - shot).days)
+    if days <= DATE_SLACK_DAYS:
+        return None
+    return (f"the visit's date ({date.isoformat()}) is {days} days from the camera's capture date "
+            f"({shot.isoformat()}): check the date in the file name or manifest")
+
+
+def no_date_error(image) -> str:
+    """The error of a photo with no date: what is wrong with the date it seems to have, and where to put one."""
+    name = Path(image).name
+    looks = _ISO_DATE.search(name)
+    said = f"{looks[0]} in its name is not a date" if looks else "no date"
+    return (f"{image}: {said}: put an ISO date (YYYY-MM-DD) in the file name, a date column in the manifest, "
+            "or keep the photo's EXIF date")
 
 
 def is_photo(path: Path) -> bool:

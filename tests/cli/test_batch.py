@@ -243,3 +243,26 @@ def test_the_csvs_hold_the_latest_run_alone(tmp_path):
     assert [os.path.basename(r["image"]) for r in rows] == ["p00.jpg"]
     assert float(rows[0]["px_per_mm"]) == 12
     assert len((out / "results.jsonl").read_text().splitlines()) == 3  # the record keeps every earlier row
+
+
+def test_batch_dates_a_photo_as_track_does(tmp_path):
+    """The EXIF date where the name has none; a name's date far from the camera's is warned of."""
+    import csv
+
+    from PIL import Image
+
+    from woundmeasure.synthetic import make_phantom
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2024:05:14 09:00:00"
+    rgb = make_phantom(45, width=640, height=480, marker=False).rgb
+    for name in ("DSC0001.jpg", "2024-04-02.jpg"):
+        Image.fromarray(rgb).save(src / name, exif=exif, quality=92)
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    with (out / "results.csv").open(newline="") as f:
+        rows = {os.path.basename(row["image"]): row for row in csv.DictReader(f)}
+    assert rows["DSC0001.jpg"]["date"] == "2024-05-14"
+    assert rows["2024-04-02.jpg"]["date"] == "2024-04-02" and "42 days" in rows["2024-04-02.jpg"]["warnings"]
