@@ -1,11 +1,15 @@
+import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from woundmeasure.cli.main import cli
 from woundmeasure.errors import InputError
+from woundmeasure.io import write_rgb
 from woundmeasure.store import Store
+from woundmeasure.synthetic import make_phantom
 
 
 def test_a_file_that_is_not_a_record_is_a_clear_error_and_stays_as_it_was(tmp_path):
@@ -30,3 +34,53 @@ def test_a_new_file_becomes_an_empty_record_and_opens_again(tmp_path):
         assert store.table() == []
     with Store(tmp_path / "new" / "w.db") as store:
         assert store.table(latest=True) == []
+
+
+def test_two_patients_folders_of_one_name_are_not_one_series(tmp_path):
+    """smith/foot and jones/foot tracked into one record: the second is refused until its patient is named."""
+    from tests.helpers import run_track
+
+    for who, seed in (("smith", 70), ("jones", 71)):
+        d = tmp_path / who / "foot"
+        d.mkdir(parents=True)
+        for i, day in enumerate(("2024-01-08", "2024-02-07")):
+            write_rgb(d / f"{day}.jpg", make_phantom(seed + 10 * i, width=640, height=480, marker=False).rgb)
+    db = tmp_path / "clinic.db"
+    assert run_track(tmp_path / "smith" / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    r = run_track(tmp_path / "jones" / "foot", "--db", db, "--px-per-mm", 6)
+    assert r.exit_code == 1 and "already holds patient 'foot'" in r.output and "--patient" in r.output
+    assert run_track(tmp_path / "jones" / "foot", "--db", db, "--px-per-mm", 6, "--patient", "jones").exit_code == 0
+    with Store(db) as store:
+        names = {(row["name"], Path(row["image"]).parts[-3]) for row in store.table(latest=True)}
+    assert names == {("foot", "smith"), ("jones", "jones")}
+
+
+def test_a_photo_or_wound_no_longer_in_the_series_leaves_the_export(tmp_path):
+    """Removed, renamed photos and renamed wounds: export shows what track shows; the record keeps the rest."""
+    import csv
+    import io
+
+    from tests.helpers import run_track
+
+    d = tmp_path / "series"
+    d.mkdir()
+    days = ("2024-01-08", "2024-02-07", "2024-03-09")
+    for i, day in enumerate(days):
+        write_rgb(d / f"{day}.jpg", make_phantom(80 + i, width=640, height=480, marker=False).rgb)
+    db = tmp_path / "w.db"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("image,date,wound\n" + "".join(f"{d / (day + '.jpg')},{day},L heel\n" for day in days))
+    assert run_track(manifest, "--db", db, "--px-per-mm", 6).exit_code == 0
+    (d / "2024-01-08.jpg").unlink()  # the first visit removed ...
+    (d / "2024-02-07.jpg").rename(d / "2024-02-08.jpg")  # ... one renamed, and the wound renamed
+    manifest.write_text("image,date,wound\n" + "".join(f"{d / (day + '.jpg')},{day},left heel\n"
+                                                        for day in ("2024-02-08", "2024-03-09")))
+    tracked = run_track(manifest, "--db", db, "--px-per-mm", 6, "--json")
+    assert tracked.exit_code == 0, tracked.output
+    par = json.loads(tracked.stdout)["summary"]["par_pct"]
+    out = CliRunner().invoke(cli, ["export", "--db", str(db)])
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert sorted((r["Wound"], r["Date"]) for r in rows) == [("left heel", "2024-02-08"), ("left heel", "2024-03-09")]
+    assert float(rows[-1]["PAR"]) == pytest.approx(par, abs=0.01)
+    with Store(db) as store:
+        assert len(store.table()) >= 5  # every measurement is still in the record

@@ -208,12 +208,17 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
     if not specs:
         raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
     db = Path(db) if db else default_db(source)
-    patient = patient or default_patient(source)
+    told, patient = patient is not None, patient or default_patient(source)
     wounds_of: dict[Path, set[str]] = {}
     for spec in specs:
         wounds_of.setdefault(spec.image, set()).add(spec.wound)
     groups: dict[str, list[tuple[PhotoSpec, Visit]]] = {}
     with Store(db) as store:
+        others = store.other_sources(patient, source)
+        if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
+            raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "
+                             "series' patient with --patient (the same name adds these photos to that patient)")
+        store.begin_run(patient, source)
         for spec in specs:
             groups.setdefault(spec.wound, []).append((spec, recall_or_measure(spec, store, patient, options,
                                                                              progress=progress)))
@@ -223,6 +228,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
                 by_wound[group] = [_as_instance(store, patient, v, None, group) for _, v in members]
             else:
                 by_wound.update(_follow(store, patient, group, members, options, progress))
+        store.end_run()
     return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db) for wound, visits in by_wound.items()]
 
 

@@ -102,6 +102,7 @@ class Store:
 
     def __init__(self, path):
         self.path = Path(path)
+        self.run_source = None  # the series a run is making visits of (begin_run), if any
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), timeout=30)
         try:
@@ -121,8 +122,10 @@ class Store:
         """Bring a record made by an earlier version up to this schema, losing nothing."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(visits)")}
         with self.db:
-            for name, kind in (("excluded", "TEXT"), ("remark", "TEXT"), ("current", "INTEGER")):
-                if name not in columns:  # review flags, and the measurement the last run used
+            for name, kind in (("excluded", "TEXT"), ("remark", "TEXT"), ("current", "INTEGER"), ("source", "TEXT"),
+                               ("retired", "INTEGER")):
+                if name not in columns:  # review flags, the measurement the last run used, the series it came
+                    # from and whether that series' latest run still had it
                     self.db.execute(f"ALTER TABLE visits ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
@@ -134,6 +137,31 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
+    def begin_run(self, patient: str, source) -> None:
+        """Start a run of one series (a folder or manifest) for ``patient``: the visits it makes are that
+        series', and :meth:`end_run` retires the series' visits it did not make."""
+        self.run_source, self.touched = str(Path(source).resolve()), set()
+        self.run_patient = patient
+
+    def other_sources(self, patient: str, source) -> list[str]:
+        """The series other than ``source`` that ``patient``'s visits in the record came from."""
+        rows = self.db.execute(
+            "SELECT DISTINCT v.source FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p "
+            "ON p.id = w.patient_id WHERE p.name = ? AND v.source IS NOT NULL AND v.source != ?",
+            (patient, str(Path(source).resolve()))).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def end_run(self) -> None:
+        """Retire the visits of this run's series that it no longer made (a photo removed or renamed, a
+        wound renamed): ``export`` leaves them out, as ``track`` does; their measurements stay."""
+        marks = ",".join("?" * len(self.touched)) or "NULL"
+        with self.db:
+            self.db.execute(
+                f"UPDATE visits SET retired = 1 WHERE source = ? AND id NOT IN ({marks}) AND wound_id IN "
+                "(SELECT w.id FROM wounds w JOIN patients p ON p.id = w.patient_id WHERE p.name = ?)",
+                (self.run_source, *self.touched, self.run_patient))
+        self.run_source = None
+
     def visit_id(self, patient: str, wound: str, image: str, date: str | None, note: str = "") -> int:
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO patients(name) VALUES (?)", (patient,))
@@ -141,9 +169,13 @@ class Store:
             self.db.execute("INSERT OR IGNORE INTO wounds(patient_id, label) VALUES (?, ?)", (pid, wound))
             wid = self.db.execute("SELECT id FROM wounds WHERE patient_id = ? AND label = ?", (pid, wound)).fetchone()[0]
             self.db.execute("INSERT OR IGNORE INTO visits(wound_id, image) VALUES (?, ?)", (wid, image))
-            self.db.execute("UPDATE visits SET date = ?, note = ? WHERE wound_id = ? AND image = ?",
+            self.db.execute("UPDATE visits SET date = ?, note = ?, retired = NULL WHERE wound_id = ? AND image = ?",
                             (date, note, wid, image))
-            return self.db.execute("SELECT id FROM visits WHERE wound_id = ? AND image = ?", (wid, image)).fetchone()[0]
+            visit = self.db.execute("SELECT id FROM visits WHERE wound_id = ? AND image = ?", (wid, image)).fetchone()[0]
+            if self.run_source is not None:
+                self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (self.run_source, visit))
+                self.touched.add(visit)
+            return visit
 
     def find_visit(self, patient: str, wound: str, image: str) -> int | None:
         """The id of a visit already in the record, or None."""
@@ -255,7 +287,7 @@ class Store:
         only holds the measurement of all of them, is then left out.
         """
         newest = ("WHERE m.id = COALESCE(v.current, (SELECT MAX(id) FROM measurements WHERE visit_id = m.visit_id)) "
-                  if latest else "")
+                  "AND v.retired IS NULL " if latest else "")
         cur = self.db.execute(
             "SELECT m.id, v.id AS visit_id, p.name, w.label, v.date, v.image, v.note, v.excluded, v.remark, m.sha256, "
             "m.params, m.outline, m.override_path, m.area_mm2, m.perimeter_mm, m.result, m.error, m.version "
@@ -269,7 +301,7 @@ class Store:
                 "m.sha256, m.params, m.outline, m.override_path, m.area_mm2, m.perimeter_mm, m.result, m.error, "
                 "m.version FROM visits v JOIN measurements m ON m.id = v.current "
                 "JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
-                "WHERE m.visit_id != v.id")
+                "WHERE m.visit_id != v.id AND v.retired IS NULL")
             rows += [dict(zip(cols, row)) for row in cur.fetchall()]
         instances = {(r[0], r[1]): {"status": r[2], "numbers": json.loads(r[3]), "note": r[4], "unsure": bool(r[5])}
                      for r in self.db.execute("SELECT visit_id, measurement_id, status, numbers, note, unsure "

@@ -128,6 +128,7 @@ class ReviewSession:
         self.source = Path(source)
         self.db = Path(db) if db else default_db(self.source)
         self.options = options
+        self.given_patient = patient  # None: the series' default, which must not be another series' patient
         self.patient = patient or default_patient(self.source)
         self.threshold_pct = threshold_pct
         self.lock = threading.RLock()  # one change at a time: the record and the sidecars stay consistent
@@ -139,7 +140,7 @@ class ReviewSession:
     def refresh(self, *, progress=None) -> None:
         """Measure what is new or changed and recall the rest (``track``)."""
         with self.lock:
-            self.tracks = track(self.source, db=self.db, patient=self.patient, options=self.options,
+            self.tracks = track(self.source, db=self.db, patient=self.given_patient, options=self.options,
                                 threshold_pct=self.threshold_pct, progress=progress)
 
     def visit(self, visit_id: str) -> tuple[VisitRef, Visit]:
