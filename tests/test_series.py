@@ -155,16 +155,17 @@ def two_wound_truth() -> dict:
                 for r in csv.DictReader(f)}
 
 
-def two_wound_manifest(tmp_path, *, per_wound: bool) -> Path:
+def two_wound_manifest(tmp_path, *, per_wound: bool, empty: bool = False) -> Path:
     """A manifest of the example's photos with their true masks: one mask of both wounds per photo,
-    or (``per_wound``) one row per wound with its own mask."""
+    or (``per_wound``) one row per wound with its own mask (``empty``: a row with an empty mask for
+    a wound that has closed, as a person who drew nothing gives it)."""
     lines = ["image,date,wound,mask"]
     for photo in sorted(TWO.glob("*.jpg")):
         date = photo.stem
         a, b = (read_mask(TWO / "truth" / f"{date}.{w}.png") for w in "AB")
         if per_wound:
             for w, m in (("A", a), ("B", b)):
-                if m.any():
+                if m.any() or empty:
                     write_mask(tmp_path / f"{date}.{w}.png", m)
                     lines.append(f"{photo},{date},{w},{tmp_path / f'{date}.{w}.png'}")
         else:
@@ -200,6 +201,18 @@ def test_two_wounds_in_every_photo_each_get_their_own_series(tmp_path):
     assert sorted((r["Wound"], r["Date"]) for r in rows) == sorted((w, d) for d, w in truth)
     closed = [r for r in rows if r["Closed"]]
     assert [(r["Wound"], r["Date"], r["Area"], r["PAR"]) for r in closed] == [("B", "2024-07-22", 0.0, 100.0)]
+
+
+def test_a_wound_whose_given_outline_is_empty_has_closed_as_that_person_says(tmp_path):
+    manifest = two_wound_manifest(tmp_path, per_wound=True, empty=True)
+    out = json.loads(run(manifest, "--json", "--db", tmp_path / "w.db").stdout)
+    b = next(w for w in out["wounds"] if w["wound"] == "B")
+    last = b["visits"][-1]
+    assert last["date"] == "2024-07-22" and last["area_mm2"] == 0 and last["par_pct"] == 100
+    assert last["closed"] and last["closure_confirmed"]
+    assert b["summary"]["closed_date"] == "2024-07-22" and b["summary"]["projected_closure_date_exponential"] is None
+    rows = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db"), "--format", "json"]).stdout)
+    assert [(r["Wound"], r["Date"]) for r in rows if r["Closed"]] == [("B", "2024-07-22")]
 
 
 def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(tmp_path):

@@ -109,3 +109,10 @@ def test_intervals_of_a_closed_wound_and_of_a_record_without_them():
     rows, summary = analyse_series([_visit(0, 100.0, None, None), _visit(30, 60.0, None, None)])
     assert rows[1].par_pct == pytest.approx(40.0) and rows[1].par_low_pct is None
     assert rows[1].change_beyond_noise is None and summary.par_low_pct is None
+
+
+def test_a_wound_at_area_0_has_no_closure_date_to_come():
+    """A shrinking series that reaches 0 was projected to close weeks after the visit that measured 0."""
+    rows, s = analyse_series([v(0, 400.0), v(28, 200.0), v(56, 0.0)])
+    assert s.par_pct == 100 and s.projected_closure_date is None and s.projected_closure_date_exponential is None
+    assert "area is 0" in s.projection_note

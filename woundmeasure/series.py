@@ -225,7 +225,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         by_wound: dict[str, list[Visit]] = {}
         for group, members in groups.items():
             if any(len(wounds_of[spec.image]) > 1 for spec, _ in members):  # one row per wound: as given
-                by_wound[group] = [_as_instance(store, patient, v, None, group) for _, v in members]
+                by_wound[group] = _as_given(store, patient, group, [v for _, v in members])
             else:
                 by_wound.update(_follow(store, patient, group, members, options, progress))
         store.end_run()
@@ -333,6 +333,22 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
     store.forget_labels(patient, [v.image for _, v in members], keep=set(out))
+    return out
+
+
+def _as_given(store: Store, patient: str, wound: str, visits: list[Visit]) -> list[Visit]:
+    """A wound whose photos are listed once per wound, each visit as given; where the outline a person
+    gave for it is empty after a visit that had it, it has closed (as that person says), and the record
+    keeps it so (an instance of status closed), for ``export`` as for ``track``."""
+    from woundmeasure.wounds import Assignment
+
+    out, had = [], False
+    for v in sorted(visits, key=Visit.order):
+        given = v.outline.split(" (")[0] in ("mask", "roi")
+        closed = had and given and v.counted and v.area_mm2 == 0
+        out.append(_as_instance(store, patient, v, Assignment(wound, "closed", note="the outline given is empty")
+                                if closed else None, wound))
+        had |= v.counted and (v.area_mm2 or 0) > 0
     return out
 
 

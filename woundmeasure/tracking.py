@@ -314,7 +314,10 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     linear = exponential = k = slope = None
     if base.area_mm2 > 0:
         linear, exponential, k, slope = _projections(days_arr, areas, base.date, closure_fraction)
-    if len(measured) < 2:
+    if last.area_mm2 <= 0 < base.area_mm2:  # closed (or drawn as nothing): a closure date to come means nothing
+        linear = exponential = None
+        note = f"not projected: the area is 0 at {last.date.isoformat()}"
+    elif len(measured) < 2:
         note = "not projectable: only one measured visit"
     elif linear is None and exponential is None:
         note = "not projectable: the wound is not shrinking"

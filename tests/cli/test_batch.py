@@ -266,3 +266,21 @@ def test_batch_dates_a_photo_as_track_does(tmp_path):
         rows = {os.path.basename(row["image"]): row for row in csv.DictReader(f)}
     assert rows["DSC0001.jpg"]["date"] == "2024-05-14"
     assert rows["2024-04-02.jpg"]["date"] == "2024-04-02" and "42 days" in rows["2024-04-02.jpg"]["warnings"]
+
+
+def test_a_photo_with_no_wound_outlined_is_a_row_of_area_0_in_wounds_csv(tmp_path):
+    import csv
+
+    import numpy as np
+
+    from woundmeasure.io import write_mask
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _series(src, 2)
+    write_mask(src / "p01.mask.png", np.zeros((480, 640), bool))  # a person drew no wound: it has closed
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    with (out / "wounds.csv").open(newline="") as f:
+        rows = {os.path.basename(w["image"]): w for w in csv.DictReader(f)}
+    assert set(rows) == {"p00.jpg", "p01.jpg"} and float(rows["p01.jpg"]["area_mm2"]) == 0

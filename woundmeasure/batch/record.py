@@ -61,10 +61,15 @@ def _csv_row(row: dict) -> dict:
 
 
 def _wound_rows(row: dict):
-    """One row per wound of a measured photo (its letter, or the name a person gave it)."""
+    """One row per wound of a measured photo (its letter, or the name a person gave it); a measured
+    photo with no wound outlined is one row of area 0 (a closed wound stays in a pivot of the rows)."""
     from woundmeasure.wounds import wound_label
 
     measured = ("area_mm2", "area_cm2", "area_mm2_low", "area_mm2_high", "perimeter_mm", "length_mm", "width_mm")
+    if "error" not in row and not row.get("wounds"):
+        yield {"image": row.get("image"), "date": row.get("date"), "wound": row.get("wound"), "instance": None,
+               **{k: row.get(k) for k in measured}, "warnings": "; ".join(row.get("warnings") or []),
+               "sha256": row.get("sha256")}
     for w in row.get("wounds") or ():
         yield {"image": row.get("image"), "date": row.get("date"), "wound": row.get("wound"),
                "instance": wound_label(w), **{k: w.get(k) for k in measured},
