@@ -219,3 +219,13 @@ def test_a_given_date_far_from_the_cameras_is_used_with_a_warning(tmp_path):
     out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
     [far] = [v for v in out["visits"] if v["image"].endswith("2024-04-02.jpg")]
     assert any("29 days" in w for w in far["warnings"])
+
+
+def test_a_row_of_empty_cells_is_a_blank_line(tmp_path):
+    """A spreadsheet leaves ",," where cells were cleared: the other rows are read, not refused."""
+    write_rgb(tmp_path / "a.jpg", make_phantom(62, width=320, height=240, marker=False).rgb)
+    (tmp_path / "m.csv").write_text("image,date,wound\na.jpg,2024-01-08,\n,,\n , , \n")
+    assert [s.image.name for s in read_manifest(tmp_path / "m.csv")] == ["a.jpg"]
+    (tmp_path / "m.csv").write_text("image,date,wound\na.jpg,2024-01-08,\n,2024-01-09,\n")
+    with pytest.raises(InputError, match="line 3: the image column is empty"):
+        read_manifest(tmp_path / "m.csv")

@@ -385,6 +385,8 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                     raise InputError(f"{where}: has more fields than the header; quote values with commas in them "
                                      '("X,Y,W,H")')
                 row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+                if not any(row.values()):  # cells cleared in a spreadsheet leave ",,": a blank line
+                    continue
                 if not row.get("image"):
                     raise InputError(f"{where}: the image column is empty")
                 try:

@@ -14,6 +14,12 @@ COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Wid
            "SHA256", "Version", "Error"]
 
 
+def _write(path, text: str) -> None:
+    """Write the export, its folder made as ``track --db`` makes the record's."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
+
+
 def rows_from_store(table: list[dict], *, db) -> list[dict]:
     """One row per visit of each wound (its latest measurement), with the PAR that ``tracking`` computes."""
     from woundmeasure.series import record_tracks
@@ -78,7 +84,7 @@ def export(db, fmt, embed_photos, out):
                                        "they were measured") from None
         text = json.dumps(bundles[0] if len(bundles) == 1 else bundles, indent=2) + "\n"
         if out:
-            Path(out).write_text(text)
+            _write(out, text)
         else:
             click.echo(text, nl=False)
         return
@@ -92,6 +98,6 @@ def export(db, fmt, embed_photos, out):
         w.writerows(rows)
         text = buf.getvalue()
     if out:
-        Path(out).write_text(text)
+        _write(out, text)
     else:
         click.echo(text, nl=False)

@@ -9,7 +9,20 @@ import click
 from woundmeasure import __version__
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands, with an output path that cannot be written (a folder where a file is, a file
+    where a folder must be, no permission) said in one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}: choose a path that can be written (a folder "
+                                       "that can be made, not below a file)") from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="woundmeasure")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose: int) -> None:
