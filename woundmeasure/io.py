@@ -112,7 +112,11 @@ def _to_uint8_rgb(arr: np.ndarray) -> np.ndarray:
     elif arr.dtype == np.uint8:
         pass  # (checked first: the test below would scan every pixel of a 12 MP photo for its maximum)
     elif arr.dtype == np.uint16 or (arr.dtype.kind in "iu" and arr.max(initial=0) > 255):
-        arr = np.clip(np.round(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+        # a camera's 10-, 12- or 14-bit values in a 16-bit file fill only the low part of its range:
+        # scaled by 65535 they read nearly black, and no scale or wound is found
+        top = int(arr.max(initial=0))
+        bits = next((b for b in (8, 10, 12, 14, 16, 24) if top < 2 ** b), 32)
+        arr = np.clip(np.round(arr.astype(np.float64) * (255.0 / (2 ** bits - 1))), 0, 255).astype(np.uint8)
     elif arr.dtype.kind == "f":
         scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
         arr = np.clip(np.round(arr * scale), 0, 255).astype(np.uint8)
@@ -156,6 +160,16 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     if arr is None or arr.ndim != 3:
         return None
     return arr if rgb_flag else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+
+
+def _decode_deep_tiff(data: bytes) -> np.ndarray | None:
+    """A colour TIFF of more than 8 bits per sample at its own depth (RGB[A]), with OpenCV; None if it cannot."""
+    import cv2
+
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        return None
+    return cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA if arr.shape[2] == 4 else cv2.COLOR_BGR2RGB)
 
 
 def _decode_pillow(im) -> np.ndarray:
@@ -210,7 +224,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
             if w * h > max_pixels:
                 raise ImageReadError(
                     f"{path}: {w} x {h} = {_megapixels(w * h)} MP exceeds the limit of {_megapixels(max_pixels)} MP; "
-                    "downscale the photo or raise the limit on megapixels")
+                    "downscale the photo or raise the limit (--max-megapixels)")
             if w < 1 or h < 1:
                 raise ImageReadError(f"{path}: the image has no pixels ({w} x {h})")
             exif = im.getexif()
@@ -223,6 +237,9 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
                 captured = captured or _parse_exif_datetime(sub.get(tag))
             captured = captured or _parse_exif_datetime(exif.get(_DATETIME))
             arr = _decode_jpeg_fast(data) if (im.format, im.mode) == ("JPEG", "RGB") else None
+            if arr is None and im.format == "TIFF" and im.mode in ("RGB", "RGBA") \
+                    and max(im.tag_v2.get(258, (8,)), default=8) > 8:
+                arr = _decode_deep_tiff(data)  # Pillow reads a 16-bit colour TIFF as its top 8 bits of 16
             if arr is None:
                 arr = _decode_pillow(im)
     except ImageReadError:
