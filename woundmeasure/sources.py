@@ -400,14 +400,15 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
 
 
 def batch_specs(source) -> list[PhotoSpec]:
-    """What a batch measures: the photos of a folder (searched recursively) or of a manifest, or a list
+    """What a batch measures: the photos of a folder (searched recursively) or of a manifest, one photo, or a list
     of photo paths (each as a folder would list it, with its sidecars) or :class:`PhotoSpec`; an error
     when there is none."""
     if isinstance(source, (str, Path)):
         src = Path(source)
         if not src.exists():
             raise InputError(f"{src}: no such folder or manifest; check the path")
-        specs = folder_photos(src, recursive=True) if src.is_dir() else read_manifest(src)
+        specs = folder_photos(src, recursive=True) if src.is_dir() else \
+            photo_with_sidecars(src) if is_photo(src) else photo_specs(src)
         if not specs:
             raise InputError(f"{src}: holds no photos (.jpg, .png, .tif, .heic)")
         return specs
@@ -424,4 +425,4 @@ def photo_specs(source) -> list[PhotoSpec]:
         return folder_photos(source)
     if source.suffix.lower() == ".csv":
         return read_manifest(source)
-    raise InputError(f"{source}: give a folder of photos or a .csv manifest")
+    raise InputError(f"{source}: give a folder of photos or a .csv manifest (a manifest's name ends in .csv)")

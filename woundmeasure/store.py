@@ -115,8 +115,8 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise InputError(f"{self.path} is not a woundmeasure record ({exc}): name a new file for the record, "
-                             "or one that woundmeasure wrote") from None
+            raise InputError(f"{self.path} is not a woundmeasure record ({exc}): give the record that woundmeasure "
+                             "wrote (track --db), or a new file name to start one") from None
 
     def _migrate(self) -> None:
         """Bring a record made by an earlier version up to this schema, losing nothing."""

@@ -284,3 +284,25 @@ def test_a_photo_with_no_wound_outlined_is_a_row_of_area_0_in_wounds_csv(tmp_pat
     with (out / "wounds.csv").open(newline="") as f:
         rows = {os.path.basename(w["image"]): w for w in csv.DictReader(f)}
     assert set(rows) == {"p00.jpg", "p01.jpg"} and float(rows["p01.jpg"]["area_mm2"]) == 0
+
+
+def test_batch_takes_one_photo_and_refuses_a_file_that_is_neither_photo_nor_csv(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _series(src, 1)
+    r = CliRunner().invoke(cli, ["batch", str(src / "p00.jpg"), "--out", str(out), "--px-per-mm", "6", "--quiet"])
+    assert r.exit_code == 0 and "1 measured (0 failed)" in r.stderr
+    (tmp_path / "notes.txt").write_text("image,date\n")
+    r = CliRunner().invoke(cli, ["batch", str(tmp_path / "notes.txt"), "--out", str(out)])
+    assert r.exit_code == 1 and "give a folder of photos or a .csv manifest" in r.output
+
+
+def test_the_one_photo_options_are_not_offered_by_the_many_photo_commands():
+    import re
+
+    for command in ("batch", "track", "review"):
+        shown = CliRunner().invoke(cli, [command, "--help"]).output
+        assert "--px-per-mm" in shown and not re.search(r"--(mask|roi|point|box|background-point)\b", shown)
+    assert all(f in CliRunner().invoke(cli, ["measure", "--help"]).output for f in ("--mask", "--roi", "--point"))
+    r = CliRunner().invoke(cli, ["measure", "x.jpg", "--wound-gap", "-1"])
+    assert r.exit_code == 2 and "Invalid value for '--wound-gap'" in r.output

@@ -14,7 +14,7 @@ from woundmeasure.cli.options import measure_options, series_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Write DIR/results.csv (one row per photo), DIR/wounds.csv (one row per wound) and "
                    "DIR/results.jsonl (the record a re-run resumes from), and masks/, overlays/ when asked.")
-@measure_options
+@measure_options(series=True)
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: all cores].")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Run on this Dask scheduler (needs the dask extra).")
 @click.option("--masks", is_flag=True, help="Also write DIR/masks/<stem>.png (in the photos' own subfolders).")

@@ -11,7 +11,8 @@ def _positive_float(ctx, param, value):
     if value is None:
         return None
     if not math.isfinite(value) or value <= 0:
-        what = "the marker's side in mm" if param.name == "marker_mm" else "pixels per millimetre"
+        what = {"marker_mm": "the marker's side in mm", "wound_gap_mm": "a distance in mm"}.get(param.name,
+                                                                                                "pixels per millimetre")
         raise click.BadParameter(f"{value} is not positive; give {what} > 0")
     return value
 
@@ -78,8 +79,15 @@ def _points(ctx, param, value):
     return tuple(out)
 
 
-def measure_options(f):
-    """Decorate a command with the options that control one photo's measurement."""
+def measure_options(f=None, *, series: bool = False):
+    """Decorate a command with the options that control one photo's measurement.
+
+    ``series``: a many-photo command, whose outlines and clicks come from sidecars and the
+    manifest: the one photo's options (--mask, --roi, --box, --point, --background-point) are
+    left out of its help, and given anyway they say where to put them (:func:`series_options`)."""
+    if f is None:
+        return lambda g: measure_options(g, series=series)
+    one = {"hidden": series}
     opts = [
         click.option("--px-per-mm", type=float, callback=_positive_float,
                      help="Manual scale: pixels per millimetre (overrides detection)."),
@@ -91,18 +99,18 @@ def measure_options(f):
                      help="Which scale reference to use."),
         click.option("--marker-mm", type=float, default=20.0, show_default=True, callback=_positive_float,
                      help="Side of the ArUco marker's black square, in mm."),
-        click.option("--mask", type=click.Path(exists=True), help="Wound mask image (white = wound, photo size), "
+        click.option("--mask", **one, type=click.Path(exists=True), help="Wound mask image (white = wound, photo size), "
                      "or a folder of <image stem>.png masks."),
-        click.option("--roi", type=click.Path(exists=True), help="ImageJ .roi or RoiSet .zip outline, "
+        click.option("--roi", **one, type=click.Path(exists=True), help="ImageJ .roi or RoiSet .zip outline, "
                      "or a folder of <image stem>.roi."),
         click.option("--segmenter", default="model", show_default=True, type=click.Choice(["model", "color"]),
                      help="Segmenter when no mask/ROI is given: model (the shipped CNN) or color (classical)."),
-        click.option("--box", metavar="X,Y,W,H", callback=_box, help="The wound lies inside this box (pixels)."),
-        click.option("--point", "points", metavar="X,Y", multiple=True, callback=_points,
+        click.option("--box", **one, metavar="X,Y,W,H", callback=_box, help="The wound lies inside this box (pixels)."),
+        click.option("--point", "points", **one, metavar="X,Y", multiple=True, callback=_points,
                      help="A click inside the wound (pixels); repeatable."),
-        click.option("--background-point", "background_points", metavar="X,Y", multiple=True, callback=_points,
+        click.option("--background-point", "background_points", **one, metavar="X,Y", multiple=True, callback=_points,
                      help="A click on what is not wound (pixels); repeatable."),
-        click.option("--wound-gap", "wound_gap_mm", type=float, default=10.0, show_default=True,
+        click.option("--wound-gap", "wound_gap_mm", type=float, default=10.0, show_default=True, callback=_positive_float,
                      help="Outline regions farther apart than this (mm, on the skin) are separate wounds."),
         click.option("--max-megapixels", type=float, default=200.0, show_default=True,
                      help="Refuse photos larger than this many megapixels."),

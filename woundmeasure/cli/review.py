@@ -9,7 +9,7 @@ from woundmeasure.cli.options import measure_options, series_options
 
 @click.command()
 @click.argument("source", type=click.Path(exists=True))
-@measure_options
+@measure_options(series=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
 @click.option("--patient", help="Patient name in the record [default: the folder's name, or the manifest's without .csv].")
 @click.option("--threshold", type=float, default=50.0, show_default=True,

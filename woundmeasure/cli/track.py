@@ -50,7 +50,7 @@ def format_track(t) -> str:
 
 @click.command()
 @click.argument("source", type=click.Path(exists=True))
-@measure_options
+@measure_options(series=True)
 @click.option("--json", "as_json", is_flag=True,
               help="Print {visits, summary} as JSON ({wounds: [...]} of them when the photos show several wounds).")
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
