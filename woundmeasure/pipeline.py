@@ -525,7 +525,11 @@ def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> Non
     name = outputs.name(result.image)
     if outputs.masks:
         write_mask(Path(outputs.masks) / f"{name}.png", result.mask)
-    if outputs.rois and result.mask.any():
+    if outputs.rois and len(result.wounds) > 1:  # a RoiSet: each wound its own ROI, under its name
+        from woundmeasure.roi import write_roi_set
+
+        write_roi_set(Path(outputs.rois) / f"{name}.zip", [(w.label, result.labels == w.number) for w in result.wounds])
+    elif outputs.rois and result.mask.any():
         from woundmeasure.roi import write_roi
 
         write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)

@@ -135,6 +135,18 @@ def mask_to_roi(mask: np.ndarray, *, name: str = "wound"):
     return roi
 
 
+def write_roi_set(path, named_masks) -> None:
+    """Write an ImageJ RoiSet ``.zip``: one ROI per (name, mask), as ImageJ's ROI Manager saves several
+    wounds, each under its name (read back by :func:`read_roi_set`)."""
+    import zipfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, mask in named_masks:
+            z.writestr(f"{name}.roi", mask_to_roi(mask, name=name).tobytes())
+
+
 def write_roi(path, mask: np.ndarray, *, name: str = "wound") -> None:
     """Write a mask as an ImageJ ``.roi`` file that measures the same area in ImageJ."""
     path = Path(path)

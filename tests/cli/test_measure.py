@@ -184,3 +184,24 @@ def test_photos_of_one_name_in_two_folders_keep_their_own_output_files(tmp_path)
         other = phantoms["b" if f == "a" else "a"]
         assert (masks[f] & p.mask).sum() > (masks[f] & other.mask).sum()
     assert (out / "o" / "a" / "x.jpg").is_file() and (out / "o" / "b" / "x.jpg").is_file()
+
+
+def test_a_photo_of_two_wounds_round_trips_through_imagej_as_a_roiset_of_named_wounds(tmp_path):
+    """--roi-out writes one ROI per wound, each under its letter; given back, each wound keeps its area and name."""
+    from pathlib import Path
+
+    from woundmeasure.io import read_mask
+    from woundmeasure.roi import read_roi_set
+
+    two = Path(__file__).parents[2] / "examples" / "two-wounds"
+    a, b = (read_mask(two / "truth" / f"2024-03-04.{w}.png") for w in "AB")
+    write_mask(tmp_path / "both.png", a | b)
+    photo = two / "2024-03-04.jpg"
+    first = json.loads(run(photo, "--mask", tmp_path / "both.png", "--roi-out", tmp_path / "r", "--json").stdout)[0]
+    rois = read_roi_set(tmp_path / "r" / "2024-03-04.zip", shape=a.shape)
+    assert sorted(name for name, _ in rois) == ["A", "B"]
+    by_name = dict(rois)
+    assert {np.array_equal(by_name["A"], a), np.array_equal(by_name["B"], b)} == {True}
+    again = json.loads(run(photo, "--roi", tmp_path / "r" / "2024-03-04.zip", "--json").stdout)[0]
+    assert {w["name"]: w["area_mm2"] for w in again["wounds"]} == \
+        pytest.approx({chr(64 + w["number"]): w["area_mm2"] for w in first["wounds"]}, rel=1e-9)

@@ -56,7 +56,8 @@ def format_table(rows: list[dict]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per image, in input order.")
 @click.option("--mask-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.png wound masks (0/255); photos from several folders keep them below DIR.")
 @click.option("--roi-out", type=click.Path(file_okay=False),
-              help="Write DIR/<stem>.roi ImageJ outlines; photos from several folders keep them below DIR.")
+              help="Write DIR/<stem>.roi ImageJ outlines (DIR/<stem>.zip, a RoiSet of one named ROI per wound, where a "
+                   "photo shows several); photos from several folders keep them below DIR.")
 @click.option("--overlay-out", type=click.Path(file_okay=False), help="Write DIR/<stem>.jpg annotated photos.")
 @click.option("--strict", is_flag=True, help="Refuse a photo that fails a quality check (blur, glare, exposure, "
                                              "tilt): it is an error, not a number.")

@@ -12,7 +12,7 @@ from woundmeasure.cli.options import measure_options, series_options
 
 def format_track(t) -> str:
     s = t.summary
-    from woundmeasure.report import fmt_range
+    from woundmeasure.report import fmt, fmt_range
 
     lines = [f"wound: {t.wound}",
              f"{'date':<11} {'day':>4} {'area mm2':>9} {'95% interval':>15} {'area cm2':>8} {'perim mm':>8} "
@@ -31,7 +31,7 @@ def format_track(t) -> str:
                      f"{v.perimeter_mm:>8.1f} {v.par_pct:>6.1f} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
                      f"{real:>3} {(v.calibration or {}).get('method', ''):<8} {v.image}")
     def f(x, d=1, unit=""):  # a value with its unit, or n/a alone
-        return "n/a" if x is None else f"{x:.{d}f}{unit}"
+        return fmt(x, d, unit, none="n/a")
     latest = f" ({s.latest_date})" if s.latest_date else ""
     lines += [
         "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",

@@ -1,9 +1,12 @@
 """Overlays, plots and reports."""
 
 
-def fmt(value, digits: int = 1, suffix: str = "") -> str:
-    """A number as the reports show it (a dash for none)."""
-    return "–" if value is None else f"{value:.{digits}f}{suffix}"
+def fmt(value, digits: int = 1, suffix: str = "", *, none: str = "–") -> str:
+    """A number as the reports show it (``none`` for none; a tiny negative number as 0, not -0.0000)."""
+    if value is None:
+        return none
+    text = f"{value:.{digits}f}"
+    return f"{text.lstrip('-') if float(text) == 0 else text}{suffix}"
 
 
 def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -> str:
