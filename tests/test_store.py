@@ -84,3 +84,44 @@ def test_a_photo_or_wound_no_longer_in_the_series_leaves_the_export(tmp_path):
     assert float(rows[-1]["PAR"]) == pytest.approx(par, abs=0.01)
     with Store(db) as store:
         assert len(store.table()) >= 5  # every measurement is still in the record
+
+
+def _dated_series(d, seed, days=("2024-01-08", "2024-02-07", "2024-03-09")):
+    d.mkdir(parents=True)
+    for i, day in enumerate(days):
+        write_rgb(d / f"{day}.jpg", make_phantom(seed + i, width=640, height=480, marker=False).rgb)
+
+
+def _export_rows(db):
+    out = CliRunner().invoke(cli, ["export", "--db", str(db), "--format", "json"])
+    return sorted((r["Patient"], r["Date"]) for r in json.loads(out.stdout))
+
+
+def test_a_series_moved_or_given_another_patient_keeps_one_visit_per_photo(tmp_path):
+    import shutil
+
+    from tests.helpers import run_track
+
+    _dated_series(tmp_path / "a" / "foot", 90)
+    db = tmp_path / "w.db"
+    assert run_track(tmp_path / "a" / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    shutil.move(tmp_path / "a", tmp_path / "b")  # the folder moved: its series is taken over, not refused
+    r = run_track(tmp_path / "b" / "foot", "--db", db, "--px-per-mm", 6)
+    assert r.exit_code == 0, r.output
+    days = ["2024-01-08", "2024-02-07", "2024-03-09"]
+    assert _export_rows(db) == [("foot", d) for d in days]
+    assert run_track(tmp_path / "b" / "foot", "--db", db, "--px-per-mm", 6, "--patient", "smith").exit_code == 0
+    assert _export_rows(db) == [("smith", d) for d in days]  # the series is now under this name alone
+
+
+def test_a_record_made_before_series_were_kept_is_taken_over_by_its_folder(tmp_path):
+    from tests.helpers import run_track
+
+    _dated_series(tmp_path / "foot", 95)
+    db = tmp_path / "w.db"
+    assert run_track(tmp_path / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE visits SET source = NULL")  # as an earlier version left it
+    (tmp_path / "foot" / "2024-01-08.jpg").unlink()
+    assert run_track(tmp_path / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    assert _export_rows(db) == [("foot", "2024-02-07"), ("foot", "2024-03-09")]

@@ -218,7 +218,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
             raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "
                              "series' patient with --patient (the same name adds these photos to that patient)")
-        store.begin_run(patient, source)
+        store.begin_run(patient, source)  # a series moved or renamed since (its old place gone) is taken over
         for spec in specs:
             groups.setdefault(spec.wound, []).append((spec, recall_or_measure(spec, store, patient, options,
                                                                              progress=progress)))

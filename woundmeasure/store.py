@@ -139,27 +139,43 @@ class Store:
 
     def begin_run(self, patient: str, source) -> None:
         """Start a run of one series (a folder or manifest) for ``patient``: the visits it makes are that
-        series', and :meth:`end_run` retires the series' visits it did not make."""
-        self.run_source, self.touched = str(Path(source).resolve()), set()
-        self.run_patient = patient
+        series', and :meth:`end_run` retires the series' visits it did not make.
+
+        The patient's visits from a series whose folder or manifest is gone (moved or renamed), and
+        those of a record made before series were kept whose photos lie in this series' folder, are
+        taken over by this series.
+        """
+        self.run_source = str(Path(source).resolve())
+        folder = Path(self.run_source if Path(source).is_dir() else Path(self.run_source).parent)
+        mine = "wound_id IN (SELECT w.id FROM wounds w JOIN patients p ON p.id = w.patient_id WHERE p.name = ?)"
+        with self.db:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
+            self.db.execute("DELETE FROM touched")
+            gone = [r[0] for r in self.db.execute(f"SELECT DISTINCT source FROM visits WHERE source IS NOT NULL "
+                                                  f"AND {mine}", (patient,)) if not Path(r[0]).exists()]
+            for old in gone:
+                self.db.execute(f"UPDATE visits SET source = ? WHERE source = ? AND {mine}",
+                                (self.run_source, old, patient))
+            for visit, image in self.db.execute(f"SELECT id, image FROM visits WHERE source IS NULL AND {mine}",
+                                                (patient,)).fetchall():
+                if Path(image).resolve().is_relative_to(folder):
+                    self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (self.run_source, visit))
 
     def other_sources(self, patient: str, source) -> list[str]:
-        """The series other than ``source`` that ``patient``'s visits in the record came from."""
+        """The series other than ``source`` that ``patient``'s current visits came from (still there)."""
         rows = self.db.execute(
             "SELECT DISTINCT v.source FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p "
-            "ON p.id = w.patient_id WHERE p.name = ? AND v.source IS NOT NULL AND v.source != ?",
-            (patient, str(Path(source).resolve()))).fetchall()
-        return sorted(r[0] for r in rows)
+            "ON p.id = w.patient_id WHERE p.name = ? AND v.source IS NOT NULL AND v.source != ? "
+            "AND v.retired IS NULL", (patient, str(Path(source).resolve()))).fetchall()
+        return sorted(r[0] for r in rows if Path(r[0]).exists())
 
     def end_run(self) -> None:
         """Retire the visits of this run's series that it no longer made (a photo removed or renamed, a
-        wound renamed): ``export`` leaves them out, as ``track`` does; their measurements stay."""
-        marks = ",".join("?" * len(self.touched)) or "NULL"
+        wound renamed, the series now under another patient's name): ``export`` leaves them out, as
+        ``track`` does; their measurements stay."""
         with self.db:
-            self.db.execute(
-                f"UPDATE visits SET retired = 1 WHERE source = ? AND id NOT IN ({marks}) AND wound_id IN "
-                "(SELECT w.id FROM wounds w JOIN patients p ON p.id = w.patient_id WHERE p.name = ?)",
-                (self.run_source, *self.touched, self.run_patient))
+            self.db.execute("UPDATE visits SET retired = 1 WHERE source = ? AND id NOT IN (SELECT id FROM touched)",
+                            (self.run_source,))
         self.run_source = None
 
     def visit_id(self, patient: str, wound: str, image: str, date: str | None, note: str = "") -> int:
@@ -174,7 +190,7 @@ class Store:
             visit = self.db.execute("SELECT id FROM visits WHERE wound_id = ? AND image = ?", (wid, image)).fetchone()[0]
             if self.run_source is not None:
                 self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (self.run_source, visit))
-                self.touched.add(visit)
+                self.db.execute("INSERT OR IGNORE INTO touched(id) VALUES (?)", (visit,))
             return visit
 
     def find_visit(self, patient: str, wound: str, image: str) -> int | None:
