@@ -472,17 +472,23 @@ class Outcome:
     def row(self) -> dict:
         """The record row: the photo, its wound and date, then the result's fields or the error, then the key."""
         spec = self.spec
-        date = visit_date(spec) if self.result is not None else spec.date
-        row = {"image": str(spec.image), "wound": spec.wound, "date": date.isoformat() if date else None}
+        row = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
         if self.result is not None:
-            row.update(self.result.to_dict(), image=str(spec.image))
-            said = date_warning(date, row.get("captured"))
-            if said:
-                row["warnings"] = [*row.get("warnings", []), said]
+            row = dated({**row, **self.result.to_dict()}, spec)
         else:
             row["error"] = self.error
         row.update(sha256=self.key.sha256 or f"missing:{spec.image}", params_key=self.key.params_key)
         return row
+
+
+def dated(row: dict, spec: PhotoSpec) -> dict:
+    """A measured photo's record row as ``spec`` now gives the photo (its path as typed, wound, visit
+    date), with ``date_warning`` where the camera's capture date tells another day
+    (:func:`~woundmeasure.sources.date_warning`): a date corrected in a manifest reaches the batch's
+    CSVs without measuring the photo again."""
+    date = visit_date(spec)
+    return {**row, "image": str(spec.image), "wound": spec.wound, "date": date.isoformat() if date else None,
+            "date_warning": date_warning(date, row.get("captured"))}
 
 
 def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs(),

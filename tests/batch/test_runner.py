@@ -110,6 +110,7 @@ def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tm
     # a list of photos, into the same folder: the photo is already done; a copy elsewhere is a photo of its own
     assert wm.run_batch([tmp_path / "in" / "sub" / photo.name], tmp_path / "out", workers=1,
                         progress=False)["skipped"] == 1
+    assert wm.run_batch([photo], tmp_path / "out", workers=1, progress=False)["measured"] == 1
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="holds no photos"):
         wm.run_batch(tmp_path / "empty", tmp_path / "out2", progress=False)

@@ -306,3 +306,23 @@ def test_the_one_photo_options_are_not_offered_by_the_many_photo_commands():
     assert all(f in CliRunner().invoke(cli, ["measure", "--help"]).output for f in ("--mask", "--roi", "--point"))
     r = CliRunner().invoke(cli, ["measure", "x.jpg", "--wound-gap", "-1"])
     assert r.exit_code == 2 and "Invalid value for '--wound-gap'" in r.output
+
+
+def test_a_rerun_from_elsewhere_resumes_and_takes_a_corrected_date(tmp_path, monkeypatch):
+    """The same photos named by a relative path, then by an absolute one, are done; a date corrected in
+    the manifest reaches results.csv without measuring again."""
+    import csv
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _series(src, 1)
+    (src / "m.csv").write_text("image,date\np00.jpg,2024-01-08\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["--out", str(out), "--px-per-mm", "6", "--workers", "1", "--quiet"]
+    assert CliRunner().invoke(cli, ["batch", "in/m.csv", *args]).exit_code == 0
+    (src / "m.csv").write_text("image,date\np00.jpg,2024-01-09\n")
+    again = CliRunner().invoke(cli, ["batch", str(src / "m.csv"), *args])
+    assert "0 measured (0 failed), 1 already done" in again.stderr
+    with (out / "results.csv").open(newline="") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["date"] == "2024-01-09"

@@ -26,8 +26,9 @@ WOUND_COLUMNS = ["image", "date", "wound", "instance", "area_mm2", "area_cm2", "
 
 
 def row_key(row: dict) -> tuple[str, str, str, str]:
-    """What a row is the result of: (photo path, wound, sha256, params_key)."""
-    return row.get("image"), row.get("wound"), row.get("sha256"), row.get("params_key")
+    """What a row is the result of: (the photo's absolute path, wound, sha256, params_key); the path
+    as typed may differ between runs (relative, absolute)."""
+    return str(Path(row.get("image") or "").resolve()), row.get("wound"), row.get("sha256"), row.get("params_key")
 
 
 def read_rows(jsonl: Path) -> dict[tuple[str, str, str, str], dict]:
@@ -56,7 +57,7 @@ def _csv_row(row: dict) -> dict:
                perspective_corrected=cal.get("perspective_corrected"), uncertainty_pct=cal.get("uncertainty_pct"),
                segmentation_method=(row.get("segmentation") or {}).get("method"),
                num_wounds=len(row["wounds"]) if "wounds" in row else None,
-               warnings="; ".join(row.get("warnings") or []))
+               warnings="; ".join([*(row.get("warnings") or []), *filter(None, [row.get("date_warning")])]))
     return out
 
 
@@ -78,13 +79,11 @@ def _wound_rows(row: dict):
                "warnings": "; ".join(w.get("warnings") or []), "sha256": row.get("sha256")}
 
 
-def write_csv(jsonl: Path, csv_path: Path, keys=None) -> None:
-    """Rebuild the CSV from the JSONL (the record), atomically: one row per photo, and beside it
-    ``wounds.csv``, one row per wound of each photo (a photo may show several).
-
-    ``keys``: the :func:`row_key` of each photo of the run, in its order (default: every row kept)."""
-    kept = read_rows(jsonl)
-    rows = list(kept.values()) if keys is None else [kept[k] for k in keys if k in kept]
+def write_csv(jsonl: Path, csv_path: Path, rows=None) -> None:
+    """Write the CSV, atomically: one row per photo, and beside it ``wounds.csv``, one row per wound of
+    each photo (a photo may show several). ``rows``: the run's rows (default: every row the JSONL,
+    the record, keeps)."""
+    rows = list(read_rows(jsonl).values()) if rows is None else list(rows)
     _write_rows(csv_path, CSV_COLUMNS, (_csv_row(r) for r in rows))
     _write_rows(csv_path.with_name(WOUNDS_CSV), WOUND_COLUMNS, (w for r in rows for w in _wound_rows(r)))
 

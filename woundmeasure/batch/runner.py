@@ -19,7 +19,7 @@ from woundmeasure.batch.process import (
     start_worker,
     worker_context,
 )
-from woundmeasure.batch.record import Sink, read_done, row_key, write_csv
+from woundmeasure.batch.record import Sink, read_done, read_rows, row_key, write_csv
 from woundmeasure.options import MeasureOptions, Outputs
 from woundmeasure.sources import PhotoSpec, batch_specs
 from woundmeasure.store import RecordKey, record_key
@@ -187,7 +187,7 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
     InputError
         If ``source`` holds no photo or cannot be read.
     """
-    from woundmeasure.pipeline import Outcome
+    from woundmeasure.pipeline import Outcome, dated
 
     specs = batch_specs(source)
     out = Path(out_dir)
@@ -198,13 +198,14 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
     done = read_done(jsonl)
     counts = {"measured": 0, "skipped": 0, "failed": 0}
     bar = _Progress(len(specs)) if progress and specs else None
-    keys = []  # each photo's row key, in the run's order: the CSVs list these
+    current = {}  # each photo's row key and spec, in the run's order: the CSVs list these
 
     def todo():
         for spec in specs:
             key = record_key(spec.image, spec.options_for(options))
-            keys.append(row_key(Outcome(spec, options, key).row()))
-            if key.sha256 is not None and keys[-1] in done:
+            k = row_key(Outcome(spec, options, key).row())
+            current.setdefault(k, spec)
+            if key.sha256 is not None and k in done:
                 counts["skipped"] += 1
                 if bar:
                     bar.skip()
@@ -234,5 +235,6 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
                 _run_on_pool(workers, items, options, outputs, keep)
         finally:
             sink.close()
-    write_csv(jsonl, csv_path, keys)
+    kept = read_rows(jsonl)
+    write_csv(jsonl, csv_path, (dated(kept[k], spec) for k, spec in current.items() if k in kept))
     return counts
