@@ -44,10 +44,15 @@ def test_reads_gray_rgba_cmyk_and_16bit(tmp_path):
 
     cv2.imwrite(str(tmp_path / "rgb16.tif"), (_pattern().astype(np.uint16) * 257)[:, :, ::-1])
     assert np.abs(read_image(tmp_path / "rgb16.tif").rgb.astype(int) - _pattern()).max() <= 1
-    # a camera's 12-bit values in a 16-bit file (0-4095): read at their own depth, not as 1/16 of the range
+    # a camera's 12-bit values in a 16-bit file (0-4095): read at their declared depth, or refused when
+    # nothing declares it (read by 65535 they would be nearly black: no scale, no wound, area 0)
     twelve = np.round(_pattern().astype(float) * 4095 / 255).astype(np.uint16)
-    cv2.imwrite(str(tmp_path / "rgb12.tif"), twelve[:, :, ::-1])
+    import tifffile  # scikit-image's own dependency
+    tifffile.imwrite(tmp_path / "rgb12.tif", twelve, photometric="rgb", extratags=[(281, "H", 1, 4095, True)])
     assert np.abs(read_image(tmp_path / "rgb12.tif").rgb.astype(int) - _pattern()).max() <= 1
+    cv2.imwrite(str(tmp_path / "undeclared12.tif"), twelve[:, :, ::-1])
+    with pytest.raises(ImageReadError, match="brightest value is 3790 of 65535.*scaled to 16 bits"):
+        read_image(tmp_path / "undeclared12.tif")
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])  # JPEGs are decoded by OpenCV, the rest by Pillow

@@ -105,18 +105,15 @@ def _parse_exif_datetime(value) -> dt.datetime | None:
     return None
 
 
-def _to_uint8_rgb(arr: np.ndarray) -> np.ndarray:
-    """Convert a decoded array of any depth and channel count to RGB uint8."""
+def _to_uint8_rgb(arr: np.ndarray, *, top: int | None = None) -> np.ndarray:
+    """Convert a decoded array of any depth and channel count to RGB uint8; ``top``: the value that is
+    white (a file's declared maximum, e.g. 4095 for 12-bit values; default the type's, 65535 for 16 bits)."""
     if arr.dtype == bool:
         arr = arr.astype(np.uint8) * 255
     elif arr.dtype == np.uint8:
         pass  # (checked first: the test below would scan every pixel of a 12 MP photo for its maximum)
     elif arr.dtype == np.uint16 or (arr.dtype.kind in "iu" and arr.max(initial=0) > 255):
-        # a camera's 10-, 12- or 14-bit values in a 16-bit file fill only the low part of its range:
-        # scaled by 65535 they read nearly black, and no scale or wound is found
-        top = int(arr.max(initial=0))
-        bits = next((b for b in (8, 10, 12, 14, 16, 24) if top < 2 ** b), 32)
-        arr = np.clip(np.round(arr.astype(np.float64) * (255.0 / (2 ** bits - 1))), 0, 255).astype(np.uint8)
+        arr = np.clip(np.round(arr.astype(np.float64) * (255.0 / (top or 65535))), 0, 255).astype(np.uint8)
     elif arr.dtype.kind == "f":
         scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
         arr = np.clip(np.round(arr * scale), 0, 255).astype(np.uint8)
@@ -160,6 +157,13 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     if arr is None or arr.ndim != 3:
         return None
     return arr if rgb_flag else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+
+
+def _declared_top(im) -> int | None:
+    """The value a file says is white when it is not its type's (a TIFF's SMaxSampleValue), else None."""
+    value = getattr(im, "tag_v2", {}).get(281) if im.format == "TIFF" else None
+    value = max(value) if isinstance(value, tuple) else value
+    return int(value) if value and 255 < int(value) < 65535 else None
 
 
 def _decode_deep_tiff(data: bytes) -> np.ndarray | None:
@@ -242,6 +246,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
                 arr = _decode_deep_tiff(data)  # Pillow reads a 16-bit colour TIFF as its top 8 bits of 16
             if arr is None:
                 arr = _decode_pillow(im)
+            top = _declared_top(im)
     except ImageReadError:
         raise
     except UnidentifiedImageError:
@@ -249,7 +254,11 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     except (OSError, SyntaxError, ValueError) as exc:
         reason = " ".join(str(exc).split())  # one line: decoders' messages may end in a newline
         raise ImageReadError(f"{path}: the image is damaged or truncated ({reason}); re-export the photo") from None
-    rgb = _apply_orientation(_to_uint8_rgb(arr), orientation)
+    if arr.dtype == np.uint16 and top is None and arr.max(initial=0) < 4096:
+        raise ImageReadError(f"{path}: its brightest value is {arr.max(initial=0)} of 65535, as a camera's 10- or "
+                             "12-bit values in a 16-bit file are: save it with its values scaled to 16 bits, or as an "
+                             "8-bit PNG or JPEG")
+    rgb = _apply_orientation(_to_uint8_rgb(arr, top=top), orientation)
     return Photo(rgb=rgb, path=given, sha256=sha, captured=captured, exif_orientation=orientation)
 
 
