@@ -229,3 +229,15 @@ def test_a_row_of_empty_cells_is_a_blank_line(tmp_path):
     (tmp_path / "m.csv").write_text("image,date,wound\na.jpg,2024-01-08,\n,2024-01-09,\n")
     with pytest.raises(InputError, match="line 3: the image column is empty"):
         read_manifest(tmp_path / "m.csv")
+
+
+def test_a_roiset_beside_a_photo_is_its_outline(tmp_path):
+    import os
+
+    from woundmeasure.sources import PhotoSpec
+
+    write_rgb(tmp_path / "2024-01-08.jpg", make_phantom(64, width=320, height=240, marker=False).rgb)
+    (tmp_path / "2024-01-08.roi").write_bytes(b"")
+    (tmp_path / "2024-01-08.zip").write_bytes(b"")
+    os.utime(tmp_path / "2024-01-08.roi", (1, 1))  # the RoiSet saved after the single ROI: the newer wins
+    assert PhotoSpec(tmp_path / "2024-01-08.jpg").with_sidecars().roi == tmp_path / "2024-01-08.zip"

@@ -215,13 +215,10 @@ def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
 
     path = Path(path)
     if path.is_dir():
-        for suffix in (".roi", ".zip"):
-            candidate = path / (Path(image).stem + suffix)
-            if candidate.is_file():
-                path = candidate
-                break
-        else:
+        found = [c for c in (path / (Path(image).stem + s) for s in (".roi", ".zip")) if c.is_file()]
+        if not found:
             raise MaskError(f"ROI folder {path}: has no {Path(image).stem}.roi or .zip for {image}")
+        path = max(found, key=lambda c: c.stat().st_mtime_ns)  # the newer, where an earlier run left the other
     rois = [(name, m) for name, m in read_roi_set(path, shape=shape) if m.any()]
     rois.sort(key=lambda r: np.nonzero(r[1])[1].mean())  # numbered left to right, as split_wounds numbers
     mask = np.zeros(shape, bool)
@@ -531,14 +528,16 @@ def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> Non
     name = outputs.name(result.image)
     if outputs.masks:
         write_mask(Path(outputs.masks) / f"{name}.png", result.mask)
-    if outputs.rois and len(result.wounds) > 1:  # a RoiSet: each wound its own ROI, under its name
-        from woundmeasure.roi import write_roi_set
+    if outputs.rois and result.mask.any():
+        from woundmeasure.roi import write_roi, write_roi_set
 
-        write_roi_set(Path(outputs.rois) / f"{name}.zip", [(w.label, result.labels == w.number) for w in result.wounds])
-    elif outputs.rois and result.mask.any():
-        from woundmeasure.roi import write_roi
-
-        write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)
+        several = len(result.wounds) > 1  # a RoiSet: each wound its own ROI, under its name
+        (Path(outputs.rois) / f"{name}.{'roi' if several else 'zip'}").unlink(missing_ok=True)  # an earlier run's
+        if several:
+            write_roi_set(Path(outputs.rois) / f"{name}.zip",
+                          [(w.label, result.labels == w.number) for w in result.wounds])
+        else:
+            write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)
     if outputs.overlays:
         from woundmeasure.report.overlay import draw_overlay
 

@@ -84,11 +84,12 @@ class PhotoSpec:
                 spec = replace(spec, problem=str(exc))
         if self.mask or self.roi:
             return spec
-        found = [p for p in (self.image.with_suffix(".roi"), mask_path(self.image)) if p.is_file()]
+        found = [p for p in (self.image.with_suffix(".roi"), self.image.with_suffix(".zip"), mask_path(self.image))
+                 if p.is_file()]  # an ImageJ ROI, a RoiSet of several wounds, a mask
         if not found:
             return spec
         newest = max(found, key=lambda p: p.stat().st_mtime_ns)  # the latest correction wins (ImageJ or review)
-        return replace(spec, roi=newest) if newest.suffix == ".roi" else replace(spec, mask=newest)
+        return replace(spec, roi=newest) if newest.suffix in (".roi", ".zip") else replace(spec, mask=newest)
 
 
 def mask_path(image) -> Path:

@@ -205,3 +205,21 @@ def test_a_photo_of_two_wounds_round_trips_through_imagej_as_a_roiset_of_named_w
     again = json.loads(run(photo, "--roi", tmp_path / "r" / "2024-03-04.zip", "--json").stdout)[0]
     assert {w["name"]: w["area_mm2"] for w in again["wounds"]} == \
         pytest.approx({chr(64 + w["number"]): w["area_mm2"] for w in first["wounds"]}, rel=1e-9)
+
+
+def test_roi_out_leaves_no_earlier_outline_that_would_be_read_instead(tmp_path):
+    """One wound, then two: the .zip replaces the .roi (given the folder, the .roi was read first)."""
+    mask = np.zeros((480, 640), bool)
+    mask[100:200, 100:200] = True
+    phantom_rgb = make_phantom(63, width=640, height=480, marker=False).rgb
+    write_rgb(tmp_path / "p.jpg", phantom_rgb)
+    write_mask(tmp_path / "one.png", mask)
+    assert run(tmp_path / "p.jpg", "--px-per-mm", 6, "--mask", tmp_path / "one.png", "--roi-out", tmp_path / "r")\
+        .exit_code == 0
+    mask[300:400, 400:500] = True  # a second wound, far from the first
+    write_mask(tmp_path / "two.png", mask)
+    assert run(tmp_path / "p.jpg", "--px-per-mm", 6, "--mask", tmp_path / "two.png", "--roi-out", tmp_path / "r")\
+        .exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["p.zip"]
+    again = json.loads(run(tmp_path / "p.jpg", "--px-per-mm", 6, "--roi", tmp_path / "r", "--json").stdout)[0]
+    assert again["num_pixels"] == mask.sum() and [w["name"] for w in again["wounds"]] == ["A", "B"]
