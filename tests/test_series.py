@@ -210,6 +210,7 @@ def test_a_wound_whose_given_outline_is_empty_has_closed_as_that_person_says(tmp
     last = b["visits"][-1]
     assert last["date"] == "2024-07-22" and last["area_mm2"] == 0 and last["par_pct"] == 100
     assert last["closed"] and last["closure_confirmed"]
+    assert any("the outline given for it is empty" in w for w in last["warnings"])
     assert b["summary"]["closed_date"] == "2024-07-22" and b["summary"]["projected_closure_date_exponential"] is None
     rows = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db"), "--format", "json"]).stdout)
     assert [(r["Wound"], r["Date"]) for r in rows if r["Closed"]] == [("B", "2024-07-22")]

@@ -115,14 +115,15 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
     extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] \
         and instance["status"] == "found" else ()
     if instance and instance["status"] == "closed":
-        said = ("counted as closed (area 0); a person should confirm it" if instance["unsure"]
-                else "closed, as a person confirmed (area 0)")
+        # how it closed: not found where it was (a person should confirm it, or did), or drawn as nothing
+        said = instance["note"] or ("not found where it was: closed? a person should confirm it" if instance["unsure"]
+                                    else "closed, as a person confirmed")
         sure = 0.0 if not instance["unsure"] else None  # a closure no person confirmed has no interval to show
         closed = {**r, "area_mm2": 0.0, "area_cm2": 0.0, "area_mm2_low": sure, "area_mm2_high": sure,
                   "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [], "wounds": [],
-                  "warnings": [f"wound {wound} was not found in this photo where it was: {said}"]}
+                  "warnings": [f"wound {wound}: {said} (counted as area 0)"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,
@@ -346,8 +347,8 @@ def _as_given(store: Store, patient: str, wound: str, visits: list[Visit]) -> li
     for v in sorted(visits, key=Visit.order):
         given = v.outline.split(" (")[0] in ("mask", "roi")
         closed = had and given and v.counted and v.area_mm2 == 0
-        out.append(_as_instance(store, patient, v, Assignment(wound, "closed", note="the outline given is empty")
-                                if closed else None, wound))
+        empty = Assignment(wound, "closed", note="the outline given for it is empty: closed, as that person drew it")
+        out.append(_as_instance(store, patient, v, empty if closed else None, wound))
         had |= v.counted and (v.area_mm2 or 0) > 0
     return out
 

@@ -76,7 +76,10 @@ def closure_unconfirmed(visit) -> bool:
 
 
 def closure_state(visit) -> str:
-    """What every report says of a closed visit's closure: whether a person confirmed it."""
+    """What every report says of a closed visit's closure: whether a person confirmed it (``None``, a
+    closure whose visit is not at hand: not known to be confirmed)."""
+    if visit is None:
+        return "a person should confirm it"
     return "a person should confirm it" if closure_unconfirmed(visit) else "confirmed by a person"
 
 
@@ -256,8 +259,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
     closed = [v for v in measured if v.closed]
     if closed:
-        warnings.append(f"closed at {closed[0].date.isoformat()}: not found in {closed[0].image} where it was"
-                        + f" ({closure_state(closed[0])})")
+        warnings.append(f"closed at {closed[0].date.isoformat()} ({closed[0].image}): {closure_state(closed[0])}")
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")

@@ -28,7 +28,7 @@ def format_track(t) -> str:
         real = {True: "*", False: "~", None: ""}[v.change_beyond_noise]
         lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} "
                      f"{fmt_range(v.area_low_mm2, v.area_high_mm2, 1, dash='-'):>15} {v.area_cm2:>8.2f} "
-                     f"{v.perimeter_mm:>8.1f} {v.par_pct:>6.1f} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
+                     f"{v.perimeter_mm:>8.1f} {fmt(v.par_pct, 1):>6} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
                      f"{real:>3} {(v.calibration or {}).get('method', ''):<8} {v.image}")
     def f(x, d=1, unit=""):  # a value with its unit, or n/a alone
         return fmt(x, d, unit, none="n/a")

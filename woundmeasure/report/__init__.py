@@ -1,12 +1,14 @@
 """Overlays, plots and reports."""
 
 
-def fmt(value, digits: int = 1, suffix: str = "", *, none: str = "–") -> str:
-    """A number as the reports show it (``none`` for none; a tiny negative number as 0, not -0.0000)."""
-    if value is None:
-        return none
+def _number(value: float, digits: int) -> str:
     text = f"{value:.{digits}f}"
-    return f"{text.lstrip('-') if float(text) == 0 else text}{suffix}"
+    return text.lstrip("-") if float(text) == 0 else text  # a tiny negative number is 0, not -0.0000
+
+
+def fmt(value, digits: int = 1, suffix: str = "", *, none: str = "–") -> str:
+    """A number as the reports show it (``none`` for none)."""
+    return none if value is None else f"{_number(value, digits)}{suffix}"
 
 
 def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -> str:
@@ -14,7 +16,7 @@ def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -
     an open end as '…')."""
     if low is None and high is None:
         return "–"
-    ends = ["…" if v is None else f"{v:.{digits}f}" for v in (low, high)]
+    ends = ["…" if v is None else _number(v, digits) for v in (low, high)]
     return f"{ends[0]}{dash}{ends[1]}{suffix}"
 
 

@@ -34,8 +34,7 @@ def _summary_lines(track) -> list[str]:
              f"{s.projected_closure_date_exponential or 'not projectable'}"]
     if s.closed_date:
         closing = next((v for v in track.visits if v.closed and v.date == s.closed_date), None)
-        lines.append(f"Closed at {s.closed_date}" + (" (confirmed by a person)" if closing and not closure_unconfirmed(closing)
-                                                       else ": not found where it was; a person should confirm it"))
+        lines.append(f"Closed at {s.closed_date} ({closure_state(closing)})")
     return lines
 
 
@@ -44,7 +43,7 @@ def _notes(v) -> str:
     at most ``NOTE_LINES`` lines; the HTML report has them all)."""
     if v.closed:
         head = f"closed? {closure_state(v)}" if closure_unconfirmed(v) else f"closed ({closure_state(v)})"
-        text = "; ".join([head] + [w for w in v.warnings if "not found" not in w])
+        text = "; ".join([head] + [w for w in v.warnings if "(counted as area 0)" not in w])
     else:
         text = f"excluded: {v.excluded}" if v.excluded else (v.error or "; ".join(v.warnings))
     lines = textwrap.wrap(text, NOTE_WIDTH, max_lines=NOTE_LINES, placeholder=" … (see the HTML report)")
