@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 import click
 
 from woundmeasure import __version__
+
+
+PATH_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EEXIST, errno.EROFS}
 
 
 class _Commands(click.Group):
@@ -18,8 +22,9 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}: choose a path that can be written (a folder "
-                                       "that can be made, not below a file)") from None
+            hint = ": choose a path that can be written (a folder that can be made, not below a file)" \
+                if exc.errno in PATH_ERRORS else ""  # not for a full disk or a failing drive
+            raise click.ClickException(f"{where}{exc.strerror or exc}{hint}") from None
 
 
 @click.group(cls=_Commands)
