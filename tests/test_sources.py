@@ -86,7 +86,9 @@ def test_dates_from_names_and_exif(tmp_path):
     assert date_from_name("IMG_20240305_101112.jpg") == dt.date(2024, 3, 5)
     assert date_from_name("PXL_20231102_093000123.jpg") == dt.date(2023, 11, 2)
     assert date_from_name("20240305_101112.jpg") == dt.date(2024, 3, 5)
+    assert date_from_name("IMG-20240305-WA0001.jpg") == dt.date(2024, 3, 5)  # WhatsApp, which strips EXIF
     assert date_from_name("scan_20241399.jpg") is None and date_from_name("id-123456789.jpg") is None
+    assert date_from_name("MRN20110523_photo.jpg") is None  # a record number, not a camera's name
     p = make_phantom(60, width=640, height=480, px_per_mm=4.0, marker=False)
     exif = Image.Exif()
     exif.get_ifd(0x8769)[36867] = "2023:11:02 09:30:00"
@@ -216,6 +218,7 @@ def test_a_given_date_far_from_the_cameras_is_used_with_a_warning(tmp_path):
     assert "29 days" in said and "2024-05-01" in said
     assert date_warning(dt.date(2024, 5, 2), "2024-05-01T10:00:00") is None  # a day: time zones
     assert "2024-02-30 in its name is not a date" in no_date_error(tmp_path / "wound 2024-02-30.jpg")
+    assert "20241399 in its name is not a date" in no_date_error(tmp_path / "IMG_20241399_101112.jpg")
     out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json").stdout)
     [far] = [v for v in out["visits"] if v["image"].endswith("2024-04-02.jpg")]
     assert any("29 days" in w for w in far["warnings"])

@@ -27,8 +27,10 @@ from woundmeasure.options import MeasureOptions
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-# a camera's own name: IMG_20240305_101112.jpg, PXL_20240305_101112345.jpg, 20240305_101112.jpg
-_CAMERA_DATE = re.compile(r"(?<![\d-])((?:19|20)\d{2})(\d{2})(\d{2})(?=_\d{6}|[^\d-]|$)")
+# a camera's or messenger's own name: IMG_20240305_101112.jpg, PXL_20240305_101112345.jpg,
+# 20240305_101112.jpg, IMG-20240305-WA0001.jpg (WhatsApp, which strips EXIF); not MRN20240305.jpg
+_CAMERA_DATE = re.compile(r"(?:^|(?<![A-Za-z0-9])(?:IMG|PXL|VID|PHOTO|Screenshot|signal)[_-])"
+                          r"((?:19|20)\d{2})(\d{2})(\d{2})(?=[_.-]|$)", re.IGNORECASE)
 DATE_SLACK_DAYS = 1  # a given date this far from the camera's clock is taken without a word (time zones)
 
 
@@ -253,8 +255,9 @@ def date_warning(date: dt.date | None, captured: str | None) -> str | None:
 def no_date_error(image) -> str:
     """The error of a photo with no date: what is wrong with the date it seems to have, and where to put one."""
     name = Path(image).name
-    looks = _ISO_DATE.search(name)
-    said = f"{looks[0]} in its name is not a date" if looks else "no date"
+    iso, camera = _ISO_DATE.search(name), _CAMERA_DATE.search(name)
+    looks = iso[0] if iso else "".join(camera.groups()) if camera else None
+    said = f"{looks} in its name is not a date" if looks else "no date"
     return (f"{image}: {said}: put an ISO date (YYYY-MM-DD) in the file name, a date column in the manifest, "
             "or keep the photo's EXIF date")
 

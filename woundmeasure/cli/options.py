@@ -140,7 +140,7 @@ def series_options(params: dict, command: str):
     manifest, not --mask/--roi/--box/--point (one photo's)."""
     for k in ("mask", "roi"):
         if params[k]:
-            raise click.UsageError(f"--{k} applies to single photos; with {command} put <stem>.roi / <stem>.mask.png "
+            raise click.UsageError(f"--{k} is an option of measure; with {command} put <stem>.roi / <stem>.mask.png "
                                    "beside each photo or use the manifest's mask/roi columns")
     for k in HINTS:
         if params[k]:
