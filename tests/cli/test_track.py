@@ -21,6 +21,6 @@ def test_one_photos_outline_and_clicks_are_refused_for_a_series(series_dir, tmp_
         for command in ("track", "batch"):
             extra = ["--out", str(tmp_path / "o")] if command == "batch" else ["--db", str(tmp_path / "t.db")]
             r = CliRunner().invoke(cli, [command, str(series_dir), flag, value, *extra])
-            assert r.exit_code == 2 and ("single photos" in r.output or "a place in one photo" in r.output), r.output
+            assert r.exit_code == 2 and ("an option of measure" in r.output or "a place in one photo" in r.output), r.output
             assert "hints.json" in r.output or "mask.png" in r.output
     assert not (tmp_path / "t.db").exists() and not (tmp_path / "o").exists()  # nothing measured
