@@ -230,3 +230,17 @@ def test_naming_one_wound_leaves_the_others_letter_as_it_was(name, other):
     result = follow_wounds([(first, None), (later, None)])
     assert labelled(result[0]) == {name: ("found", (1,)), other: ("found", (2,))}
     assert labelled(result[1]) == {name: ("found", (1,)), other: ("found", (2,))}
+
+
+def test_a_wound_named_at_a_later_visit_bears_that_name_at_every_visit():
+    """A name given at the third visit (or at the first, before an earlier photo was added) names the
+    wound found there; it closed nothing and made no new wound."""
+    first = [Footprint(1, (0, 0), 500, 25), Footprint(2, (60, 0), 200, 16)]
+    second = [Footprint(1, (2, 1), 450, 24), Footprint(2, (61, 1), 150, 14)]
+    third = [Footprint(1, (1, 0), 400, 23), Footprint(2, (60, 0), 100, 12, "occipital")]
+    result = follow_wounds([(first, None), (second, None), (third, None)])
+    for photo in result:
+        assert labelled(photo) == {"A": ("found", (1,)), "occipital": ("found", (2,))}
+    elsewhere = [Footprint(1, (1, 0), 400, 23), Footprint(2, (60, 0), 100, 12), Footprint(3, (0, 90), 50, 8, "scalp")]
+    result = follow_wounds([(first, None), (elsewhere, None)])  # a named wound where none was: new, under its name
+    assert labelled(result[1]) == {"A": ("found", (1,)), "B": ("found", (2,)), "scalp": ("found", (3,))}

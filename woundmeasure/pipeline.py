@@ -531,11 +531,13 @@ def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> Non
     if outputs.rois and result.mask.any():
         from woundmeasure.roi import write_roi, write_roi_set
 
-        several = len(result.wounds) > 1  # a RoiSet: each wound its own ROI, under its name
+        # several: a RoiSet, each wound its own ROI under the name a person gave it; not under this photo's
+        # letters, which read back would claim which wound of a series each is
+        several = len(result.wounds) > 1
         (Path(outputs.rois) / f"{name}.{'roi' if several else 'zip'}").unlink(missing_ok=True)  # an earlier run's
         if several:
             write_roi_set(Path(outputs.rois) / f"{name}.zip",
-                          [(w.label, result.labels == w.number) for w in result.wounds])
+                          [(w.name, result.labels == w.number) for w in result.wounds])
         else:
             write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)
     if outputs.overlays:

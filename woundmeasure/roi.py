@@ -88,7 +88,7 @@ def read_roi_set(path, *, shape: tuple[int, int]) -> list[tuple[str | None, np.n
     out = []
     for roi in rois:
         name = (roi.name or "").strip()
-        given = name if name and not re.fullmatch(r"\d{4}-\d{4}(-\d{4})?(-\d+)?", name) else None
+        given = name if name and not re.fullmatch(r"\d{4,}-\d{4,}(-\d{4,})?(-\d+)?", name) else None
         out.append((given, _roi_mask(roi, shape, str(path))))
     if not any(m.any() for _, m in out):
         raise MaskError(f"ROI {path}: lies outside the {shape[1]} x {shape[0]} px photo (or encloses no pixel "
@@ -135,15 +135,24 @@ def mask_to_roi(mask: np.ndarray, *, name: str = "wound"):
     return roi
 
 
+def position_name(mask: np.ndarray) -> str:
+    """The name ImageJ's ROI Manager gives an ROI it was not told a name for: its centre, ``yyyy-xxxx``
+    (read back as no name)."""
+    rows, cols = np.nonzero(mask)
+    return f"{int(round((rows.min() + rows.max()) / 2)):04d}-{int(round((cols.min() + cols.max()) / 2)):04d}"
+
+
 def write_roi_set(path, named_masks) -> None:
     """Write an ImageJ RoiSet ``.zip``: one ROI per (name, mask), as ImageJ's ROI Manager saves several
-    wounds, each under its name (read back by :func:`read_roi_set`)."""
+    wounds, each under its name, or as ImageJ names it where the name is None (read back by
+    :func:`read_roi_set`)."""
     import zipfile
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, mask in named_masks:
+            name = name or position_name(mask)
             z.writestr(f"{name}.roi", mask_to_roi(mask, name=name).tobytes())
 
 

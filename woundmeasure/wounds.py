@@ -465,12 +465,16 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
     out: list[list[Assignment]] = []
     for footprints, frame in photos:
         by_label: dict[str, Assignment] = {}
-        for f in footprints:  # a person's names decide
-            if f.name:
+        names = {k.label for k in known}
+
+        def decides(f):  # a person's name for a wound already known, or a letter, decides; a new word names
+            return f.name and (f.name in names or _is_letter_label(f.name))  # the wound it is found to be
+        for f in footprints:
+            if decides(f):
                 prev = by_label.get(f.name)
                 by_label[f.name] = Assignment(f.name, "found", (prev.numbers if prev else ()) + (f.number,),
                                               "named by a person")
-        free = [f for f in footprints if not f.name]
+        free = [f for f in footprints if not decides(f)]
         pool = [k for k in known if k.label not in by_label]
         if pool and free:
             matches = sorted((_score(pool, free, th, t) for th, t in _candidates(pool, free)), key=lambda m: m.cost)
@@ -483,6 +487,11 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             ambiguous, alike = False, [best]
         for r, (cs, d) in best.groups.items():
             k = pool[r]
+            given = next((free[c].name for c in cs if free[c].name), None)
+            if given:  # a wound named at a later visit than its first: that name, at every visit
+                out = [[replace(a, label=given) if a.label == k.label else a for a in photo] for photo in out]
+                reopened = {given if label == k.label else label for label in reopened}
+                k.label = given
             far = d > 0.5 * k.reach
             notes = [f"matched {d:.1f} mm from its last place" + (" (with a fragment)" if len(cs) > 1 else "")]
             if ambiguous:
@@ -498,7 +507,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
         # with a word uses up a letter, and one named by a letter holds that letter, so that naming one
         # wound leaves the others' letters as they were)
         seen = {k.label for k in known}
-        arrivals = sorted([free[c] for c in best.new] + [f for f in footprints if f.name and f.name not in seen],
+        arrivals = sorted([free[c] for c in best.new] + [f for f in footprints if decides(f) and f.name not in seen],
                           key=lambda f: f.number)
         for f in arrivals:
             if f.name and _is_letter_label(f.name):
@@ -509,6 +518,10 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                     label = next(letters)
             if f.name:
                 label = f.name
+                if not decides(f):  # a new wound a person named at this visit
+                    prev = by_label.get(label)
+                    by_label[label] = Assignment(label, "found", (prev.numbers if prev else ()) + (f.number,),
+                                                 "named by a person")
             else:
                 by_label[label] = Assignment(label, "found", (f.number,), "new" if out else "first seen")
             if label not in seen:
