@@ -75,3 +75,18 @@ def test_a_wound_can_close_and_several_wounds_heal_each_at_its_own_rate():
     assert (masks[1] == v.mask).all()
     per_px = 1 / homography_area_scale(v.plane_to_image, np.zeros((1, 2)))[0]
     assert masks[1].sum() * per_px == pytest.approx(areas[1], rel=0.05)
+
+
+def test_the_card_lies_beside_the_wound_when_all_the_skin_is_exposed():
+    """exposed=None (no drape): the card slid out until it cleared the photo's edge, and lay over the wound
+    while the truth still counted the hidden wound."""
+    import cv2
+
+    from woundmeasure.synthetic import make_phantom, make_visit
+
+    p = make_phantom(66, width=800, height=600, px_per_mm=4.0, marker=False)
+    for seed in range(3):
+        v = make_visit(p.rgb, p.mask, healed_fraction=0.2, photo_width_mm=200.0, seed=seed)
+        card = np.zeros(v.mask.shape, np.uint8)
+        cv2.fillPoly(card, [np.round(v.card_corners).astype(np.int32)], 1)
+        assert v.mask.any() and not (card.astype(bool) & v.mask).any()

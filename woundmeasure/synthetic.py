@@ -995,8 +995,9 @@ def make_visit(photo: np.ndarray, wound_mask: np.ndarray, *, photo_width_mm: flo
     ex, ey = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
     half = np.array(CARD.CARD_MM) / 2
     t = 0.0
-    while True:  # slide the card out along d until it clears the exposed skin by card_gap_mm
-        rel = skin_edge - t * d
+    clear_of = np.vstack([skin_edge, wound_edge])  # the wound too: all the skin may be exposed (exposed=None)
+    while True:  # slide the card out along d until it clears the exposed skin and the wound by card_gap_mm
+        rel = clear_of - t * d
         lx, ly = np.abs(rel @ ex) - half[0], np.abs(rel @ ey) - half[1]
         if float(np.min(np.hypot(np.maximum(lx, 0), np.maximum(ly, 0)))) >= card_gap_mm:
             break
