@@ -200,7 +200,8 @@ def test_two_wounds_in_every_photo_each_get_their_own_series(tmp_path):
     rows = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db"), "--format", "json"]).stdout)
     assert sorted((r["Wound"], r["Date"]) for r in rows) == sorted((w, d) for d, w in truth)
     closed = [r for r in rows if r["Closed"]]
-    assert [(r["Wound"], r["Date"], r["Area"], r["PAR"]) for r in closed] == [("B", "2024-07-22", 0.0, 100.0)]
+    assert [(r["Wound"], r["Date"], r["Area"], r["PAR"], r["Closure confirmed"]) for r in closed] == \
+        [("B", "2024-07-22", 0.0, 100.0, False)]
 
 
 def test_a_wound_whose_given_outline_is_empty_has_closed_as_that_person_says(tmp_path):
@@ -213,7 +214,7 @@ def test_a_wound_whose_given_outline_is_empty_has_closed_as_that_person_says(tmp
     assert any("the outline given for it is empty" in w for w in last["warnings"])
     assert b["summary"]["closed_date"] == "2024-07-22" and b["summary"]["projected_closure_date_exponential"] is None
     rows = json.loads(CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "w.db"), "--format", "json"]).stdout)
-    assert [(r["Wound"], r["Date"]) for r in rows if r["Closed"]] == [("B", "2024-07-22")]
+    assert [(r["Wound"], r["Date"], r["Closure confirmed"]) for r in rows if r["Closed"]] == [("B", "2024-07-22", True)]
 
 
 def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(tmp_path):

@@ -53,5 +53,6 @@ def test_a_wound_closed_at_its_last_visit_has_no_linear_projection_drawn_along_t
     rows, summary = analyse_series(visits)
     ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
     assert not [line for line in ax.get_lines() if line.get_label().startswith("linear")]
+    assert not [line for line in ax.get_lines() if "None" in line.get_label()]  # "exponential: closure None"
     still_open = plot_series(WoundTrack("w", *analyse_series(visits[:2]), visits[:2], db=None))
     assert [line for line in still_open.get_lines() if line.get_label().startswith("linear")]

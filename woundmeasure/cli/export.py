@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Area low", "Area high",
-           "PAR low", "PAR high", "Change beyond noise", "Closed", "Unit", "Scale", "Calibration", "Outline", "Override",
+           "PAR low", "PAR high", "Change beyond noise", "Closed", "Closure confirmed", "Unit", "Scale", "Calibration", "Outline", "Override",
            "SHA256", "Version", "Error"]
 
 
@@ -40,6 +40,7 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
                 "Perim.": v.perimeter_mm, "Length": res.get("length_mm"), "Width": res.get("width_mm"),
                 "PAR": m and m.par_pct, "PAR low": m and m.par_low_pct, "PAR high": m and m.par_high_pct,
                 "Change beyond noise": m and m.change_beyond_noise, "Closed": v.closed,
+                "Closure confirmed": v.closure_confirmed if v.closed else None,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
                 "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
                 "Version": r["version"], "Error": v.error})

@@ -66,7 +66,8 @@ def plot_series(track, *, ax=None):
                 "--", color="#555", label=f"linear: closure {s.projected_closure_date}")
     if s.exp_k_per_day and s.exp_k_per_day > 0:
         ax.plot([base + dt.timedelta(days=int(t)) for t in span], areas[0] * np.exp(-s.exp_k_per_day * span), ":",
-                color="#2166ac", label=f"exponential: closure {s.projected_closure_date_exponential}")
+                color="#2166ac", label="exponential" + (f": closure {s.projected_closure_date_exponential}"
+                                                        if s.projected_closure_date_exponential else " fit"))
     ax.set_ylabel("wound area (cm²)")
     ax.set_xlabel("visit date")
     ax.set_ylim(bottom=0)
