@@ -291,6 +291,20 @@ def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
     return [spec for p in files for spec in photo_with_sidecars(p)]
 
 
+SIDECAR_SUFFIXES = (".roi", ".zip", ".mask.png", ".hints.json", ".wounds.json")
+
+
+def orphan_sidecars(folder) -> list[Path]:
+    """Outline, click and name files in ``folder`` that belong to no photo there (``<stem>...`` of no
+    photo's stem): a photo renamed (to correct its date) and its corrections left under the old name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    stems = {p.stem for p in folder.iterdir() if p.is_file() and is_photo(p)}
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(SIDECAR_SUFFIXES)
+                  and not any(p.name.startswith(f"{stem}.") for stem in stems))
+
+
 def photo_with_sidecars(p: Path) -> list[PhotoSpec]:
     """One photo as a folder lists it: dated from its name where possible, with its sidecars; once per
     wound when it has per-wound sidecars (:func:`wound_sidecars`)."""

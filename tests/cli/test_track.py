@@ -24,3 +24,14 @@ def test_one_photos_outline_and_clicks_are_refused_for_a_series(series_dir, tmp_
             assert r.exit_code == 2 and ("an option of measure" in r.output or "a place in one photo" in r.output), r.output
             assert "hints.json" in r.output or "mask.png" in r.output
     assert not (tmp_path / "t.db").exists() and not (tmp_path / "o").exists()  # nothing measured
+
+
+def test_corrections_left_behind_by_a_renamed_photo_are_warned_of(tmp_path):
+    from woundmeasure.io import write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    write_rgb(tmp_path / "2024-01-09.jpg", make_phantom(67, width=640, height=480, marker=False).rgb)
+    (tmp_path / "2024-01-08.hints.json").write_text('{"points": [[10, 10]]}')  # the photo's name before
+    (tmp_path / "2024-01-09.A.mask.png").write_bytes(b"")  # a per-wound sidecar of the photo: its own
+    r = run(tmp_path, "--px-per-mm", 6)
+    assert "2024-01-08.hints.json belongs to no photo" in r.stderr and "2024-01-09.A.mask.png" not in r.stderr

@@ -94,6 +94,11 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
         if debug:
             raise
         raise click.ClickException(str(exc)) from None
+    from woundmeasure.sources import orphan_sidecars
+
+    for path in orphan_sidecars(source):
+        click.echo(f"warning: {path} belongs to no photo in {source} (one renamed?): give it the photo's new name "
+                   "so that its outline, clicks or names apply", err=True)
     if as_json:
         out = tracks[0].to_dict() if len(tracks) == 1 else {"wounds": [t.to_dict() for t in tracks]}
         click.echo(json.dumps(out, indent=2))
