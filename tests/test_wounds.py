@@ -241,6 +241,25 @@ def test_a_wound_named_at_a_later_visit_bears_that_name_at_every_visit():
     result = follow_wounds([(first, None), (second, None), (third, None)])
     for photo in result:
         assert labelled(photo) == {"A": ("found", (1,)), "occipital": ("found", (2,))}
+        assert next(a for a in photo if a.label == "occipital").formerly == ("B",)  # what was said of B holds
     elsewhere = [Footprint(1, (1, 0), 400, 23), Footprint(2, (60, 0), 100, 12), Footprint(3, (0, 90), 50, 8, "scalp")]
     result = follow_wounds([(first, None), (elsewhere, None)])  # a named wound where none was: new, under its name
     assert labelled(result[1]) == {"A": ("found", (1,)), "B": ("found", (2,)), "scalp": ("found", (3,))}
+
+
+def test_a_later_name_names_a_lettered_wound_only_on_a_sure_match():
+    """One lone footprint can be moved onto any place: a new name there is a new wound (the other closes);
+    a person's own earlier name stands; two wounds given one new name are not one wound's history."""
+    first = [Footprint(1, (0, 0), 500, 25, "heel"), Footprint(2, (60, 0), 200, 16, "toe")]
+    later = [Footprint(1, (0, 0), 450, 24, "heel"), Footprint(2, (0, 120), 100, 12, "ankle")]
+    result = labelled(follow_wounds([(first, None), (later, None)])[1])
+    assert result["ankle"] == ("found", (2,)) and result["toe"][0] == "closed"
+    first = [Footprint(1, (0, 0), 500, 25, "heel"), Footprint(2, (60, 0), 200, 16)]
+    later = [Footprint(1, (1, 0), 450, 24, "sole"), Footprint(2, (61, 0), 150, 14)]
+    result = follow_wounds([(first, None), (later, None)])
+    assert labelled(result[0]) == {"heel": ("found", (1,)), "B": ("found", (2,))}  # not renamed "sole"
+    first = [Footprint(1, (0, 0), 500, 25), Footprint(2, (60, 0), 200, 16)]
+    later = [Footprint(1, (1, 0), 450, 24, "scalp"), Footprint(2, (61, 0), 150, 14, "scalp")]
+    result = follow_wounds([(first, None), (later, None)])  # joined at that visit, B's history kept apart
+    assert labelled(result[0]) == {"scalp": ("found", (1,)), "B": ("found", (2,))}
+    assert labelled(result[1]) == {"scalp": ("found", (1, 2)), "B": ("closed", ())}

@@ -123,6 +123,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                   "perimeter_mm": 0.0, "perimeter_imagej_mm": 0.0,
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [], "wounds": [],
+                  "expected_px": instance.get("place") or [],  # where it was looked for (x, y, radius)
                   "warnings": [f"wound {wound}: {said} (counted as area 0)"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
@@ -243,22 +244,25 @@ def _layout(v: Visit) -> tuple[list, np.ndarray | None]:
     return prints, frame if len(frame) >= 3 else None
 
 
-def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], ...]:
-    """Where in the photo (x, y, radius px) each of these wounds, followed but not found in it, should
-    be, and how large it was when last found (px²); whole pixels, so that the record's key holds."""
+def _expected(v: Visit, a) -> tuple[tuple[float, float, float, float], ...]:
+    """Where in the photo (x, y, radius px) wound ``a`` (an Assignment), followed but not found in it,
+    should be, and how large it was when last found (px²); whole pixels, so that the record's key holds."""
     from woundmeasure.calibration import Calibration
 
-    cal = v.result["calibration"]
-    cal = Calibration.of_record(cal)
+    if a.status != "closed" or not a.expected_mm or not v.measured:
+        return ()
+    cal = Calibration.of_record(v.result["calibration"])
     out = []
-    for a in photo:
-        if a.status == "closed" and a.label in labels and a.expected_mm:
-            for x, y in cal.to_image(np.array(a.expected_mm)):
-                if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
-                    scale = cal.local_px_per_mm(x, y)
-                    look = (x, y, a.reach_mm * scale, a.last_area_mm2 * scale ** 2)
-                    out.append(tuple(float(round(n)) for n in look))
+    for x, y in cal.to_image(np.array(a.expected_mm)):
+        if 0 <= x < v.result["width_px"] and 0 <= y < v.result["height_px"]:
+            scale = cal.local_px_per_mm(x, y)
+            out.append(tuple(float(round(n)) for n in (x, y, a.reach_mm * scale, a.last_area_mm2 * scale ** 2)))
     return tuple(out)
+
+
+def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], ...]:
+    """Where in the photo to look again for each of these wounds (:func:`_expected`)."""
+    return tuple(look for a in photo if a.label in labels for look in _expected(v, a))
 
 
 def _measured_closer(store: Store, patient: str, measured, sought, options: MeasureOptions, progress):
@@ -326,7 +330,7 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             if a.status == "found" and a.label in closer:
                 a = replace(a, note=f"{a.note}; found on a closer look where it was last seen: check its outline",
                             unsure=True)
-            if a.status == "closed" and label in spec.closed:
+            if a.status == "closed" and ({label} | {n for f in a.formerly for n in (f, f"{group} {f}")}) & set(spec.closed):
                 a = replace(a, note="not found where it was: closed, as a person confirmed", unsure=False)
             out[label].append(_as_instance(store, patient, v, a, label))
     for spec, v in members:
@@ -373,7 +377,7 @@ def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: st
     instance = None
     if assignment is not None and stored.measured:
         instance = {"status": assignment.status, "numbers": list(assignment.numbers), "note": assignment.note,
-                    "unsure": assignment.unsure}
+                    "unsure": assignment.unsure, "place": [list(p[:3]) for p in _expected(photo, assignment)]}
         store.set_instance(visit_id, stored.id, **instance)
     store.set_current(visit_id, stored.id)
     excluded, remark = store.flags(visit_id)

@@ -122,6 +122,8 @@ class Store:
         """Bring a record made by an earlier version up to this schema, losing nothing."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(visits)")}
         with self.db:
+            if "place" not in {row[1] for row in self.db.execute("PRAGMA table_info(instances)")}:
+                self.db.execute("ALTER TABLE instances ADD COLUMN place TEXT")  # where a closed wound was looked for
             for name, kind in (("excluded", "TEXT"), ("remark", "TEXT"), ("current", "INTEGER"), ("source", "TEXT"),
                                ("retired", "INTEGER")):
                 if name not in columns:  # review flags, the measurement the last run used, the series it came
@@ -287,12 +289,14 @@ class Store:
                 self.db.execute("DELETE FROM instances WHERE visit_id = ?", (visit_id,))
 
     def set_instance(self, visit_id: int, measurement_id: int, *, status: str, numbers=(), note: str = "",
-                     unsure: bool = False) -> None:
-        """Keep what a labelled wound is in a photo's measurement: its numbered wounds, or closed / outside."""
+                     unsure: bool = False, place=()) -> None:
+        """Keep what a labelled wound is in a photo's measurement: its numbered wounds, or closed / outside
+        (``place``: where in the photo a closed wound was expected, [x, y, radius] px each)."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO instances(visit_id, measurement_id, status, numbers, note, unsure) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
-                            (visit_id, measurement_id, status, json.dumps(list(numbers)), note, int(unsure)))
+            self.db.execute("INSERT OR REPLACE INTO instances(visit_id, measurement_id, status, numbers, note, unsure, "
+                            "place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (visit_id, measurement_id, status, json.dumps(list(numbers)), note, int(unsure),
+                             json.dumps([list(p) for p in place])))
 
     def table(self, *, latest: bool = False) -> list[dict]:
         """Stored measurements with their patient, wound and visit, in date order.
@@ -319,8 +323,9 @@ class Store:
                 "JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id "
                 "WHERE m.visit_id != v.id AND v.retired IS NULL")
             rows += [dict(zip(cols, row)) for row in cur.fetchall()]
-        instances = {(r[0], r[1]): {"status": r[2], "numbers": json.loads(r[3]), "note": r[4], "unsure": bool(r[5])}
-                     for r in self.db.execute("SELECT visit_id, measurement_id, status, numbers, note, unsure "
+        instances = {(r[0], r[1]): {"status": r[2], "numbers": json.loads(r[3]), "note": r[4], "unsure": bool(r[5]),
+                                    "place": json.loads(r[6] or "[]")}
+                     for r in self.db.execute("SELECT visit_id, measurement_id, status, numbers, note, unsure, place "
                                               "FROM instances")}
         # the photos' own visits whose measurements back labelled wounds (a closer look's among them)
         split = {r[0] for r in self.db.execute("SELECT DISTINCT m.visit_id FROM instances i "

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 THRESHOLDS = {"dfu": 50.0, "vlu": 40.0}
-PAR_FLOOR_PCT = -100.0  # a PAR interval's lower end below this is shown open (par_interval)
+OPEN_BELOW = 0.25  # a baseline whose interval reaches below this share of its area leaves PARs open below
 
 
 @dataclass(frozen=True)
@@ -182,14 +182,16 @@ def ratio_interval(later: Visit, earlier: Visit) -> tuple[float, float] | None:
 def par_interval(base: Visit, v: Visit) -> tuple[float | None, float | None]:
     """The 95% interval of the PAR of visit ``v`` against ``base`` (%; None where unbounded or unknown).
 
-    A lower end below ``PAR_FLOOR_PCT`` (the wound more than doubled) is left open: it comes from a
-    baseline outline whose inner band is nearly empty, and a figure such as -455522% says no more
-    than "unbounded"."""
+    Where the baseline's interval reaches below ``OPEN_BELOW`` of its area (an outline whose inner band
+    is nearly empty), the lower end is left open: a figure such as -455522% says no more than
+    "unbounded". A well-measured wound that really grew keeps its figure."""
     r = ratio_interval(v, base)
     if r is None:
         return None, None
     low = 100.0 * (1 - r[1]) if math.isfinite(r[1]) else None
-    return (low if low is not None and low >= PAR_FLOOR_PCT else None), 100.0 * (1 - r[0])
+    if base.area_low_mm2 is not None and base.area_low_mm2 < OPEN_BELOW * base.area_mm2:
+        low = None
+    return low, 100.0 * (1 - r[0])
 
 
 def change_beyond_noise(prev: Visit, v: Visit) -> bool | None:

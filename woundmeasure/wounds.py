@@ -259,6 +259,7 @@ class Assignment:
     expected_mm: tuple[tuple[float, float], ...] = ()
     reach_mm: float = 0.0
     last_area_mm2: float = 0.0
+    formerly: tuple[str, ...] = ()  # the letters it went by before a person named it at a later visit
 
 
 @dataclass
@@ -269,6 +270,7 @@ class _Known:
     area_mm2: float
     elongation: float | None = None
     axis_deg: float | None = None  # series frame
+    formerly: tuple[str, ...] = ()
 
     @property
     def reach(self) -> float:
@@ -418,6 +420,14 @@ def _letters():
             yield "".join(combo)
 
 
+def _renames(k: _Known, given: set[str], renamed: set[str], *, sure: bool) -> bool:
+    """Whether a person's new name ``given`` (one word) at a later visit names known wound ``k``: only a
+    wound the tool lettered (a person's own name stands), with one name, not yet given to another
+    wound at this visit, on a sure match (the layout pinned by two wounds or more, near its last place,
+    no rival layout): one lone wound can be moved onto any place."""
+    return sure and _is_letter_label(k.label) and len(given) == 1 and not given & renamed
+
+
 def _is_letter_label(name: str) -> bool:
     """Whether ``name`` is one of the labels :func:`letter` gives (A, B, ..., AA, ...)."""
     return name.isascii() and name.isalpha() and name.isupper()
@@ -485,13 +495,24 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
         else:
             best = _score(pool, free, 0.0, np.zeros(2)) if free else _Match(0.0, {}, (), _rigid(0.0, np.zeros(2)))
             ambiguous, alike = False, [best]
-        for r, (cs, d) in best.groups.items():
+        named_new = []  # footprints a person named with a new word that name no wound already known
+        renamed = set()
+        for r, (cs, d) in list(best.groups.items()):
             k = pool[r]
-            given = next((free[c].name for c in cs if free[c].name), None)
-            if given:  # a wound named at a later visit than its first: that name, at every visit
-                out = [[replace(a, label=given) if a.label == k.label else a for a in photo] for photo in out]
-                reopened = {given if label == k.label else label for label in reopened}
-                k.label = given
+            given = {free[c].name for c in cs if free[c].name}
+            if given and _renames(k, given, renamed, sure=len(free) >= 2 and not ambiguous and d <= 0.5 * k.reach):
+                # a wound the tool lettered, named at a later visit than its first: that name, at every visit
+                name = given.pop()
+                out = [[replace(a, label=name, formerly=a.formerly + (k.label,)) if a.label == k.label else a
+                        for a in photo] for photo in out]
+                reopened = {name if label == k.label else label for label in reopened}
+                k.formerly, k.label = k.formerly + (k.label,), name
+                renamed.add(name)
+            elif given:  # not sure it is this wound: each named part is a wound of its own, as a name decides
+                named_new += [free[c] for c in cs if free[c].name]
+                cs = tuple(c for c in cs if not free[c].name)
+                if not cs:
+                    continue
             far = d > 0.5 * k.reach
             notes = [f"matched {d:.1f} mm from its last place" + (" (with a fragment)" if len(cs) > 1 else "")]
             if ambiguous:
@@ -502,13 +523,14 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 notes.append("it was closed before: reopened?")
                 reopened.discard(k.label)
             by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
-                                           ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1])
+                                           ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1],
+                                           formerly=k.formerly)
         # new wounds, in the photo's order: each takes the next letter not in use (one named by a person
         # with a word uses up a letter, and one named by a letter holds that letter, so that naming one
         # wound leaves the others' letters as they were)
         seen = {k.label for k in known}
-        arrivals = sorted([free[c] for c in best.new] + [f for f in footprints if decides(f) and f.name not in seen],
-                          key=lambda f: f.number)
+        arrivals = sorted([free[c] for c in best.new] + named_new
+                          + [f for f in footprints if decides(f) and f.name not in seen], key=lambda f: f.number)
         for f in arrivals:
             if f.name and _is_letter_label(f.name):
                 label = f.name
@@ -546,7 +568,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             elif _inside(_inverse(best.move, k.centre), frame):
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
                                                "should confirm it", True, _places(alike, k) if turn_told else (),
-                                               k.reach, k.area_mm2)
+                                               k.reach, k.area_mm2, formerly=k.formerly)
                 reopened.add(k.label)
             else:
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")

@@ -155,6 +155,15 @@ def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     _idle(browser)
     _wait(browser, "!document.getElementById('confirm-closed').hidden")
     assert "should confirm" in browser.find_element("css selector", "tr[data-visit-id='1-5'] td.notes").text
+    # where B was looked for is shown (dashed rings on the whole photo), not A's outline alone
+    assert "dashed rings" in browser.find_element("id", "status").text
+    from woundmeasure.review.app import series_payload
+
+    [b] = [w for w in series_payload(session)["wounds"] if w["wound"] == "B"]
+    places = b["visits"][5]["expected"]
+    assert b["visits"][5]["wound_box"] is None  # the whole photo: where it was looked for may be wrong
+    assert 1 <= len(places) <= 3  # up to three where layouts that match as well disagree
+    assert all(0 <= x < 1800 and 0 <= y < 1350 and 0 < r < 400 for x, y, r in places)
     browser.find_element("id", "confirm-closed").click()
     _idle(browser)
     _wait(browser, "document.getElementById('confirm-closed').textContent.includes('confirmed')")

@@ -30,6 +30,8 @@ def _static_dir():
 
 
 def _wound_box(visit) -> list[float] | None:
+    """The photo rectangle (x, y, w, h) the page zooms to: the wound's extent (none for a wound closed
+    there: the whole photo is shown, where it was looked for may be wrong)."""
     lines = [visit.result.get(k) for k in ("length_line", "width_line")] if visit.result else []
     points = [(line[0], line[1]) for line in lines if line] + [(line[2], line[3]) for line in lines if line]
     if not points:
@@ -61,6 +63,7 @@ def series_payload(session: ReviewSession) -> dict:
                 else (v.outline.split(" (")[0] or None),
                 "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
                 "closed": v.closed, "closed_confirmed": v.closure_confirmed,
+                "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
                 "width_px": v.result.get("width_px") if v.result else None,
                 "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})

@@ -495,7 +495,8 @@ function visitLabel(visit) {
 function openingMessage(visit) {
   if (visit.error) return [`${visit.error}. Click on the wound or drag a box to outline it.`, true];
   if (visit.closed && !visit.closed_confirmed) {
-    return [`The wound was not found in ${visitLabel(visit)}: closed? Confirm it, or outline it if it is still there.`, true];
+    const where = visit.expected?.length ? ' where the dashed rings show' : '';
+    return [`The wound was not found${where} in ${visitLabel(visit)}: closed? Confirm it, or outline it if it is still there.`, true];
   }
   return [`Review the outline of ${visitLabel(visit)}: click to correct it, A to accept.`, false];
 }
@@ -762,6 +763,7 @@ function draw() {
   ctx.imageSmoothingEnabled = (scale * editor.width) / editor.photo.naturalWidth < PIXELATED_FROM;
   ctx.drawImage(editor.photo, x, y, editor.width * scale, editor.height * scale);
   if (editor.mask) drawOutline();
+  drawExpected(editor.visit?.expected ?? []);
   drawHints(editor.pending?.hints ?? currentState()?.hints ?? NO_HINTS);
   drawGesture();
   drawBrushCursor();
@@ -848,6 +850,26 @@ function drawPhotoRect([x, y, width, height]) {
   ctx.strokeStyle = '#ffd43b';
   ctx.strokeRect(left, top, width * scale, height * scale);
   ctx.restore();
+}
+
+// where a wound that was not found was looked for: a dashed ring, so that a person confirming the
+// closure sees where the tool looked (and does not take another wound's outline for it)
+function drawExpected(places) {
+  const { scale } = editor.view;
+  for (const [px, py, radius] of places) {
+    const [x, y] = toCanvas(px, py);
+    ctx.save();
+    ctx.setLineDash([8, 6]);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = '#ff8c00';
+    ctx.beginPath();
+    ctx.arc(x, y, Math.max(radius * scale, 12), 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.fillStyle = '#ff8c00';
+    ctx.font = '13px sans-serif';
+    ctx.fillText(`${currentWound()?.wound ?? 'wound'} looked for here`, x + Math.max(radius * scale, 12) + 4, y);
+    ctx.restore();
+  }
 }
 
 function drawHints(hints) {
