@@ -105,9 +105,16 @@ def test_a_series_moved_or_given_another_patient_keeps_one_visit_per_photo(tmp_p
     _dated_series(tmp_path / "a" / "foot", 90)
     db = tmp_path / "w.db"
     assert run_track(tmp_path / "a" / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    with Store(db) as store:  # a person left a visit out
+        store.set_flags(store.find_visit("foot", "wound", str(tmp_path / "a" / "foot" / "2024-02-07.jpg")),
+                        excluded="blurred")
     shutil.move(tmp_path / "a", tmp_path / "b")  # the folder moved: its series is taken over, not refused
     r = run_track(tmp_path / "b" / "foot", "--db", db, "--px-per-mm", 6)
     assert r.exit_code == 0, r.output
+    assert "measuring" not in r.stderr  # its measurements are its own still
+    with Store(db) as store:
+        assert store.flags(store.find_visit("foot", "wound", str(tmp_path / "b" / "foot" / "2024-02-07.jpg")))[0] \
+            == "blurred"
     days = ["2024-01-08", "2024-02-07", "2024-03-09"]
     assert _export_rows(db) == [("foot", d) for d in days]
     assert run_track(tmp_path / "b" / "foot", "--db", db, "--px-per-mm", 6, "--patient", "smith").exit_code == 0
@@ -125,3 +132,18 @@ def test_a_record_made_before_series_were_kept_is_taken_over_by_its_folder(tmp_p
     (tmp_path / "foot" / "2024-01-08.jpg").unlink()
     assert run_track(tmp_path / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
     assert _export_rows(db) == [("foot", "2024-02-07"), ("foot", "2024-03-09")]
+
+
+def test_another_patients_series_gone_from_its_folder_is_not_taken_over_by_a_name(tmp_path):
+    import shutil
+
+    from tests.helpers import run_track
+
+    _dated_series(tmp_path / "smith" / "foot", 100)
+    _dated_series(tmp_path / "jones" / "foot", 110, days=("2024-05-01", "2024-06-01"))
+    db = tmp_path / "clinic.db"
+    assert run_track(tmp_path / "smith" / "foot", "--db", db, "--px-per-mm", 6).exit_code == 0
+    shutil.rmtree(tmp_path / "smith")  # archived elsewhere
+    r = run_track(tmp_path / "jones" / "foot", "--db", db, "--px-per-mm", 6)
+    assert r.exit_code == 1 and "already holds patient 'foot'" in r.output
+    assert [d for _, d in _export_rows(db)] == ["2024-01-08", "2024-02-07", "2024-03-09"]

@@ -216,11 +216,12 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         wounds_of.setdefault(spec.image, set()).add(spec.wound)
     groups: dict[str, list[tuple[PhotoSpec, Visit]]] = {}
     with Store(db) as store:
+        store.take_over_moved(patient, source, [str(spec.image) for spec in specs])
         others = store.other_sources(patient, source)
         if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
             raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "
                              "series' patient with --patient (the same name adds these photos to that patient)")
-        store.begin_run(patient, source)  # a series moved or renamed since (its old place gone) is taken over
+        store.begin_run(source)
         for spec in specs:
             groups.setdefault(spec.wound, []).append((spec, recall_or_measure(spec, store, patient, options,
                                                                              progress=progress)))

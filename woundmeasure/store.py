@@ -139,37 +139,48 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
-    def begin_run(self, patient: str, source) -> None:
-        """Start a run of one series (a folder or manifest) for ``patient``: the visits it makes are that
-        series', and :meth:`end_run` retires the series' visits it did not make.
-
-        The patient's visits from a series whose folder or manifest is gone (moved or renamed), and
-        those of a record made before series were kept whose photos lie in this series' folder, are
-        taken over by this series.
-        """
-        self.run_source = str(Path(source).resolve())
-        folder = Path(self.run_source if Path(source).is_dir() else Path(self.run_source).parent)
+    def take_over_moved(self, patient: str, source, images) -> None:
+        """Give this series (``source``, its photos ``images`` as the run names them) the visits of
+        ``patient`` that are its own from before: those of a series whose folder or manifest is gone and
+        most of whose photos' names are among ``images`` (the folder moved or renamed: each visit takes its
+        photo's new path, keeping its measurements, exclusion and remark), and those of a record made
+        before series were kept whose photos lie in this series' folder."""
+        here = str(Path(source).resolve())
+        folder = Path(here if Path(source).is_dir() else Path(here).parent)
+        by_name = {Path(i).name: str(i) for i in images}
         mine = "wound_id IN (SELECT w.id FROM wounds w JOIN patients p ON p.id = w.patient_id WHERE p.name = ?)"
+        rows = self.db.execute(f"SELECT id, image, source, wound_id FROM visits WHERE {mine}", (patient,)).fetchall()
+        taken = {(w, i) for _, i, _, w in rows}
+        with self.db:
+            for old in {r[2] for r in rows if r[2] and r[2] != here and not Path(r[2]).exists()}:
+                members = [r for r in rows if r[2] == old]
+                if 2 * sum(Path(r[1]).name in by_name for r in members) < len(members):
+                    continue  # another series, gone: not this one moved
+                for visit, image, _, wound in members:
+                    new = by_name.get(Path(image).name)
+                    if new and (wound, new) not in taken:
+                        self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (new, visit))
+                        taken.add((wound, new))
+                    self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
+            for visit, image, src, _ in rows:
+                if src is None and Path(image).resolve().is_relative_to(folder):
+                    self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
+
+    def begin_run(self, source) -> None:
+        """Start a run of one series (a folder or manifest): the visits it makes are that series', and
+        :meth:`end_run` retires the series' visits it did not make."""
+        self.run_source = str(Path(source).resolve())
         with self.db:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")
-            gone = [r[0] for r in self.db.execute(f"SELECT DISTINCT source FROM visits WHERE source IS NOT NULL "
-                                                  f"AND {mine}", (patient,)) if not Path(r[0]).exists()]
-            for old in gone:
-                self.db.execute(f"UPDATE visits SET source = ? WHERE source = ? AND {mine}",
-                                (self.run_source, old, patient))
-            for visit, image in self.db.execute(f"SELECT id, image FROM visits WHERE source IS NULL AND {mine}",
-                                                (patient,)).fetchall():
-                if Path(image).resolve().is_relative_to(folder):
-                    self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (self.run_source, visit))
 
     def other_sources(self, patient: str, source) -> list[str]:
-        """The series other than ``source`` that ``patient``'s current visits came from (still there)."""
+        """The series other than ``source`` that ``patient``'s current visits came from."""
         rows = self.db.execute(
             "SELECT DISTINCT v.source FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p "
             "ON p.id = w.patient_id WHERE p.name = ? AND v.source IS NOT NULL AND v.source != ? "
             "AND v.retired IS NULL", (patient, str(Path(source).resolve()))).fetchall()
-        return sorted(r[0] for r in rows if Path(r[0]).exists())
+        return sorted(r[0] for r in rows)
 
     def end_run(self) -> None:
         """Retire the visits of this run's series that it no longer made (a photo removed or renamed, a
