@@ -469,7 +469,8 @@ class Outcome:
     def row(self) -> dict:
         """The record row: the photo, its wound and date, then the result's fields or the error, then the key."""
         spec = self.spec
-        row = {"image": str(spec.image), "wound": spec.wound, "date": spec.date.isoformat() if spec.date else None}
+        row = {"image": str(spec.image), "path": str(Path(spec.image).resolve()), "wound": spec.wound,
+               "date": spec.date.isoformat() if spec.date else None}
         if self.result is not None:
             row = dated({**row, **self.result.to_dict()}, spec)
         else:

@@ -28,7 +28,8 @@ WOUND_COLUMNS = ["image", "date", "wound", "instance", "area_mm2", "area_cm2", "
 def row_key(row: dict) -> tuple[str, str, str, str]:
     """What a row is the result of: (the photo's absolute path, wound, sha256, params_key); the path
     as typed may differ between runs (relative, absolute)."""
-    return str(Path(row.get("image") or "").resolve()), row.get("wound"), row.get("sha256"), row.get("params_key")
+    path = row.get("path") or str(Path(row.get("image") or "").resolve())  # (a row written before paths were kept)
+    return path, row.get("wound"), row.get("sha256"), row.get("params_key")
 
 
 def read_rows(jsonl: Path) -> dict[tuple[str, str, str, str], dict]:
