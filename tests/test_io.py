@@ -134,6 +134,8 @@ def test_mask_reading_and_size_check(tmp_path):
 
 def test_photo_from_array_rejects_non_images():
     assert photo_from_array(np.zeros((4, 5), np.uint16)).rgb.shape == (4, 5, 3)
+    # 16-bit values in a 32-bit integer image (Pillow's mode I) are read as 16-bit, not as nearly white
+    assert photo_from_array(np.full((4, 5), 32768, np.int32)).rgb.max() == 128
     with pytest.raises(ImageReadError, match="expected an image array"):
         photo_from_array(np.zeros(5))
 

@@ -113,6 +113,8 @@ def _to_uint8_rgb(arr: np.ndarray, *, top: int | None = None) -> np.ndarray:
     elif arr.dtype == np.uint8:
         pass  # (checked first: the test below would scan every pixel of a 12 MP photo for its maximum)
     elif arr.dtype == np.uint16 or (arr.dtype.kind in "iu" and arr.max(initial=0) > 255):
+        if top is None and arr.dtype != np.uint16:  # a 32-bit integer image: the depth its values fill
+            top = 2 ** next((b for b in (16, 24) if arr.max(initial=0) < 2 ** b), 32) - 1
         arr = np.clip(np.round(arr.astype(np.float64) * (255.0 / (top or 65535))), 0, 255).astype(np.uint8)
     elif arr.dtype.kind == "f":
         scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
@@ -160,7 +162,7 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
 
 
 def _declared_top(im) -> int | None:
-    """The value a file says is white when it is not its type's (a TIFF's SMaxSampleValue), else None."""
+    """The value a file says is white when it is not its type's (a TIFF's MaxSampleValue, tag 281), else None."""
     value = getattr(im, "tag_v2", {}).get(281) if im.format == "TIFF" else None
     value = max(value) if isinstance(value, tuple) else value
     return int(value) if value and 255 < int(value) < 65535 else None

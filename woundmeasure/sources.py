@@ -297,12 +297,26 @@ SIDECAR_SUFFIXES = (".roi", ".zip", ".mask.png", ".hints.json", ".wounds.json")
 def orphan_sidecars(folder) -> list[Path]:
     """Outline, click and name files in ``folder`` that belong to no photo there (``<stem>...`` of no
     photo's stem): a photo renamed (to correct its date) and its corrections left under the old name."""
+    import zipfile
+
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    stems = {p.stem for p in folder.iterdir() if p.is_file() and is_photo(p)}
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(SIDECAR_SUFFIXES)
-                  and not any(p.name.startswith(f"{stem}.") for stem in stems))
+    stems = {p.stem.lower() for p in folder.iterdir() if p.is_file() and is_photo(p)}
+
+    def sidecar(p):  # not a hidden file (macOS's ._name), and a .zip only if it holds ImageJ ROIs
+        if p.name.startswith(".") or not p.name.lower().endswith(SIDECAR_SUFFIXES):
+            return False
+        if p.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(p) as z:
+                    return any(n.lower().endswith(".roi") for n in z.namelist())
+            except (zipfile.BadZipFile, OSError):
+                return False
+        return True
+
+    return sorted(p for p in folder.iterdir() if p.is_file() and sidecar(p)
+                  and not any(p.name.lower().startswith(f"{stem}.") for stem in stems))
 
 
 def photo_with_sidecars(p: Path) -> list[PhotoSpec]:

@@ -33,5 +33,8 @@ def test_corrections_left_behind_by_a_renamed_photo_are_warned_of(tmp_path):
     write_rgb(tmp_path / "2024-01-09.jpg", make_phantom(67, width=640, height=480, marker=False).rgb)
     (tmp_path / "2024-01-08.hints.json").write_text('{"points": [[10, 10]]}')  # the photo's name before
     (tmp_path / "2024-01-09.A.mask.png").write_bytes(b"")  # a per-wound sidecar of the photo: its own
+    (tmp_path / "._2024-01-08.roi").write_bytes(b"")  # macOS's resource file, not an outline
+    (tmp_path / "photos-backup.zip").write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: no ROIs in it
     r = run(tmp_path, "--px-per-mm", 6)
     assert "2024-01-08.hints.json belongs to no photo" in r.stderr and "2024-01-09.A.mask.png" not in r.stderr
+    assert "._2024-01-08.roi" not in r.stderr and "photos-backup.zip" not in r.stderr
