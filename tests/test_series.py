@@ -456,3 +456,31 @@ def test_an_outline_steered_by_clicks_says_so_in_the_series(series_dir, tmp_path
                              f"visit-{DATES[1]}.jpg,{DATES[1]},\"{int(np.median(xs))},{int(np.median(ys))}\"\n")
     visits = json.loads(run(d / "m.csv", "--json").stdout)["visits"]
     assert [v["outline"] for v in visits] == ["model", "model (steered by 1 click inside the wound)"]
+
+
+def test_a_wound_named_at_a_later_visit_keeps_what_a_person_said_of_its_visits(tmp_path):
+    """B's visit left out of the metrics stays left out once a person names B at a later visit."""
+    import shutil
+
+    import cv2
+    import numpy as np
+
+    from woundmeasure.store import Store
+
+    for photo in sorted(TWO.glob("*.jpg")):
+        shutil.copy(photo, tmp_path / photo.name)
+        a, b = (read_mask(TWO / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
+        write_mask(tmp_path / f"{photo.stem}.mask.png", a | b)
+    db = tmp_path / "w.db"
+    assert run(tmp_path, "--db", db).exit_code == 0
+    second = str(tmp_path / "2024-04-01.jpg")
+    with Store(db) as store:
+        store.set_flags(store.find_visit(tmp_path.name, "B", second), excluded="blurred")
+    b = read_mask(TWO / "truth" / "2024-04-29.B.png")
+    inside = cv2.distanceTransform(b.astype(np.uint8), cv2.DIST_L2, 5)
+    y, x = np.unravel_index(inside.argmax(), inside.shape)
+    (tmp_path / "2024-04-29.wounds.json").write_text(json.dumps({"names": [{"name": "dorsum", "at": [int(x), int(y)]}]}))
+    out = json.loads(run(tmp_path, "--db", db, "--json").stdout)
+    dorsum = next(w for w in out["wounds"] if w["wound"] == "dorsum")
+    assert len(dorsum["visits"]) == 6 and {w["wound"] for w in out["wounds"]} == {"A", "dorsum"}
+    assert [v["excluded"] for v in dorsum["visits"]][1] == "blurred"

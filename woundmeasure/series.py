@@ -333,7 +333,8 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
                             unsure=True)
             if a.status == "closed" and ({label} | {n for f in a.formerly for n in (f, f"{group} {f}")}) & set(spec.closed):
                 a = replace(a, note="not found where it was: closed, as a person confirmed", unsure=False)
-            out[label].append(_as_instance(store, patient, v, a, label))
+            formerly = [n for f in a.formerly for n in (f, f"{group} {f}", group) if n != label]
+            out[label].append(_as_instance(store, patient, v, a, label, formerly=formerly))
     for spec, v in members:
         if not v.measured:  # a photo that failed (or has no date) is a failed visit of every wound
             for label in out:
@@ -368,10 +369,18 @@ def _names(group: str, assigned, layouts) -> tuple[list[str], dict[str, str]]:
     return labels, {label: label if group == "wound" or label in given else f"{group} {label}" for label in labels}
 
 
-def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: str) -> Visit:
-    """One labelled wound's visit of a photo, kept in the record (its visit row and instance row)."""
+def _as_instance(store: Store, patient: str, photo: Visit, assignment, label: str, *, formerly=()) -> Visit:
+    """One labelled wound's visit of a photo, kept in the record (its visit row and instance row);
+    ``formerly``: the names it was kept under before a person named it, whose exclusion and remark it takes."""
     visit_id = store.visit_id(patient, label, photo.image, photo.date.isoformat() if photo.date else None,
                               photo.note)
+    if store.flags(visit_id) == (None, ""):
+        for old in formerly:
+            found = store.find_visit(patient, old, photo.image)
+            if found is not None and store.flags(found) != (None, ""):
+                excluded, remark = store.flags(found)
+                store.set_flags(visit_id, excluded=excluded or "", remark=remark)
+                break
     stored = store.stored(photo.measurement_id) if photo.measurement_id is not None else None
     if stored is None:  # never measured (no date, no file): nothing in the record to point at
         return replace(photo, wound=label)
