@@ -147,3 +147,17 @@ def test_another_patients_series_gone_from_its_folder_is_not_taken_over_by_a_nam
     r = run_track(tmp_path / "jones" / "foot", "--db", db, "--px-per-mm", 6)
     assert r.exit_code == 1 and "already holds patient 'foot'" in r.output
     assert [d for _, d in _export_rows(db)] == ["2024-01-08", "2024-02-07", "2024-03-09"]
+
+
+def test_a_renamed_folder_is_one_series_under_its_new_default_name(tmp_path):
+    """A folder renamed (so its default patient changed): export shows each visit once, under the new name."""
+    import shutil
+
+    from tests.helpers import run_track
+
+    _dated_series(tmp_path / "s", 120)
+    db = tmp_path / "w.db"
+    assert run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6).exit_code == 0
+    shutil.move(tmp_path / "s", tmp_path / "series2")
+    assert run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6).exit_code == 0
+    assert _export_rows(db) == [("series2", d) for d in ("2024-01-08", "2024-02-07", "2024-03-09")]

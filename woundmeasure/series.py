@@ -14,7 +14,7 @@ from woundmeasure.errors import InputError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import measure_spec
 from woundmeasure.sources import PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
-from woundmeasure.store import Store, StoredMeasurement, record_key
+from woundmeasure.store import Store, StoredMeasurement, file_sha256, record_key
 from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series
 
 
@@ -216,7 +216,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         wounds_of.setdefault(spec.image, set()).add(spec.wound)
     groups: dict[str, list[tuple[PhotoSpec, Visit]]] = {}
     with Store(db) as store:
-        store.take_over_moved(patient, source, [str(spec.image) for spec in specs])
+        store.take_over_moved(patient, source, {str(spec.image): file_sha256(spec.image) for spec in specs})
         others = store.other_sources(patient, source)
         if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
             raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "

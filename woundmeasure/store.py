@@ -139,31 +139,39 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
-    def take_over_moved(self, patient: str, source, images) -> None:
-        """Give this series (``source``, its photos ``images`` as the run names them) the visits of
-        ``patient`` that are its own from before: those of a series whose folder or manifest is gone and
-        most of whose photos' names are among ``images`` (the folder moved or renamed: each visit takes its
-        photo's new path, keeping its measurements, exclusion and remark), and those of a record made
-        before series were kept whose photos lie in this series' folder."""
+    def take_over_moved(self, patient: str, source, photos: dict[str, str | None]) -> None:
+        """Give this series (``source``; ``photos``: its photos' paths as the run names them, and their
+        SHA-256) what is its own from before. A series whose folder or manifest is gone, most of whose
+        photos are among these by name and bytes, is this one moved or renamed: under this patient its
+        visits take the photos' new paths (keeping measurements, exclusions and remarks); under another
+        name (a renamed folder gives another default patient) they become this series' to retire, so that
+        export does not show each visit twice. Visits of a record made before series were kept, whose
+        photos lie in this series' folder, are this series'."""
         here = str(Path(source).resolve())
         folder = Path(here if Path(source).is_dir() else Path(here).parent)
-        by_name = {Path(i).name: str(i) for i in images}
-        mine = "wound_id IN (SELECT w.id FROM wounds w JOIN patients p ON p.id = w.patient_id WHERE p.name = ?)"
-        rows = self.db.execute(f"SELECT id, image, source, wound_id FROM visits WHERE {mine}", (patient,)).fetchall()
-        taken = {(w, i) for _, i, _, w in rows}
+        by_name = {Path(p).name: (str(p), sha) for p, sha in photos.items()}
+        rows = self.db.execute(
+            "SELECT v.id, v.image, v.source, v.wound_id, p.name, "
+            "(SELECT group_concat(m.sha256) FROM measurements m WHERE m.visit_id = v.id) "
+            "FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id").fetchall()
+        taken = {(r[3], r[1]) for r in rows}
+
+        def same_photo(image, shas):  # the same name, and bytes this visit was measured from
+            new = by_name.get(Path(image).name)
+            return new is not None and new[1] is not None and new[1] in (shas or "").split(",")
+
         with self.db:
             for old in {r[2] for r in rows if r[2] and r[2] != here and not Path(r[2]).exists()}:
                 members = [r for r in rows if r[2] == old]
-                if 2 * sum(Path(r[1]).name in by_name for r in members) < len(members):
+                if 2 * sum(same_photo(r[1], r[5]) for r in members) < len(members):
                     continue  # another series, gone: not this one moved
-                for visit, image, _, wound in members:
-                    new = by_name.get(Path(image).name)
-                    if new and (wound, new) not in taken:
-                        self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (new, visit))
-                        taken.add((wound, new))
+                for visit, image, _, wound, name, shas in members:
+                    if name == patient and same_photo(image, shas) and (wound, by_name[Path(image).name][0]) not in taken:
+                        self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (by_name[Path(image).name][0], visit))
+                        taken.add((wound, by_name[Path(image).name][0]))
                     self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
-            for visit, image, src, _ in rows:
-                if src is None and Path(image).resolve().is_relative_to(folder):
+            for visit, image, src, _, name, _ in rows:
+                if src is None and name == patient and Path(image).resolve().is_relative_to(folder):
                     self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
 
     def begin_run(self, source) -> None:
