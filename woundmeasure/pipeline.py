@@ -34,7 +34,7 @@ from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.quality import Quality, assess
-from woundmeasure.sources import PhotoSpec, date_warning, visit_date
+from woundmeasure.sources import PhotoSpec, date_warning, given_date
 from woundmeasure.store import RecordKey, record_key
 from woundmeasure.wounds import measure_wounds, name_wounds, split_wounds
 
@@ -483,8 +483,9 @@ def dated(row: dict, spec: PhotoSpec) -> dict:
     """A measured photo's record row as ``spec`` now gives the photo (its path as typed, wound, visit
     date), with ``date_warning`` where the camera's capture date tells another day
     (:func:`~woundmeasure.sources.date_warning`): a date corrected in a manifest reaches the batch's
-    CSVs without measuring the photo again."""
-    date = visit_date(spec)
+    CSVs without measuring the photo again. The capture date is the row's own (the file is not read again)."""
+    captured = row.get("captured")
+    date = given_date(spec) or (dt.datetime.fromisoformat(captured).date() if captured else None)
     return {**row, "image": str(spec.image), "wound": spec.wound, "date": date.isoformat() if date else None,
             "date_warning": date_warning(date, row.get("captured"))}
 

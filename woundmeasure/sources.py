@@ -226,12 +226,16 @@ def date_from_name(name: str) -> dt.date | None:
     return None
 
 
+def given_date(spec: PhotoSpec) -> dt.date | None:
+    """The date a person gave a photo: in the manifest, else in the file name."""
+    return spec.date or date_from_name(spec.image.name)
+
+
 def visit_date(spec: PhotoSpec) -> dt.date | None:
-    """A photo's visit date: the one given in the manifest, else the one in the file name, else
-    the camera's capture date (EXIF)."""
+    """A photo's visit date: the one given (:func:`given_date`), else the camera's capture date (EXIF)."""
     from woundmeasure.io import read_capture_date
 
-    given = spec.date or date_from_name(spec.image.name)
+    given = given_date(spec)
     if given:
         return given
     captured = read_capture_date(spec.image)

@@ -166,9 +166,10 @@ class Store:
                 if 2 * sum(same_photo(r[1], r[5]) for r in members) < len(members):
                     continue  # another series, gone: not this one moved
                 for visit, image, _, wound, name, shas in members:
-                    if name == patient and same_photo(image, shas) and (wound, by_name[Path(image).name][0]) not in taken:
-                        self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (by_name[Path(image).name][0], visit))
-                        taken.add((wound, by_name[Path(image).name][0]))
+                    new = by_name[Path(image).name][0] if same_photo(image, shas) else None
+                    if name == patient and new and (wound, new) not in taken:
+                        self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (new, visit))
+                        taken.add((wound, new))
                     self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
             for visit, image, src, _, name, _ in rows:
                 if src is None and name == patient and Path(image).resolve().is_relative_to(folder):

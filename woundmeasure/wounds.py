@@ -497,7 +497,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             ambiguous, alike = False, [best]
         named_new = []  # footprints a person named with a new word that name no wound already known
         renamed = set()
-        for r, (cs, d) in list(best.groups.items()):
+        for r, (cs, d) in best.groups.items():
             k = pool[r]
             given = {free[c].name for c in cs if free[c].name}
             if given and _renames(k, given, renamed, sure=len(free) >= 2 and not ambiguous and d <= 0.5 * k.reach):
