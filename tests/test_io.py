@@ -103,6 +103,27 @@ def test_missing_empty_text_truncated(tmp_path):
         read_image(tmp_path)
 
 
+def test_a_jpeg_with_damaged_coded_data_is_refused_not_measured_on_grey(tmp_path):
+    """64 bytes overwritten mid-scan: libjpeg decodes on (the rest of the photo grey) and says so only on stderr."""
+    grainy = np.clip(_pattern(600, 800) + np.random.default_rng(1).normal(0, 20, (600, 800, 3)), 0, 255)
+    Image.fromarray(grainy.astype(np.uint8)).save(tmp_path / "full.jpg", quality=90)  # a photo's grain
+    data = bytearray((tmp_path / "full.jpg").read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 64] = np.random.default_rng(0).integers(0, 256, 64, dtype=np.uint8).tobytes()
+    (tmp_path / "damaged.jpg").write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match=r"damaged\.jpg: the image is damaged .*Corrupt JPEG data"):
+        read_image(tmp_path / "damaged.jpg")
+
+
+def test_a_jpeg_padded_before_its_end_marker_is_read_whole(tmp_path, capfd):
+    """Some cameras pad before the end-of-image marker: libjpeg warns, the pixels are whole."""
+    Image.fromarray(_pattern(300, 400)).save(tmp_path / "full.jpg", quality=90)
+    data = (tmp_path / "full.jpg").read_bytes()
+    assert data.endswith(b"\xff\xd9")
+    (tmp_path / "padded.jpg").write_bytes(data[:-2] + b"\x00\x00" + data[-2:])
+    assert np.array_equal(read_image(tmp_path / "padded.jpg").rgb, read_image(tmp_path / "full.jpg").rgb)
+
+
 def _png_header_only(path, width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -130,6 +151,19 @@ def test_mask_reading_and_size_check(tmp_path):
         read_mask(tmp_path / "m.png", shape=(20, 40))
     with pytest.raises(MaskError, match="no such file"):
         read_mask(tmp_path / "x.png")
+
+
+def test_a_mask_saved_as_0_and_1_is_read_and_an_inverted_one_refused(tmp_path):
+    m = np.zeros((40, 60), np.uint8)
+    m[10:20, 10:30] = 1  # numpy's bool mask saved as uint8: values 0 and 1
+    Image.fromarray(m).save(tmp_path / "ones.png")
+    assert read_mask(tmp_path / "ones.png").sum() == 200
+    Image.fromarray(255 * (1 - m)).save(tmp_path / "inverted.png")  # wound black on white
+    with pytest.raises(MaskError, match=r"inverted\.png: 92% of the photo and all four corners are wound.*invert it"):
+        read_mask(tmp_path / "inverted.png")
+    Image.fromarray(_pattern(200, 300) // 4).save(tmp_path / "dark_photo.png")  # a dark photo, no value above 63
+    with pytest.raises(MaskError, match=r"dark_photo\.png: its brightest value is \d+ of 255 .* not a mask"):
+        read_mask(tmp_path / "dark_photo.png")
 
 
 def test_photo_from_array_rejects_non_images():

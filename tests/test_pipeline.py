@@ -102,3 +102,17 @@ def test_a_given_scale_that_a_marker_in_the_photo_contradicts_is_questioned():
     with pytest.warns(WoundMeasureWarning, match=r"gives (8\.9|9\.0)\d px/mm at the wound"):
         measure_image(single / "wound.jpg", px_per_mm=10.05, mask=single / "wound.mask.png")
     assert wrong.measurement.area_mm2 == pytest.approx(4 * right.measurement.area_mm2, rel=1e-9)
+
+
+def test_an_array_mask_of_the_wrong_shape_or_inverted_is_refused_with_what_to_give():
+    from woundmeasure.errors import MaskError
+
+    p = make_phantom(seed=4, marker=True)
+    colour = np.repeat(p.mask[..., None], 3, axis=2)  # an RGB mask: right size, one axis too many
+    with pytest.raises(MaskError, match=r"an array of shape \(\d+, \d+, 3\) but the photo is \d+ rows x \d+ columns; "
+                                        "give a 2-D mask"):
+        measure_image(p.rgb, mask=colour)
+    with pytest.raises(MaskError, match="all four corners are wound.*invert it"):
+        measure_image(p.rgb, mask=~p.mask)
+    ones = measure_image(p.rgb, mask=p.mask.astype(np.uint8)).measurement  # values 0 and 1
+    assert ones.area_mm2 > 0 and ones.area_mm2 == measure_image(p.rgb, mask=p.mask).measurement.area_mm2

@@ -10,6 +10,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import io as _io
+import os
+import sys
+import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,17 +149,59 @@ def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops.get(orientation, ops[1])(arr))
 
 
+# libjpeg says a JPEG's coded data is damaged only on the process's stderr, and decodes on: the rest of
+# the photo comes out grey or smeared. Its one warning that leaves the pixels whole: padding before the end.
+_LIBJPEG_DAMAGE = ("Corrupt JPEG data", "Premature end of JPEG file")
+_LIBJPEG_HARMLESS = "before marker 0xd9"
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _stderr_caught(lines: list[str]):
+    """Collect what native code writes to file descriptor 2 into ``lines`` (one thread at a time).
+
+    Where descriptor 2 cannot be redirected (no console), nothing is collected."""
+    with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
+        sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield
+            return
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        sink.seek(0)
+        lines.extend(sink.read().decode(errors="replace").splitlines())
+
+
 def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     """Decode an RGB JPEG with OpenCV (the same libjpeg-turbo pixels as Pillow, without Pillow's copies).
 
     EXIF orientation is left to the caller. None when OpenCV refuses the data
     (it refuses truncated files), so that Pillow's decoder can name the fault.
+
+    Raises
+    ------
+    OSError
+        If libjpeg reports damaged coded data (the photo would be measured on grey or smeared pixels).
     """
     import cv2
 
     rgb_flag = getattr(cv2, "IMREAD_COLOR_RGB", None)  # newer OpenCV: libjpeg-turbo writes RGB directly
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8),
-                       (rgb_flag or cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION)
+    said: list[str] = []
+    with _stderr_caught(said):
+        arr = cv2.imdecode(np.frombuffer(data, np.uint8),
+                           (rgb_flag or cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION)
+    damage = [line for line in said if line.startswith(_LIBJPEG_DAMAGE) and _LIBJPEG_HARMLESS not in line]
+    other = [line for line in said if not line.startswith(_LIBJPEG_DAMAGE)]
+    if other:
+        print("\n".join(other), file=sys.stderr)
+    if damage:
+        raise OSError(f"libjpeg: {damage[0]}")
     if arr is None or arr.ndim != 3:
         return None
     return arr if rgb_flag else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
@@ -301,6 +347,21 @@ def _colours(rgb: np.ndarray) -> int:
     return int(np.unique((sample[..., 0] << 16) | (sample[..., 1] << 8) | sample[..., 2]).size)
 
 
+def check_not_inverted(mask: np.ndarray, name: str) -> None:
+    """Refuse a mask whose wound fills all four corners and most of the photo: black was meant as wound.
+
+    A wound photo shows skin around the wound (and the scale reference), so no real outline does this.
+
+    Raises
+    ------
+    MaskError
+    """
+    corners = mask[[0, 0, -1, -1], [0, -1, 0, -1]]
+    if mask.size and corners.all() and mask.mean() > 0.5:
+        raise MaskError(f"{name}: {100 * mask.mean():.0f}% of the photo and all four corners are wound, so black "
+                        "was meant as wound; save it with the wound white on black (invert it)")
+
+
 def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     """Read a wound mask image: any white pixel is wound.
 
@@ -329,7 +390,12 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     if unclear > MASK_UNCLEAR_LIMIT and _colours(photo.rgb) > MASK_COLOURS:  # a photo given as a mask, say
         raise MaskError(f"mask {path}: {100 * unclear:.0f}% of its pixels are grey or coloured, so it is not a "
                         "black-and-white mask; give the mask (white = wound on black), not a photo")
-    mask = high > 127
+    top = int(high.max(initial=0))
+    if 0 < top <= 127 and _colours(photo.rgb) > MASK_COLOURS:
+        raise MaskError(f"mask {path}: its brightest value is {top} of 255 and it has many shades, so it is not a "
+                        "mask; give the mask (white = wound on black), not a photo")
+    mask = high > (127 if top > 127 else 0)  # a mask saved with values 0 and 1 (or numbered wounds) is read too
+    check_not_inverted(mask, f"mask {path}")
     if shape is not None and mask.shape != tuple(shape):
         raise MaskError(
             f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "

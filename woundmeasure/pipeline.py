@@ -30,7 +30,7 @@ from woundmeasure.errors import (
     MaskError,
     WoundMeasureError,
 )
-from woundmeasure.io import Photo, photo_from_array, read_image, read_mask
+from woundmeasure.io import Photo, check_not_inverted, photo_from_array, read_image, read_mask
 from woundmeasure.measurement import WoundMeasurement, measure_mask
 from woundmeasure.options import DEFAULT_MAX_PIXELS, MeasureOptions, Outputs
 from woundmeasure.quality import Quality, assess
@@ -243,9 +243,11 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
     if mask is not None:
         mask = np.asarray(mask)
         if mask.shape != tuple(shape):
-            raise MaskError(f"mask for {photo.path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is "
-                            f"{shape[1]} x {shape[0]} px; use a mask of the photo's size")
-        return mask.astype(bool), "mask", (), None, None
+            raise MaskError(f"mask for {photo.path}: is an array of shape {mask.shape} but the photo is "
+                            f"{shape[0]} rows x {shape[1]} columns; give a 2-D mask of the photo's size")
+        mask = mask.astype(bool)
+        check_not_inverted(mask, f"mask for {photo.path}")
+        return mask, "mask", (), None, None
     if options.mask is not None:
         return _given_mask(photo.path, options.mask, shape), "mask", (), None, None
     if options.roi is not None:

@@ -193,6 +193,16 @@ def click_dice(model, imgs: np.ndarray, masks: np.ndarray, clicks: int, *, box: 
     return float(np.mean(dices))
 
 
+def soft_dice_loss(prob, y, over: str = "batch"):
+    """1 - soft Dice of ``prob`` against ``y`` (N x 1 x H x W): over the batch, per photo (mean), or both (mean).
+
+    Per photo, a view with no wound scores by how little is drawn in it (the +1 keeps it finite)."""
+    if over == "both":
+        return (soft_dice_loss(prob, y, "batch") + soft_dice_loss(prob, y, "photo")) / 2
+    flat_p, flat_y = (prob.reshape(1, -1), y.reshape(1, -1)) if over == "batch" else (prob.flatten(1), y.flatten(1))
+    return (1 - (2 * (flat_p * flat_y).sum(1) + 1) / (flat_p.sum(1) + flat_y.sum(1) + 1)).mean()
+
+
 def main(argv: list[str] | None = None) -> int:
     import torch
 
@@ -224,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paste", type=float, default=0.0, metavar="SHARE",
                     help="share of training views given a second wound copied from another training photo "
                          "(augment.paste_wound: two wounds in one photo)")
+    ap.add_argument("--dice", choices=("batch", "photo", "both"), default="batch",
+                    help="soft Dice term of the loss over the whole batch (large wounds weigh most), per photo "
+                         "(each photo weighs the same, so a small wound over-drawn costs as much as a large one), "
+                         "or the mean of the two")
     ap.add_argument("--seed", type=int, default=SEED,
                     help="seed of the weights' start, the views and their order (the split's seed stays 0): "
                          "runs of one recipe with other seeds are the ingredients of a model soup (--average)")
@@ -315,8 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 logit = model(x)
             prob = torch.sigmoid(logit)
-            dice = 1 - (2 * (prob * y).sum() + 1) / (prob.sum() + y.sum() + 1)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, y) + dice
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, y) + soft_dice_loss(prob, y, args.dice)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             losses.append(float(loss.detach()))
         if args.prompt:
