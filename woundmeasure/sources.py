@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import glob
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -287,12 +288,33 @@ def wound_sidecars(image) -> dict[str, dict]:
     return found
 
 
+def _two_tone(path: Path) -> bool:
+    """Whether an image file has at most two colours (a mask), read without keeping its pixels."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.convert("L").getcolors(maxcolors=2) is not None
+    except Exception:  # noqa: BLE001 - unreadable: a photo whose reading names the fault
+        return False
+
+
+def masks_beside_photos(files) -> list[Path]:
+    """Black-and-white images named as another image of their folder (``x.png`` beside ``x.jpg``): the
+    outlines ``measure --mask-out`` writes, not photos of a visit."""
+    files = [Path(p) for p in files]
+    stems = Counter((p.parent, p.stem.lower()) for p in files)
+    return [p for p in files if stems[p.parent, p.stem.lower()] > 1 and _two_tone(p)]
+
+
 def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
     """Photos of a folder (sorted by name), dated from their names where possible; a photo with
-    per-wound sidecars (:func:`wound_sidecars`) is listed once per wound."""
+    per-wound sidecars (:func:`wound_sidecars`) is listed once per wound; masks beside their photos
+    (:func:`masks_beside_photos`) are not photos."""
     pattern = "**/*" if recursive else "*"
     files = sorted(p for p in Path(folder).glob(pattern) if p.is_file() and is_photo(p))
-    return [spec for p in files for spec in photo_with_sidecars(p)]
+    masks = set(masks_beside_photos(files))
+    return [spec for p in files if p not in masks for spec in photo_with_sidecars(p)]
 
 
 SIDECAR_SUFFIXES = (".roi", ".zip", ".mask.png", ".hints.json", ".wounds.json")

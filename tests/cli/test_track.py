@@ -38,3 +38,22 @@ def test_corrections_left_behind_by_a_renamed_photo_are_warned_of(tmp_path):
     r = run(tmp_path, "--px-per-mm", 6)
     assert "2024-01-08.hints.json belongs to no photo" in r.stderr and "2024-01-09.A.mask.png" not in r.stderr
     assert "._2024-01-08.roi" not in r.stderr and "photos-backup.zip" not in r.stderr
+
+
+def test_masks_written_beside_the_photos_are_not_visits_and_are_named(tmp_path):
+    """``measure --mask-out`` into the photo folder writes <stem>.png: no area-0 "closure", no PAR 100%."""
+    from woundmeasure.cli.main import cli
+    from woundmeasure.io import write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    for day, seed in (("2024-01-08", 67), ("2024-02-07", 68)):
+        write_rgb(tmp_path / f"{day}.jpg", make_phantom(seed, width=640, height=480, marker=False).rgb)
+    from click.testing import CliRunner
+
+    r = CliRunner().invoke(cli, ["measure", str(tmp_path / "2024-01-08.jpg"), str(tmp_path / "2024-02-07.jpg"),
+                                 "--px-per-mm", "8", "--mask-out", str(tmp_path)])
+    assert r.exit_code == 0 and (tmp_path / "2024-01-08.png").exists()
+    r = run(tmp_path, "--px-per-mm", 8, "--db", tmp_path / "t.db")
+    assert r.exit_code == 0 and "2024-01-08.png" not in r.stdout and "closed" not in r.stdout
+    assert r.stdout.count("2024-0") >= 2 and "100.0" not in r.stdout
+    assert "2024-01-08.png is a black-and-white mask" in r.stderr and "2024-01-08.mask.png" in r.stderr
