@@ -81,11 +81,12 @@ def test_no_4_week_par_is_drawn_across_a_long_gap_and_the_summary_says_why():
     # that healed
     rows, s = analyse_series([v(0, 1000.0), v(205, 38.0)])
     assert s.par_4wk_pct is None and s.meets_4wk_threshold is None
-    assert any("no 4-week PAR" in w and "days 0, 205" in w for w in s.warnings)
-    # visits two weeks either side of day 28 still give it: 14 (30%) and 42 (70%) -> 50% at day 28
-    _, s = analyse_series([v(0, 1000.0), v(14, 700.0), v(42, 300.0)])
-    assert s.par_4wk_pct == pytest.approx(50) and not any("4-week" in w for w in s.warnings)
-    assert par_at_day([0, 13, 42], [0, 30, 70]) is None  # day 13 is more than 14 days before day 28
+    assert any("no 4-week PAR: no visit within 14 days of day 28" in w and "days 0, 205" in w for w in s.warnings)
+    # a visit within two weeks of day 28 gives it: 14 (30%) and 56 (70%) -> 43.3%; 0 and 30 (60%) -> 56%
+    _, s = analyse_series([v(0, 1000.0), v(14, 700.0), v(56, 300.0)])
+    assert s.par_4wk_pct == pytest.approx(30 + 40 / 3) and not any("4-week" in w for w in s.warnings)
+    assert par_at_day([0, 30], [0, 60]) == pytest.approx(56)
+    assert par_at_day([0, 13, 43], [0, 30, 70]) is None  # 15 days either side
     # a series that has not reached day 28 says nothing of it
     _, s = analyse_series([v(0, 1000.0), v(21, 600.0)])
     assert s.par_4wk_pct is None and not any("4-week" in w for w in s.warnings)

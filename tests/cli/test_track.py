@@ -57,3 +57,16 @@ def test_masks_written_beside_the_photos_are_not_visits_and_are_named(tmp_path):
     assert r.exit_code == 0 and "2024-01-08.png" not in r.stdout and "closed" not in r.stdout
     assert r.stdout.count("2024-0") >= 2 and "100.0" not in r.stdout
     assert "2024-01-08.png is a black-and-white mask" in r.stderr and "2024-01-08.mask.png" in r.stderr
+
+
+def test_the_table_shows_each_visits_warnings_under_it():
+    from types import SimpleNamespace
+
+    from tests.helpers import visit
+    from woundmeasure.cli.track import format_track
+    from woundmeasure.tracking import analyse_series
+
+    far = "the scale reference is far from the wound (1285 px, 57% of the photo's diagonal)"
+    rows, summary = analyse_series([visit(0, 500.0), visit(28, 300.0, warnings=(far,))])
+    text = format_track(SimpleNamespace(wound="A", visits=rows, summary=summary))
+    assert f"warning: 2024-01-29 (28.jpg): {far}" in text.splitlines()

@@ -45,6 +45,7 @@ def format_track(t) -> str:
         f"projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "
         f"{s.projected_closure_date_exponential or 'not projectable'} ({s.projection_note})",
     ]
+    lines += [f"warning: {v.date} ({Path(v.image).name}): {w}" for v in t.visits if not v.error for w in v.warnings]
     lines += [f"warning: {w}" for w in s.warnings]
     return "\n".join(lines)
 
