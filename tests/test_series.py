@@ -39,13 +39,13 @@ def test_json_contract_and_truth(series_dir, tmp_path):
     assert s["par_pct"] == pytest.approx(true_par, abs=5)  # segmentation by the model, calibration by the marker
     assert s["baseline_date"] == DATES[0] and (d / "woundmeasure.db").is_file()
     for v in out["visits"]:  # each true area inside its 95% interval, the true PAR inside PAR's
-        assert v["area_low_mm2"] <= truth[v["date"]][0] <= v["area_high_mm2"]
-    assert s["par_low_pct"] <= true_par <= s["par_high_pct"]
-    assert s["par_low_pct"] < s["par_pct"] < s["par_high_pct"]
+        assert v["area_mm2_low"] <= truth[v["date"]][0] <= v["area_mm2_high"]
+    assert s["par_pct_low"] <= true_par <= s["par_pct_high"]
+    assert s["par_pct_low"] < s["par_pct"] < s["par_pct_high"]
     table = run(d).stdout  # the table shows the same intervals
     last = out["visits"][-1]
-    assert f"{last['area_low_mm2']:.1f}-{last['area_high_mm2']:.1f}" in table
-    assert f"95% interval {s['par_low_pct']:.1f} to {s['par_high_pct']:.1f}%" in table
+    assert f"{last['area_mm2_low']:.1f}-{last['area_mm2_high']:.1f}" in table
+    assert f"95% interval {s['par_pct_low']:.1f} to {s['par_pct_high']:.1f}%" in table
 
 
 def test_second_run_measures_nothing_new_and_report_is_identical(series_dir, tmp_path):
@@ -188,11 +188,11 @@ def test_two_wounds_in_every_photo_each_get_their_own_series(tmp_path):
             if area == 0:
                 assert v["closed"] and v["area_mm2"] == 0 and v["par_pct"] == 100
                 # a closure no person confirmed: no interval, no claim that the change is beyond noise
-                assert v["area_low_mm2"] is None and v["par_low_pct"] is None and v["change_beyond_noise"] is None
+                assert v["area_mm2_low"] is None and v["par_pct_low"] is None and v["change_beyond_noise"] is None
             else:
                 assert not v["closed"] and v["area_mm2"] == pytest.approx(area, rel=0.03)
                 assert v["par_pct"] == pytest.approx(par, abs=1.5)
-                assert v["area_low_mm2"] <= area <= v["area_high_mm2"]  # true masks given: one pixel and the scale
+                assert v["area_mm2_low"] <= area <= v["area_mm2_high"]  # true masks given: one pixel and the scale
     assert wounds["B"]["summary"]["closed_date"] == "2024-07-22"
     assert any("closed" in w and "confirm" in w for w in wounds["B"]["summary"]["warnings"])
     assert wounds["A"]["summary"]["closed_date"] is None
@@ -230,7 +230,7 @@ def test_a_wound_the_automatic_outline_misses_is_looked_for_again_where_it_was(t
         if area == 0:
             assert v["closed"] and v["par_pct"] == 100  # closed where it closed: no scar drawn as wound
         else:
-            assert not v["closed"] and v["area_low_mm2"] <= area <= v["area_high_mm2"]
+            assert not v["closed"] and v["area_mm2_low"] <= area <= v["area_mm2_high"]
     assert abs(b["visits"][-2]["par_pct"] - truth[(b["visits"][-2]["date"], "B")][1]) < 8
     # what a look found is B's to check, not wound A's (the photo's other wound)
     a = next(w for w in out["wounds"] if w["wound"] == "A")

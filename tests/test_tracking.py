@@ -102,29 +102,29 @@ def test_helpers():
 
 def _visit(day, area, low, high):
     return Visit(dt.date(2024, 1, 1) + dt.timedelta(days=day), f"{day}.jpg", area_mm2=area, perimeter_mm=10.0,
-                 area_low_mm2=low, area_high_mm2=high)
+                 area_mm2_low=low, area_mm2_high=high)
 
 
 def test_par_interval_and_change_beyond_noise():
     rows, summary = analyse_series([_visit(0, 100.0, 90.0, 110.0), _visit(14, 50.0, 45.0, 55.0),
                                     _visit(28, 48.0, 43.0, 53.0)])
     base, half, same = rows
-    assert base.par_low_pct is None and base.change_beyond_noise is None  # the baseline is PAR 0 by definition
-    assert half.par_low_pct < 50.0 < half.par_high_pct
+    assert base.par_pct_low is None and base.change_beyond_noise is None  # the baseline is PAR 0 by definition
+    assert half.par_pct_low < 50.0 < half.par_pct_high
     # independent errors at both ends, in quadrature: wider than either end alone, narrower than both extremes
-    assert 100 * (1 - 55 / 90) < half.par_low_pct < 100 * (1 - 50 / 90)
-    assert 100 * (1 - 45 / 110) > half.par_high_pct > 100 * (1 - 45 / 100)
+    assert 100 * (1 - 55 / 90) < half.par_pct_low < 100 * (1 - 50 / 90)
+    assert 100 * (1 - 45 / 110) > half.par_pct_high > 100 * (1 - 45 / 100)
     assert half.change_beyond_noise is True and same.change_beyond_noise is False
-    assert (summary.par_low_pct, summary.par_high_pct) == (same.par_low_pct, same.par_high_pct)
+    assert (summary.par_pct_low, summary.par_pct_high) == (same.par_pct_low, same.par_pct_high)
 
 
 def test_intervals_of_a_closed_wound_and_of_a_record_without_them():
     rows, summary = analyse_series([_visit(0, 100.0, 80.0, 120.0), _visit(30, 0.0, 0.0, 0.0)])
-    assert rows[1].par_pct == 100.0 and rows[1].par_high_pct == 100.0 and rows[1].par_low_pct == 100.0
+    assert rows[1].par_pct == 100.0 and rows[1].par_pct_high == 100.0 and rows[1].par_pct_low == 100.0
     assert rows[1].change_beyond_noise is True
     rows, summary = analyse_series([_visit(0, 100.0, None, None), _visit(30, 60.0, None, None)])
-    assert rows[1].par_pct == pytest.approx(40.0) and rows[1].par_low_pct is None
-    assert rows[1].change_beyond_noise is None and summary.par_low_pct is None
+    assert rows[1].par_pct == pytest.approx(40.0) and rows[1].par_pct_low is None
+    assert rows[1].change_beyond_noise is None and summary.par_pct_low is None
 
 
 def test_a_wound_at_area_0_has_no_closure_date_to_come():
@@ -137,6 +137,6 @@ def test_a_wound_at_area_0_has_no_closure_date_to_come():
 def test_a_baseline_with_a_nearly_empty_inner_band_leaves_the_par_interval_open_below():
     """An outline the model is unsure of (inner band 0.04 of 172 mm²) gave PAR intervals like -455522 to 77%."""
     rows, _ = analyse_series([_visit(0, 172.4, 0.04, 575.7), _visit(28, 40.0, 20.0, 60.0)])
-    assert rows[1].par_low_pct is None and 76 < rows[1].par_high_pct < 100
+    assert rows[1].par_pct_low is None and 76 < rows[1].par_pct_high < 100
     rows, _ = analyse_series([_visit(0, 100.0, 90.0, 110.0), _visit(14, 220.0, 210.0, 230.0)])
-    assert -180 < rows[1].par_low_pct < -120  # a well-measured wound that more than doubled keeps its figure
+    assert -180 < rows[1].par_pct_low < -120  # a well-measured wound that more than doubled keeps its figure

@@ -395,11 +395,11 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
         raise MaskError(f"mask {path}: its brightest value is {top} of 255 and it has many shades, so it is not a "
                         "mask; give the mask (white = wound on black), not a photo")
     mask = high > (127 if top > 127 else 0)  # a mask saved with values 0 and 1 (or numbered wounds) is read too
-    check_not_inverted(mask, f"mask {path}")
     if shape is not None and mask.shape != tuple(shape):
         raise MaskError(
             f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "
             "(width x height, upright); export the mask at the photo's size")
+    check_not_inverted(mask, f"mask {path}")
     return mask
 
 

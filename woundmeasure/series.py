@@ -129,13 +129,13 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,
                      closure_confirmed=not instance["unsure"],
-                     area_low_mm2=sure, area_high_mm2=sure)
+                     area_mm2_low=sure, area_mm2_high=sure)
     r = wound_view(r, numbers)
     extra += tuple(filter(None, [date_warning(date, r.get("captured"))]))
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,
                  result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers,
-                 area_low_mm2=r.get("area_mm2_low"), area_high_mm2=r.get("area_mm2_high"))
+                 area_mm2_low=r.get("area_mm2_low"), area_mm2_high=r.get("area_mm2_high"))
 
 
 def recall_or_measure(spec: PhotoSpec, store: Store, patient: str, options: MeasureOptions, *,

@@ -53,8 +53,8 @@ class Visit:
     numbers: tuple[int, ...] = ()  # which numbered wounds of the photo's outline this wound is (empty: all)
     closed: bool = False  # not found in this photo where it was: counted as healed (area 0)
     closure_confirmed: bool = False  # closed, and a person confirmed it (not a missed outline)
-    area_low_mm2: float | None = None  # the area's 95% interval (None: not known, e.g. an older record)
-    area_high_mm2: float | None = None
+    area_mm2_low: float | None = None  # the area's 95% interval (None: not known, e.g. an older record)
+    area_mm2_high: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -103,10 +103,10 @@ class VisitMetrics:
     excluded: str | None = None
     closed: bool = False
     closure_confirmed: bool = False
-    area_low_mm2: float | None = None
-    area_high_mm2: float | None = None
-    par_low_pct: float | None = None
-    par_high_pct: float | None = None
+    area_mm2_low: float | None = None
+    area_mm2_high: float | None = None
+    par_pct_low: float | None = None
+    par_pct_high: float | None = None
     change_beyond_noise: bool | None = None  # the change since the previous visit exceeds both areas' noise
 
     def to_dict(self) -> dict:
@@ -139,8 +139,8 @@ class SeriesSummary:
     warnings: list[str]
     linear_rate_mm2_per_day: float | None = None  # least-squares slope of area over all measured visits
     closed_date: str | None = None  # the first counted visit at which the wound was found closed
-    par_low_pct: float | None = None  # the latest PAR's 95% interval
-    par_high_pct: float | None = None
+    par_pct_low: float | None = None  # the latest PAR's 95% interval
+    par_pct_high: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -155,10 +155,10 @@ def percent_area_reduction(a0: float, at: float) -> float:
 
 def _spread(v: Visit) -> tuple[float, float] | None:
     """The log-area half-widths (down, up) of a visit's interval; None when it has none."""
-    if v.area_low_mm2 is None or v.area_high_mm2 is None or v.area_mm2 is None or v.area_mm2 <= 0:
+    if v.area_mm2_low is None or v.area_mm2_high is None or v.area_mm2 is None or v.area_mm2 <= 0:
         return None
-    down = math.log(v.area_mm2 / v.area_low_mm2) if v.area_low_mm2 > 0 else math.inf
-    return down, math.log(v.area_high_mm2 / v.area_mm2)
+    down = math.log(v.area_mm2 / v.area_mm2_low) if v.area_mm2_low > 0 else math.inf
+    return down, math.log(v.area_mm2_high / v.area_mm2)
 
 
 def ratio_interval(later: Visit, earlier: Visit) -> tuple[float, float] | None:
@@ -168,10 +168,10 @@ def ratio_interval(later: Visit, earlier: Visit) -> tuple[float, float] | None:
     quadrature; a later area of 0 spans from 0 to the later high over the earlier low.
     """
     e = _spread(earlier)
-    if e is None or later.area_mm2 is None or later.area_high_mm2 is None:
+    if e is None or later.area_mm2 is None or later.area_mm2_high is None:
         return None
     if later.area_mm2 <= 0:
-        return 0.0, (later.area_high_mm2 / earlier.area_low_mm2 if earlier.area_low_mm2 > 0 else math.inf)
+        return 0.0, (later.area_mm2_high / earlier.area_mm2_low if earlier.area_mm2_low > 0 else math.inf)
     lt = _spread(later)
     if lt is None:
         return None
@@ -189,7 +189,7 @@ def par_interval(base: Visit, v: Visit) -> tuple[float | None, float | None]:
     if r is None:
         return None, None
     low = 100.0 * (1 - r[1]) if math.isfinite(r[1]) else None
-    if base.area_low_mm2 is not None and base.area_low_mm2 < OPEN_BELOW * base.area_mm2:
+    if base.area_mm2_low is not None and base.area_mm2_low < OPEN_BELOW * base.area_mm2:
         low = None
     return low, 100.0 * (1 - r[0])
 
@@ -293,8 +293,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                      (v.date - base.date).days if base and v.date else None, v.image,
                                      area, None if area is None else area / 100, v.perimeter_mm if v.measured else None,
                                      None, None, None, v.calibration, list(v.warnings), v.error, v.outline, v.note,
-                                     v.excluded, area_low_mm2=v.area_low_mm2 if v.measured else None,
-                                     area_high_mm2=v.area_high_mm2 if v.measured else None))
+                                     v.excluded, area_mm2_low=v.area_mm2_low if v.measured else None,
+                                     area_mm2_high=v.area_mm2_high if v.measured else None))
             continue
         day = (v.date - base.date).days
         par = percent_area_reduction(base.area_mm2, v.area_mm2) if base.area_mm2 > 0 else None
@@ -304,8 +304,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         par_low, par_high = par_interval(base, v) if par is not None and v is not base else (None, None)
         rows.append(VisitMetrics(v.date.isoformat(), day, v.image, v.area_mm2, v.area_mm2 / 100, v.perimeter_mm,
                                  change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note,
-                                 closed=v.closed, closure_confirmed=v.closure_confirmed, area_low_mm2=v.area_low_mm2,
-                                 area_high_mm2=v.area_high_mm2, par_low_pct=par_low, par_high_pct=par_high,
+                                 closed=v.closed, closure_confirmed=v.closure_confirmed, area_mm2_low=v.area_mm2_low,
+                                 area_mm2_high=v.area_mm2_high, par_pct_low=par_low, par_pct_high=par_high,
                                  change_beyond_noise=change_beyond_noise(prev, v) if prev else None))
         prev = v
     if base is None:
@@ -354,5 +354,5 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
         projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope,
         closed_date=next((v.date.isoformat() for v in measured if v.closed), None),
-        par_low_pct=measured_rows[-1].par_low_pct, par_high_pct=measured_rows[-1].par_high_pct)
+        par_pct_low=measured_rows[-1].par_pct_low, par_pct_high=measured_rows[-1].par_pct_high)
     return rows, summary

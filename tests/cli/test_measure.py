@@ -224,3 +224,13 @@ def test_roi_out_leaves_no_earlier_outline_that_would_be_read_instead(tmp_path):
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["p.zip"]
     again = json.loads(run(tmp_path / "p.jpg", "--px-per-mm", 6, "--roi", tmp_path / "r", "--json").stdout)[0]
     assert again["num_pixels"] == mask.sum() and len(again["wounds"]) == 2
+
+
+def test_json_gives_the_visit_date_its_warning_names(tmp_path, phantom):
+    """The date read from the name (or EXIF) is a field, as the README's table says, not only inside date_warning."""
+    write_rgb(tmp_path / "2024-03-18.jpg", phantom.rgb)
+    write_rgb(tmp_path / "undated.jpg", phantom.rgb)
+    r = run(tmp_path / "2024-03-18.jpg", tmp_path / "undated.jpg", "--px-per-mm", phantom.px_per_mm, "--json")
+    dated, undated = json.loads(r.stdout)
+    assert dated["date"] == "2024-03-18" and undated["date"] is None
+    assert "wound" not in dated and "params_key" not in dated

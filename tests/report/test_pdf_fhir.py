@@ -90,11 +90,11 @@ def test_the_fhir_bundle_validates_and_carries_the_measured_numbers(record, tmp_
         area = next(c for c in obs.component if c.code.coding[0].code == "89260-4")
         assert area.valueQuantity.unit == "cm2" and float(area.valueQuantity.value) == round(visit["area_cm2"], 2)
         notes = [n.text for n in obs.note or ()]
-        if visit["area_low_mm2"] is None:  # a closure no person confirmed: no interval to give
+        if visit["area_mm2_low"] is None:  # a closure no person confirmed: no interval to give
             assert visit["closed"] and not any(n.startswith("95% interval") for n in notes)
         else:
-            assert notes[0] == (f"95% interval of the area: {visit['area_low_mm2'] / 100:.2f}–"
-                                f"{visit['area_high_mm2'] / 100:.2f} cm2")
+            assert notes[0] == (f"95% interval of the area: {visit['area_mm2_low'] / 100:.2f}–"
+                                f"{visit['area_mm2_high'] / 100:.2f} cm2")
         assert obs.derivedFrom and obs.device
     truth = two_wound_truth()
     for obs in pars:

@@ -35,8 +35,8 @@ def test_each_area_is_drawn_with_its_95_percent_interval():
     from woundmeasure.report.plots import plot_series
     from woundmeasure.series import WoundTrack
 
-    visits = [v(0, 1000.0, area_low_mm2=800.0, area_high_mm2=1300.0), v(30, 600.0, area_low_mm2=500.0,
-                                                                        area_high_mm2=700.0), v(60, 300.0)]
+    visits = [v(0, 1000.0, area_mm2_low=800.0, area_mm2_high=1300.0), v(30, 600.0, area_mm2_low=500.0,
+                                                                        area_mm2_high=700.0), v(60, 300.0)]
     rows, summary = analyse_series(visits)
     ax = plot_series(WoundTrack("w", rows, summary, visits, db=None))
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]

@@ -36,9 +36,9 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
             m = metrics.get((r["date"], r["image"]))
             out.append({
                 "Patient": patient, "Wound": wound, "Date": r["date"], "Label": Path(r["image"]).name,
-                "Area": v.area_mm2, "Area low": v.area_low_mm2, "Area high": v.area_high_mm2,
+                "Area": v.area_mm2, "Area low": v.area_mm2_low, "Area high": v.area_mm2_high,
                 "Perim.": v.perimeter_mm, "Length": res.get("length_mm"), "Width": res.get("width_mm"),
-                "PAR": m and m.par_pct, "PAR low": m and m.par_low_pct, "PAR high": m and m.par_high_pct,
+                "PAR": m and m.par_pct, "PAR low": m and m.par_pct_low, "PAR high": m and m.par_pct_high,
                 "Change beyond noise": m and m.change_beyond_noise, "Closed": v.closed,
                 "Closure confirmed": v.closure_confirmed if v.closed else None,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),

@@ -82,7 +82,7 @@ def measure(images, as_json, mask_out, roi_out, overlay_out, strict, debug, **pa
         if debug and outcome.exception is not None:
             traceback.print_exception(outcome.exception)
         row = outcome.row()
-        del row["wound"], row["date"], row["params_key"]  # a series' fields; one photo has none
+        del row["wound"], row["params_key"]  # a series' fields; one photo has none
         rows.append({**row, "image": image})
     if as_json:
         click.echo(json.dumps(rows, indent=2))

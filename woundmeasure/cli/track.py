@@ -28,8 +28,8 @@ def format_track(t) -> str:
             continue
         real = {True: "*", False: "~", None: ""}[v.change_beyond_noise]
         lines.append(f"{v.date:<11} {v.day:>4} {v.area_mm2:>9.1f} "
-                     f"{fmt_range(v.area_low_mm2, v.area_high_mm2, 1, dash='-'):>15} {v.area_cm2:>8.2f} "
-                     f"{v.perimeter_mm:>8.1f} {fmt(v.par_pct, 1):>6} {fmt_range(v.par_low_pct, v.par_high_pct, 1, dash=' to '):>13} "
+                     f"{fmt_range(v.area_mm2_low, v.area_mm2_high, 1, dash='-'):>15} {v.area_cm2:>8.2f} "
+                     f"{v.perimeter_mm:>8.1f} {fmt(v.par_pct, 1):>6} {fmt_range(v.par_pct_low, v.par_pct_high, 1, dash=' to '):>13} "
                      f"{real:>3} {(v.calibration or {}).get('method', ''):<8} {v.image}")
     def f(x, d=1, unit=""):  # a value with its unit, or n/a alone
         return fmt(x, d, unit, none="n/a")
@@ -37,7 +37,7 @@ def format_track(t) -> str:
     lines += [
         "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",
         f"PAR at latest visit{latest}: {f(s.par_pct, 1, '%')} "
-        f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
+        f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')})",
         f"PAR at 4 weeks: {f(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: "
         f"{'n/a' if s.meets_4wk_threshold is None else 'met' if s.meets_4wk_threshold else 'not met'})",
         f"healing rate {f(s.healing_rate_cm2_per_week, 3, ' cm2/week')}; Gilman {f(s.gilman_mm_per_week, 3, ' mm/week')}; "

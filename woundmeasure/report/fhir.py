@@ -104,9 +104,9 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
                       "bodySite": {"text": f"wound {track.wound}"}, "method": {"text": method}}
             note = [{"text": w} for w in visit.warnings]
-            if visit.area_low_mm2 is not None and visit.area_high_mm2 is not None:  # R4 has no element for it
-                note.insert(0, {"text": f"95% interval of the area: {visit.area_low_mm2 / 100:.2f}–"
-                                        f"{visit.area_high_mm2 / 100:.2f} cm2"})
+            if visit.area_mm2_low is not None and visit.area_mm2_high is not None:  # R4 has no element for it
+                note.insert(0, {"text": f"95% interval of the area: {visit.area_mm2_low / 100:.2f}–"
+                                        f"{visit.area_mm2_high / 100:.2f} cm2"})
             entries.append({"fullUrl": _urn(), "resource": {
                 "resourceType": "Observation", "code": _coding(LOINC, PANEL), "component": components,
                 **common, **({"note": note} if note else {})}})
@@ -114,8 +114,8 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                 entries.append({"fullUrl": _urn(), "resource": {
                     "resourceType": "Observation", "code": _coding(CODESYSTEM, PAR), **common,
                     "valueQuantity": _quantity(m.par_pct, "%"),
-                    **({"note": [{"text": f"95% interval: {fmt_range(m.par_low_pct, m.par_high_pct, 1, '%', ' to ')}"}]}
-                       if m.par_high_pct is not None else {})}})
+                    **({"note": [{"text": f"95% interval: {fmt_range(m.par_pct_low, m.par_pct_high, 1, '%', ' to ')}"}]}
+                       if m.par_pct_high is not None else {})}})
         s = track.summary
         if s.par_4wk_pct is not None:
             entries.append({"fullUrl": _urn(), "resource": {

@@ -50,7 +50,7 @@ def _summary_html(s) -> str:
         ("baseline", f"{s.baseline_date} · {fmt(s.baseline_area_mm2, 1, ' mm²')}"),
         ("latest", f"{s.latest_date} · {fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
         ("PAR at latest visit", f'<b id="par">{fmt(s.par_pct, 1, "%")}</b> '
-                                f'(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, "%", dash=" to ")})'),
+                                f'(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, "%", dash=" to ")})'),
         ("PAR at 4 weeks", f"{fmt(s.par_4wk_pct, 1, '%')} — {meets} the {s.threshold_pct:g}% threshold "
                            "(50% DFU: Sheehan 2003, Coerper 2009; 40% VLU)"),
         ("healing rate", fmt(s.healing_rate_cm2_per_week, 3, " cm²/week")),
@@ -83,10 +83,10 @@ def _table_html(track) -> str:
             notes = f'<span class="err">{html.escape(v.error)}</span>'
         body.append(f"<tr><td class='l'>{v.date or 'undated'}</td><td>{v.day if v.day is not None else '–'}</td>"
                     f"<td class='l'>{html.escape(Path(v.image).name)}</td><td>{fmt(v.area_mm2)}</td>"
-                    f"<td>{fmt_range(v.area_low_mm2, v.area_high_mm2)}</td>"
+                    f"<td>{fmt_range(v.area_mm2_low, v.area_mm2_high)}</td>"
                     f"<td>{fmt(v.area_cm2, 2)}</td><td>{fmt(v.perimeter_mm)}</td>"
                     f"<td>{fmt(v.change_mm2)}{real[v.change_beyond_noise]}</td>"
-                    f"<td>{fmt(v.par_pct)}</td><td>{fmt_range(v.par_low_pct, v.par_high_pct, dash=' to ')}</td>"
+                    f"<td>{fmt(v.par_pct)}</td><td>{fmt_range(v.par_pct_low, v.par_pct_high, dash=' to ')}</td>"
                     f"<td>{fmt(v.gilman_mm_per_week, 3)}</td><td class='l'>{scale}</td>"
                     f"<td class='l'>{html.escape(v.outline)}</td><td class='l'>{notes}</td></tr>")
     note = ("<p class='note'>95% intervals from the outline's uncertainty and the scale's; change: * beyond "

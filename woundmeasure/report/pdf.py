@@ -26,7 +26,7 @@ def _summary_lines(track) -> list[str]:
     s = track.summary
     met = {None: "n/a", True: "met", False: "not met"}[s.meets_4wk_threshold]
     lines = [f"PAR at the latest visit ({s.latest_date or '–'}): {fmt(s.par_pct, 1, '%')} "
-             f"(95% interval {fmt_range(s.par_low_pct, s.par_high_pct, 1, '%', dash=' to ')})",
+             f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')})",
              f"PAR at 4 weeks: {fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {met})",
              f"Healing rate {fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
              f"Gilman {fmt(s.gilman_mm_per_week, 3)} mm/week",
@@ -60,8 +60,8 @@ def _table(ax, rows) -> None:
 
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
               "failed" if v.error else fmt(v.area_cm2, 2),
-              "" if v.error else fmt_range(cm2(v.area_low_mm2), cm2(v.area_high_mm2), 2),
-              fmt(v.par_pct, 1), fmt_range(v.par_low_pct, v.par_high_pct, 0, dash=" to "), _notes(v)] for v in rows]
+              "" if v.error else fmt_range(cm2(v.area_mm2_low), cm2(v.area_mm2_high), 2),
+              fmt(v.par_pct, 1), fmt_range(v.par_pct_low, v.par_pct_high, 0, dash=" to "), _notes(v)] for v in rows]
     table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "95%", "PAR %", "PAR 95%", "notes"],
                      loc="upper left", cellLoc="left", colLoc="left",
                      colWidths=[0.12, 0.06, 0.09, 0.12, 0.07, 0.11, 0.43])

@@ -40,10 +40,10 @@ def plot_series(track, *, ax=None):
     dates = [dt.date.fromisoformat(v.date) for v in rows]
     areas = np.array([v.area_cm2 for v in rows])
     ax.plot(dates, areas, "o-", color="#b2182b", label="area (cm²)")
-    spans = [(i, v) for i, v in enumerate(rows) if v.area_low_mm2 is not None and v.area_high_mm2 is not None]
+    spans = [(i, v) for i, v in enumerate(rows) if v.area_mm2_low is not None and v.area_mm2_high is not None]
     if spans:  # each area's 95% interval
         ax.errorbar([dates[i] for i, _ in spans], [areas[i] for i, _ in spans],
-                    yerr=np.array([[areas[i] - v.area_low_mm2 / 100, v.area_high_mm2 / 100 - areas[i]]
+                    yerr=np.array([[areas[i] - v.area_mm2_low / 100, v.area_mm2_high / 100 - areas[i]]
                                    for i, v in spans]).T, fmt="none", ecolor="#b2182b", elinewidth=1, capsize=3,
                     alpha=0.6, label="95% interval")
     poor_photos = _poor_photos(track)

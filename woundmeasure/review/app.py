@@ -55,8 +55,8 @@ def series_payload(session: ReviewSession) -> dict:
             visits.append({
                 "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name,
                 "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
-                "area_low_mm2": m.area_low_mm2, "area_high_mm2": m.area_high_mm2, "par_low_pct": m.par_low_pct,
-                "par_high_pct": m.par_high_pct, "change_beyond_noise": m.change_beyond_noise,
+                "area_mm2_low": m.area_mm2_low, "area_mm2_high": m.area_mm2_high, "par_pct_low": m.par_pct_low,
+                "par_pct_high": m.par_pct_high, "change_beyond_noise": m.change_beyond_noise,
                 "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
                                 if v.calibration else None),
                 "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
