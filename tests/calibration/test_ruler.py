@@ -178,3 +178,56 @@ def test_a_straight_ruler_with_a_few_ticks_read_off_their_base_is_not_called_ben
     curl = np.maximum(np.arange(100) - 60, 0) ** 2 * 0.05  # the far end curls away: 80 px at the end
     row, bent = _straight_part(_row(offsets + curl))
     assert bent and 50 <= len(row.k) <= 75
+
+
+def _skin(h=1200, w=1600, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.clip(np.array([205, 160, 140]) + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def _edge(rgb, origin, angle_deg, ppm, length_mm, *, step_mm=1.0, inward=1):
+    """Black ticks on white paper along a line from ``origin`` (px): every ``step_mm``; the whole mm
+    longer than the half mm between them, the 5 and 10 mm longer still."""
+    import cv2
+
+    a = math.radians(angle_deg)
+    u, n = np.array([math.cos(a), math.sin(a)]), inward * np.array([-math.sin(a), math.cos(a)])
+    o = np.asarray(origin, float)
+    body = [o - 4 * ppm * u - 0.5 * ppm * n, o + (length_mm + 4) * ppm * u - 0.5 * ppm * n,
+            o + (length_mm + 4) * ppm * u + 14 * ppm * n, o - 4 * ppm * u + 14 * ppm * n]
+    cv2.fillPoly(rgb, [np.round(np.array(body) * 16).astype(np.int32)], (240, 238, 228), cv2.LINE_AA, shift=4)
+    for i in range(int(round(length_mm / step_mm)) + 1):
+        mm = i * step_mm
+        tick = 7.0 if mm % 10 == 0 else 5.0 if mm % 5 == 0 else 3.0 if mm % 1 == 0 else 2.0
+        p0, p1 = o + mm * ppm * u, o + (mm * ppm) * u + tick * ppm * n
+        cv2.line(rgb, tuple(np.round(p0 * 16).astype(int)), tuple(np.round(p1 * 16).astype(int)), (25, 25, 25),
+                 max(1, round(0.2 * ppm)), cv2.LINE_AA, shift=4)
+
+
+@pytest.mark.parametrize("ppm", [12.0, 20.0])
+def test_a_half_mm_edge_is_numbered_in_mm_not_read_as_mm(ppm):
+    """A steel rule's 0.5 mm ticks read as mm would halve the scale: every area four times too large."""
+    rgb = _skin()
+    _edge(rgb, (150, 300), 0, ppm, 1200 / ppm, step_mm=0.5)
+    cal = ruler_calibration(rgb)
+    assert cal.px_per_mm == pytest.approx(ppm, rel=0.005)
+
+
+def test_a_steel_rule_with_a_half_mm_and_a_mm_edge_gives_one_scale():
+    rgb = _skin(seed=1)
+    _edge(rgb, (150, 300), 0, 8.0, 150, step_mm=0.5)
+    _edge(rgb, (150, 300 + 28 * 8.0), 0, 8.0, 150, inward=-1)  # the other edge of a 28 mm wide rule
+    cal = ruler_calibration(rgb)
+    assert cal.px_per_mm == pytest.approx(8.0, rel=0.005) and not cal.warnings
+
+
+@pytest.mark.parametrize("angle, guide", [(90, True), (70, False), (60, False)])
+def test_two_rulers_meeting_at_a_corner_are_an_l_guide_only_when_square(angle, guide):
+    """Two rulers at 70 degrees squared as an L would be wrong by 1/sin(70) = +6.4% in area, said to be
+    perspective-corrected."""
+    rgb = _skin(seed=2)
+    _edge(rgb, (300, 900), 0, 10.0, 80)  # ticks on the arms' outer edges, as on an L-shaped guide
+    _edge(rgb, (300, 900), -angle, 10.0, 60, inward=-1)
+    cal = ruler_calibration(rgb)
+    assert (dict(cal.details).get("design") == "L-shaped") is guide
+    assert cal.px_per_mm == pytest.approx(10.0, rel=0.01)

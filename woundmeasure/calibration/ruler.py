@@ -5,7 +5,9 @@ pattern (longer every 5 and 10 mm). The ticks are found as thin dark (or light) 
 marks wherever they are, whatever the ruler's colour and what it lies on; marks whose
 base ends follow one another at a steady spacing, perpendicular to the marks, are chained
 into rows (a chain bends with a ruler bent over a limb). A row whose tick lengths repeat
-every 16 (a 1/16 inch edge) is never read as mm. Along a row, tick position against tick
+every 16 (a 1/16 inch edge) is never read as mm; on a 0.5 mm edge (every other tick longer)
+only the whole-mm ticks are numbered. A ruler marked in tenths of an inch has the mm pattern
+(longer every 5 and 10) and cannot be told from a mm ruler by its ticks. Along a row, tick position against tick
 number is fitted with a 1D projective model, so a spacing that changes along the ruler
 (a tilted camera) carries the scale to where the wound is; the ticks, parallel on the skin,
 converge in a tilted photo toward the vanishing point across the ruler, which gives the
@@ -35,6 +37,11 @@ TILT_WARN_DEG = 6.0  # the foreshortening left is then up to 0.5% of the area
 FOCAL_GUESS = 1.2  # focal length / the photo's long side: longer than a phone's main camera (0.75-0.8), so
 # that the tilt guessed from the vanishing line, and the uncertainty it sets, err large (a 3x telephoto is 2.3)
 SIXTEENTH_INCH_MM = 25.4 / 16
+# Share of the tick lengths' variance that "odd or even tick" explains, above which a mm-patterned row is
+# a 0.5 mm edge (a steel rule's: its whole-mm ticks longer than the half-mm ones between them). A mm edge
+# scores 0.01-0.06 (its 5 and 10 mm ticks fall on both), a 0.5 mm edge 0.45-0.7.
+HALF_MM_ALTERNATE = 0.3
+L_SQUARE_DEG = 5.0  # an L-shaped guide's arms are square: each arm's ticks run along the other arm
 ACROSS = "along and across the ruler, its aspect assumed square"  # what a straight ruler's details say it corrected
 
 
@@ -207,8 +214,16 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     if max(r_mm, r_in) < 0.5:
         return None  # no hierarchy of tick lengths: not a ruler (or not one we can number)
     unit = "mm" if r_mm >= r_in else "inch/16"
-    if unit == "inch/16" and _phase_r2(k, lengths, 2) < 0.3:
+    alternate = _phase_r2(k, lengths, 2)  # every other tick longer: 1/8 inch between 1/16, or 1 mm between 0.5 mm
+    if unit == "inch/16" and alternate < 0.3:
         return None  # a 1/16 inch edge has its 1/8 ticks longer than the 1/16 ones between them
+    if unit == "mm" and alternate >= HALF_MM_ALTERNATE:  # a 0.5 mm edge: keep its whole-mm ticks, numbered in mm
+        whole = int(lengths[k % 2 == 1].mean() > lengths[k % 2 == 0].mean())
+        sel = k % 2 == whole
+        if sel.sum() < MIN_TICKS:
+            return None
+        members, ends, dirs, lengths, k, period = members[sel], ends[sel], dirs[sel], lengths[sel], \
+            (k[sel] - whole) // 2, 2 * period
     inward = -sign * mean_dir  # from the base end into the ruler
     across = (ends - ends.mean(0)) @ mean_dir
     line = np.polyfit((ends - ends.mean(0)) @ axis, across, 2)
@@ -465,6 +480,20 @@ def _turn(r1: TickRow, r2: TickRow, corner: np.ndarray) -> float:
     return float(u[0] * v[1] - u[1] * v[0])
 
 
+def _square(r1: TickRow, r2: TickRow, corner: np.ndarray) -> bool:
+    """Whether each row's ticks near the corner run along the other row's edge, as on an L-shaped guide
+    (arms at a right angle on the skin, whatever the camera's tilt); two rulers laid at another angle are
+    not one, and a homography that squared them would be wrong by 1 / sin of their angle."""
+    for row, other in ((r1, r2), (r2, r1)):
+        if row.tick_dir is None:
+            continue
+        near = np.argsort(np.hypot(*(row.base - corner).T))[:10]
+        cos = float(np.median(np.abs(row.tick_dir[near] @ other.along)))
+        if math.degrees(math.acos(min(cos, 1.0))) > L_SQUARE_DEG:
+            return False
+    return True
+
+
 def _l_calibration(r1: TickRow, r2: TickRow, corner: np.ndarray) -> Calibration | None:
     """A homography from two perpendicular rows of mm ticks that meet at the corner."""
     import cv2
@@ -532,7 +561,7 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
     for i, r1 in enumerate(mm):
         for r2 in mm[i + 1:]:
             corner = _corner(r1, r2)
-            if corner is not None:
+            if corner is not None and _square(r1, r2, corner):
                 a, b = (r1, r2) if _turn(r1, r2, corner) > 0 else (r2, r1)  # one handedness: never a mirrored plane
                 cal = _l_calibration(a, b, corner)
                 if cal is not None:
