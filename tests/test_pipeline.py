@@ -116,3 +116,27 @@ def test_an_array_mask_of_the_wrong_shape_or_inverted_is_refused_with_what_to_gi
         measure_image(p.rgb, mask=~p.mask)
     ones = measure_image(p.rgb, mask=p.mask.astype(np.uint8)).measurement  # values 0 and 1
     assert ones.area_mm2 > 0 and ones.area_mm2 == measure_image(p.rgb, mask=p.mask).measurement.area_mm2
+
+
+def test_a_given_scale_that_a_ruler_in_the_photo_contradicts_is_questioned():
+    from woundmeasure.pipeline import WoundMeasureWarning
+
+    p = make_phantom(12, width=1600, height=1200, px_per_mm=8.0, marker=False, ruler="plain")
+    assert not any("ruler in the photo gives" in w for w in measure_image(p.rgb, px_per_mm=8.0, mask=p.mask).warnings)
+    with pytest.warns(WoundMeasureWarning, match=r"a ruler in the photo gives 8\.0\d px/mm at the wound, \+(59|60|61)% "
+                                                 r"from the scale given \(5\.00 px/mm\)"):
+        measure_image(p.rgb, px_per_mm=5.0, mask=p.mask)
+
+
+def test_ruler_points_off_the_photo_and_scales_no_photo_has_are_refused():
+    from woundmeasure.errors import InputError
+
+    p = make_phantom(3, marker=False)
+    with pytest.raises(InputError, match=r"ruler point \(5000, 5000\) lies outside the 1200 x 900 px photo"):
+        measure_image(p.rgb, ruler=(5000, 5000, 6000, 5000, 10), mask=p.mask)
+    with pytest.raises(CalibrationError, match=r"1e-09 px/mm is a scale no photo has"):
+        MeasureOptions(px_per_mm=1e-9)
+    with pytest.raises(CalibrationError, match=r"calibration 'ruler' asks for the ruler in the photo, but a manual "
+                                               "scale is given too"):
+        MeasureOptions(px_per_mm=6.0, calibration="ruler")
+    assert MeasureOptions(calibration="ruler").with_scale(6.0).calibration == "manual"  # a manifest's scale wins

@@ -95,6 +95,9 @@ class MeasureOptions:
             (scale,) = _finite([self.px_per_mm], "px_per_mm")
             if scale <= 0:
                 raise CalibrationError(f"px_per_mm = {self.px_per_mm!r} is not a positive scale; give pixels per mm > 0")
+            from woundmeasure.calibration.record import check_photo_scale
+
+            check_photo_scale(scale, f"px_per_mm = {self.px_per_mm!r}")
             object.__setattr__(self, "px_per_mm", scale)
         if self.ruler is not None:
             ruler = _finite(self.ruler, "ruler")
@@ -103,6 +106,9 @@ class MeasureOptions:
             object.__setattr__(self, "ruler", ruler)
         if self.px_per_mm is not None and self.ruler is not None:
             raise CalibrationError("give either px_per_mm or ruler points, not both")
+        if self.calibration in ("marker", "ruler") and (self.px_per_mm is not None or self.ruler is not None):
+            raise CalibrationError(f"calibration {self.calibration!r} asks for the {self.calibration} in the photo, but "
+                                   "a manual scale is given too: leave out one of them")
         (marker_mm,) = _finite([self.marker_mm], "marker_mm")
         if marker_mm <= 0:
             raise CalibrationError(f"marker size {self.marker_mm!r} mm is not a positive length")
@@ -168,7 +174,7 @@ class MeasureOptions:
 
     def with_scale(self, px_per_mm: float) -> "MeasureOptions":
         """The same options with a manual scale instead of any other."""
-        return replace(self, px_per_mm=px_per_mm, ruler=None)
+        return replace(self, px_per_mm=px_per_mm, ruler=None, calibration="manual")
 
     def key(self) -> dict:
         """What decides the result besides the photo and its outline, as plain values (for hashing)."""

@@ -156,7 +156,7 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
     """Choose the photo's calibration.
 
     A manual scale (``options.px_per_mm`` or ``options.ruler`` points) always wins (with a
-    warning where a marker in the photo disagrees); otherwise the reference in the photo is detected (``options.calibration`` = ``"auto"``, ``"marker"``
+    warning where a marker or ruler in the photo disagrees); otherwise the reference in the photo is detected (``options.calibration`` = ``"auto"``, ``"marker"``
     or ``"ruler"``).
 
     Raises
@@ -167,6 +167,12 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
     if options.px_per_mm is not None:
         return manual_calibration(options.px_per_mm)
     if options.ruler is not None:
+        rows, cols = np.asarray(rgb).shape[:2]
+        x1, y1, x2, y2, _ = options.ruler
+        for x, y in ((x1, y1), (x2, y2)):
+            if not (0 <= x <= cols and 0 <= y <= rows):
+                raise InputError(f"ruler point ({x:g}, {y:g}) lies outside the {cols} x {rows} px photo; give two "
+                                 "points on the photo's ruler (x = column, y = row)")
         return ruler_points_calibration(*options.ruler)
     if options.calibration == "manual":
         raise CalibrationError("manual calibration needs a scale: px_per_mm, or ruler points X1,Y1,X2,Y2,MM")
@@ -175,27 +181,28 @@ def calibrate(rgb: np.ndarray, options: MeasureOptions = MeasureOptions()) -> Ca
     return detect_calibration(rgb, method=options.calibration, marker_mm=options.marker_mm)
 
 
-MARKER_DISAGREES = 0.1  # a given scale this far (relative) from a marker's in the same photo is questioned
+REFERENCE_DISAGREES = 0.1  # a given scale this far (relative) from a marker's or ruler's in the same photo is questioned
 
 
-def _against_marker(given: Calibration, rgb: np.ndarray, marker_mm: float, at) -> Calibration:
-    """A person's scale, with a warning where a marker in the photo gives another at the wound (``at``,
-    image px; where the marker lies when None): a scale typed wrong, or taken from another photo,
-    would otherwise make every area silently wrong. Compared at the wound, as the measurement is: under
-    perspective the marker's own scale differs from the wound's."""
-    from woundmeasure.calibration.marker import marker_calibration
+def _against_reference(given: Calibration, rgb: np.ndarray, marker_mm: float, at) -> Calibration:
+    """A person's scale, with a warning where a marker or ruler in the photo gives another at the wound
+    (``at``, image px; where the reference lies when None): a scale typed wrong, or taken from another
+    photo, would otherwise make every area silently wrong. Compared at the wound, as the measurement is:
+    under perspective the reference's own scale differs from the wound's."""
+    from woundmeasure.calibration.detect import detect_calibration
 
     try:
-        found = marker_calibration(rgb, marker_mm=marker_mm)
+        found = detect_calibration(rgb, marker_mm=marker_mm)
     except CalibrationError:
         return given
     there = found.at(*at) if at is not None else found
     off = there.px_per_mm / given.px_per_mm - 1
-    if abs(off) <= MARKER_DISAGREES:
+    if abs(off) <= REFERENCE_DISAGREES:
         return given
+    what = f"a {marker_mm:g} mm marker" if found.method == "marker" else f"a {found.method}"
     return replace(given, warnings=given.warnings + (
-        f"a {marker_mm:g} mm marker in the photo gives {there.px_per_mm:.2f} px/mm at the wound, {100 * off:+.0f}% "
-        f"from the scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the marker",))
+        f"{what} in the photo gives {there.px_per_mm:.2f} px/mm at the wound, {100 * off:+.0f}% "
+        f"from the scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the {found.method}",))
 
 
 def _given_mask(image: str, path, shape) -> np.ndarray:
@@ -294,7 +301,7 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
         raise type(exc)(f"{photo.path}: {exc}") from None
     centre = _wound_centre(measurement)
     if person_scale:
-        calibration = _against_marker(calibration, photo.rgb, options.marker_mm, centre)
+        calibration = _against_reference(calibration, photo.rgb, options.marker_mm, centre)
     if centre is not None:
         calibration = calibration.at(*centre)  # scale and uncertainty vary under perspective: report them here
         measurement = measurement.with_length_uncertainty(calibration.uncertainty_pct)

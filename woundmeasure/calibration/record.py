@@ -11,6 +11,19 @@ from woundmeasure.errors import CalibrationError
 from woundmeasure.imageops import apply_homography, homography_area_scale
 
 
+# The scales a photo can have: from a metre across 100 px to 0.1 um a pixel. Outside them a scale is a
+# typing error (1e-9 gave 4.6e22 mm2), never a photo's.
+PHOTO_SCALES = (0.01, 10000.0)
+
+
+def check_photo_scale(px_per_mm: float, what: str) -> None:
+    """Raise :class:`CalibrationError` for a scale no photo has (:data:`PHOTO_SCALES`)."""
+    low, high = PHOTO_SCALES
+    if not low <= px_per_mm <= high:
+        raise CalibrationError(f"{what}: {px_per_mm:.3g} px/mm is a scale no photo has ({low:g} to {high:g} px/mm); "
+                               "check the numbers")
+
+
 def _check_scale(px_per_mm: float, *, what: str = "px_per_mm") -> float:
     try:
         value = float(px_per_mm)
@@ -204,7 +217,9 @@ def polygons(polys) -> tuple[tuple[tuple[float, float], ...], ...]:
 
 def manual_calibration(px_per_mm: float) -> Calibration:
     """A uniform scale given by the user, in pixels per millimetre."""
-    return Calibration(_check_scale(px_per_mm), method="manual", details=(("source", "px_per_mm"),))
+    scale = _check_scale(px_per_mm)
+    check_photo_scale(scale, f"px_per_mm = {px_per_mm!r}")
+    return Calibration(scale, method="manual", details=(("source", "px_per_mm"),))
 
 
 def ruler_points_calibration(x1: float, y1: float, x2: float, y2: float, mm: float) -> Calibration:
@@ -229,6 +244,7 @@ def ruler_points_calibration(x1: float, y1: float, x2: float, y2: float, mm: flo
     px = math.hypot(x2 - x1, y2 - y1)
     if px <= 0:
         raise CalibrationError(f"ruler points ({x1}, {y1}) and ({x2}, {y2}) coincide; pick two distinct points")
+    check_photo_scale(px / mm, f"ruler points ({x1:g}, {y1:g}) to ({x2:g}, {y2:g}) over {mm:g} mm")
     warnings = ()
     if px < 50:
         warnings = (f"ruler segment is only {px:.0f} px long: a 1 px click error is {100 / px:.1f}% of scale; "
