@@ -140,3 +140,11 @@ def test_a_baseline_with_a_nearly_empty_inner_band_leaves_the_par_interval_open_
     assert rows[1].par_pct_low is None and 76 < rows[1].par_pct_high < 100
     rows, _ = analyse_series([_visit(0, 100.0, 90.0, 110.0), _visit(14, 220.0, 210.0, 230.0)])
     assert -180 < rows[1].par_pct_low < -120  # a well-measured wound that more than doubled keeps its figure
+
+
+def test_a_threshold_given_as_a_fraction_is_refused_not_read_as_half_a_percent():
+    visits = [v(0, 1000.0), v(28, 633.0)]  # PAR 36.7% at week 4: "met" against 0.5
+    for bad in (0.5, -10, 150):
+        with pytest.raises(ValueError, match=f"threshold {bad!r} must be a percentage from 1 to 100"):
+            analyse_series(visits, threshold_pct=bad)
+    assert analyse_series(visits, threshold_pct=40)[1].meets_4wk_threshold is False

@@ -15,7 +15,7 @@ from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import measure_spec
 from woundmeasure.sources import PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
 from woundmeasure.store import Store, StoredMeasurement, file_sha256, record_key
-from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series
+from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series, check_threshold
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,10 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
     progress : callable, optional
         Called with a line of text before each photo is measured.
     """
+    try:
+        check_threshold(threshold_pct)  # before measuring every photo
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     source = Path(source)
     if not source.exists():
         raise InputError(f"{source}: no such folder or manifest")

@@ -248,6 +248,14 @@ def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure
     return linear, exponential, k, slope
 
 
+def check_threshold(threshold_pct: float) -> float:
+    """The 4-week PAR threshold as a percentage; a ValueError for one that is not (0.5 meant as 50%)."""
+    if not (isinstance(threshold_pct, (int, float)) and 1 <= threshold_pct <= 100):
+        raise ValueError(f"4-week PAR threshold {threshold_pct!r} must be a percentage from 1 to 100 "
+                         "(50 for diabetic foot ulcers, 40 for venous leg ulcers)")
+    return float(threshold_pct)
+
+
 def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["dfu"],
                    closure_fraction: float = 0.01) -> tuple[list[VisitMetrics], SeriesSummary]:
     """Order one wound's visits by date and compute per-visit and summary metrics.
@@ -265,6 +273,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     -------
     (list of VisitMetrics in date order, SeriesSummary)
     """
+    threshold_pct = check_threshold(threshold_pct)
     ordered = sorted(visits, key=Visit.order)
     measured = [v for v in ordered if v.counted]
     warnings: list[str] = []

@@ -89,6 +89,7 @@ def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
         assert msg in rows[name]["error"] and name in rows[name]["error"] and "\n" not in rows[name]["error"]
     ok = [n for n in rows if n not in bad]
     assert all("error" not in rows[n] for n in ok)
+    assert f"{len(ok)} measured, {len(bad)} failed, 0 already done" in r.stderr  # the failed are not "measured"
     # every encoding and EXIF orientation of the same photo measures the same area
     ref = rows["orient1.png"]["area_mm2"]
     same = ["rgba.png", "rgb16.png", *(f"orient{o}.png" for o in range(2, 9)), "lossless.heic"]
@@ -178,7 +179,7 @@ def test_progress_counts_only_the_photos_left_to_measure(tmp_path):
     assert again.exit_code == 0, again.output
     shown = [part.split(" photos,")[0] for part in again.stderr.split("\r") if " photos," in part]
     assert shown == ["1/1"]  # the three photos already measured are neither counted nor shown
-    assert "1 measured (0 failed), 3 already done" in again.stderr
+    assert "1 measured, 0 failed, 3 already done" in again.stderr
 
 
 def test_a_photo_whose_row_is_a_failure_is_measured_again(tmp_path):
@@ -197,7 +198,7 @@ def test_a_photo_whose_row_is_a_failure_is_measured_again(tmp_path):
     failed = {k: rows[1][k] for k in ("image", "wound", "date", "sha256", "params_key")} | {"error": "worker died"}
     jsonl.write_text("\n".join(json.dumps(r) for r in (rows[0], failed)) + "\n")  # the same photo and key, failed
     again = CliRunner().invoke(cli, args)
-    assert again.exit_code == 0 and "1 measured (0 failed), 1 already done" in again.stderr
+    assert again.exit_code == 0 and "1 measured, 0 failed, 1 already done" in again.stderr
     key = (failed["image"], failed["wound"], failed["sha256"], failed["params_key"])
     assert len(read_done(jsonl)) == 2 and "error" not in read_done(jsonl)[key]
 
@@ -223,7 +224,7 @@ def test_photos_with_the_same_bytes_are_each_a_row_at_every_run(tmp_path):
     (src / "c").mkdir()
     shutil.copy(src / "a" / "p00.jpg", src / "c" / "p00.jpg")
     again = CliRunner().invoke(cli, args)
-    assert "1 measured (0 failed), 2 already done" in again.stderr
+    assert "1 measured, 0 failed, 2 already done" in again.stderr
     assert sorted(_csv_images(out / "results.csv")) == ["in/a/p00.jpg", "in/b/p00.jpg", "in/c/p00.jpg"]
     assert sorted(_csv_images(out / "wounds.csv")) == ["in/a/p00.jpg", "in/b/p00.jpg", "in/c/p00.jpg"]
 
@@ -291,7 +292,7 @@ def test_batch_takes_one_photo_and_refuses_a_file_that_is_neither_photo_nor_csv(
     src.mkdir()
     _series(src, 1)
     r = CliRunner().invoke(cli, ["batch", str(src / "p00.jpg"), "--out", str(out), "--px-per-mm", "6", "--quiet"])
-    assert r.exit_code == 0 and "1 measured (0 failed)" in r.stderr
+    assert r.exit_code == 0 and "1 measured, 0 failed" in r.stderr
     (tmp_path / "notes.txt").write_text("image,date\n")
     r = CliRunner().invoke(cli, ["batch", str(tmp_path / "notes.txt"), "--out", str(out)])
     assert r.exit_code == 1 and "give a folder of photos or a .csv manifest" in r.output
@@ -323,7 +324,7 @@ def test_a_rerun_from_elsewhere_resumes_and_takes_a_corrected_date(tmp_path, mon
     (src / "m.csv").write_text("image,date\np00.jpg,2024-01-09\n")
     monkeypatch.chdir(src)  # from another folder: the record keeps where each photo is, not how it was named
     again = CliRunner().invoke(cli, ["batch", str(src / "m.csv"), *args])
-    assert "0 measured (0 failed), 1 already done" in again.stderr
+    assert "0 measured, 0 failed, 1 already done" in again.stderr
     with (out / "results.csv").open(newline="") as f:
         [row] = list(csv.DictReader(f))
     assert row["date"] == "2024-01-09"

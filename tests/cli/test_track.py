@@ -70,3 +70,8 @@ def test_the_table_shows_each_visits_warnings_under_it():
     rows, summary = analyse_series([visit(0, 500.0), visit(28, 300.0, warnings=(far,))])
     text = format_track(SimpleNamespace(wound="A", visits=rows, summary=summary))
     assert f"warning: 2024-01-29 (28.jpg): {far}" in text.splitlines()
+
+
+def test_a_threshold_out_of_range_is_a_usage_error_before_any_photo_is_measured(tmp_path):
+    r = run(tmp_path, "--threshold", "0.5")
+    assert r.exit_code == 2 and "0.5 is not in the range 1<=x<=100" in r.output

@@ -124,3 +124,9 @@ def test_every_observation_has_its_subject_date_and_status(record, tmp_path):
     closed = [o for o in observations if o["code"]["coding"][0]["code"] == "72287-6"
               and o["component"][0]["valueQuantity"]["value"] == 0]
     assert [o["status"] for o in closed] == ["preliminary"]  # B's closure, which no person confirmed
+
+
+def test_a_photos_only_wound_is_the_site_wound_not_wound_wound():
+    from woundmeasure.report.fhir import _site
+
+    assert _site("wound") == "wound" and _site("A") == "wound A" and _site("frontal") == "wound frontal"

@@ -12,7 +12,7 @@ from woundmeasure.cli.options import measure_options, series_options
 @measure_options(series=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
 @click.option("--patient", help="Patient name in the record [default: the folder's name, or the manifest's without .csv].")
-@click.option("--threshold", type=float, default=50.0, show_default=True,
+@click.option("--threshold", type=click.FloatRange(1, 100), default=50.0, show_default=True,
               help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but 127.0.0.1 lets other computers ask for the page.")

@@ -61,7 +61,7 @@ def format_track(t) -> str:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
               help="Paper size of the PDF report.")
 @click.option("--patient", help="Patient name in the record [default: the folder's name, or the manifest's without .csv].")
-@click.option("--threshold", type=float, default=50.0, show_default=True,
+@click.option("--threshold", type=click.FloatRange(1, 100), default=50.0, show_default=True,
               help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, debug, **params):

@@ -30,6 +30,11 @@ PAR = ("percent-area-reduction", "Percent area reduction of the wound since the 
 PAR_4WK = ("par-4-week-threshold", "Percent area reduction at 4 weeks reaches the threshold")
 
 
+def _site(wound: str) -> str:
+    """The wound as a body-site text: "wound" for a photo's only wound, "wound A" for one of several."""
+    return wound if wound == "wound" else f"wound {wound}"
+
+
 def _coding(system, code_display):
     code, display = code_display
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
@@ -102,7 +107,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             common = {"status": "preliminary" if unsure else "final", "subject": {"reference": patient_ref},
                       "effectiveDateTime": when,
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
-                      "bodySite": {"text": f"wound {track.wound}"}, "method": {"text": method}}
+                      "bodySite": {"text": _site(track.wound)}, "method": {"text": method}}
             note = [{"text": w} for w in visit.warnings]
             if visit.area_mm2_low is not None and visit.area_mm2_high is not None:  # R4 has no element for it
                 note.insert(0, {"text": f"95% interval of the area: {visit.area_mm2_low / 100:.2f}–"
@@ -120,7 +125,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
         if s.par_4wk_pct is not None:
             entries.append({"fullUrl": _urn(), "resource": {
                 "resourceType": "Observation", "status": "final", "code": _coding(CODESYSTEM, PAR_4WK),
-                "subject": {"reference": patient_ref}, "bodySite": {"text": f"wound {track.wound}"},
+                "subject": {"reference": patient_ref}, "bodySite": {"text": _site(track.wound)},
                 "effectiveDateTime": (dt.date.fromisoformat(s.baseline_date) + dt.timedelta(days=28)).isoformat(),
                 "device": {"reference": device_ref}, "valueBoolean": bool(s.meets_4wk_threshold),
                 "note": [{"text": f"PAR at 4 weeks {s.par_4wk_pct:.1f}% against a threshold of {s.threshold_pct:g}%"}]}})
