@@ -148,3 +148,11 @@ def test_a_threshold_given_as_a_fraction_is_refused_not_read_as_half_a_percent()
         with pytest.raises(ValueError, match=f"threshold {bad!r} must be a percentage from 1 to 100"):
             analyse_series(visits, threshold_pct=bad)
     assert analyse_series(visits, threshold_pct=40)[1].meets_4wk_threshold is False
+
+
+def test_each_visit_carries_its_length_and_width_and_a_closed_wound_none_left():
+    rows, _ = analyse_series([v(0, 500.0, result={"length_mm": 30.0, "width_mm": 21.0}),
+                              v(28, 0.0, closed=True), v(56, 80.0)])
+    assert (rows[0].length_mm, rows[0].width_mm) == (30.0, 21.0)
+    assert (rows[1].length_mm, rows[1].width_mm) == (0.0, 0.0)
+    assert rows[2].length_mm is None and "length_mm" in rows[2].to_dict()  # not measured: unknown, not 0

@@ -108,6 +108,8 @@ class VisitMetrics:
     par_pct_low: float | None = None
     par_pct_high: float | None = None
     change_beyond_noise: bool | None = None  # the change since the previous visit exceeds both areas' noise
+    length_mm: float | None = None  # maximum Feret diameter, as measure gives it
+    width_mm: float | None = None  # greatest extent perpendicular to it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -248,6 +250,13 @@ def _projections(days: np.ndarray, areas: np.ndarray, baseline: dt.date, closure
     return linear, exponential, k, slope
 
 
+def _extent(v: Visit) -> dict:
+    """A visit's length and width from its measurement (0 for a closed wound; None where not known)."""
+    if v.closed:
+        return {"length_mm": 0.0, "width_mm": 0.0}
+    return {"length_mm": v.result.get("length_mm"), "width_mm": v.result.get("width_mm")}
+
+
 def check_threshold(threshold_pct: float) -> float:
     """The 4-week PAR threshold as a percentage; a ValueError for one that is not (0.5 meant as 50%)."""
     if not (isinstance(threshold_pct, (int, float)) and 1 <= threshold_pct <= 100):
@@ -303,7 +312,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                      area, None if area is None else area / 100, v.perimeter_mm if v.measured else None,
                                      None, None, None, v.calibration, list(v.warnings), v.error, v.outline, v.note,
                                      v.excluded, area_mm2_low=v.area_mm2_low if v.measured else None,
-                                     area_mm2_high=v.area_mm2_high if v.measured else None))
+                                     area_mm2_high=v.area_mm2_high if v.measured else None,
+                                     **(_extent(v) if v.measured else {})))
             continue
         day = (v.date - base.date).days
         par = percent_area_reduction(base.area_mm2, v.area_mm2) if base.area_mm2 > 0 else None
@@ -315,7 +325,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                  change, par, g, v.calibration, list(v.warnings), None, v.outline, v.note,
                                  closed=v.closed, closure_confirmed=v.closure_confirmed, area_mm2_low=v.area_mm2_low,
                                  area_mm2_high=v.area_mm2_high, par_pct_low=par_low, par_pct_high=par_high,
-                                 change_beyond_noise=change_beyond_noise(prev, v) if prev else None))
+                                 change_beyond_noise=change_beyond_noise(prev, v) if prev else None, **_extent(v)))
         prev = v
     if base is None:
         summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
