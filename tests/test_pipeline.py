@@ -140,3 +140,14 @@ def test_ruler_points_off_the_photo_and_scales_no_photo_has_are_refused():
                                                "scale is given too"):
         MeasureOptions(px_per_mm=6.0, calibration="ruler")
     assert MeasureOptions(calibration="ruler").with_scale(6.0).calibration == "manual"  # a manifest's scale wins
+
+
+def test_the_wound_gap_is_an_option_of_measure_image_as_of_the_command_line():
+    import cv2
+
+    p = make_phantom(5, marker=False)
+    mask = np.zeros(p.rgb.shape[:2], np.uint8)
+    cv2.circle(mask, (400, 450), 40, 1, -1)
+    cv2.circle(mask, (400 + 80 + 90, 450), 40, 1, -1)  # 90 px = 15 mm apart at 6 px/mm
+    assert len(measure_image(p.rgb, px_per_mm=6.0, mask=mask).wounds) == 2
+    assert len(measure_image(p.rgb, px_per_mm=6.0, mask=mask, wound_gap_mm=20).wounds) == 1

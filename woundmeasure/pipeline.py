@@ -386,7 +386,7 @@ def _distance_warning(calibration: Calibration, wound_centre, shape) -> tuple[st
 def measure_image(image, *, calibration: Calibration | None = None, calibration_method: str = "auto",
                   px_per_mm: float | None = None, ruler=None, marker_mm: float = 20.0, mask=None, roi=None,
                   segmenter: str = "model", box=None, points=(), background_points=(),
-                  max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
+                  wound_gap_mm: float = 10.0, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
     """Measure the wound in one photo.
 
     Parameters
@@ -415,6 +415,8 @@ def measure_image(image, *, calibration: Calibration | None = None, calibration_
         Clicks inside the wound (pixels).
     background_points : sequence of (x, y), optional
         Clicks on what is not wound (pixels).
+    wound_gap_mm : float
+        Outline regions farther apart than this on the skin are separate wounds (default 10 mm).
     max_pixels : int
         Refuse larger photos (default 200 MP).
 
@@ -444,7 +446,8 @@ def measure_image(image, *, calibration: Calibration | None = None, calibration_
                              segmenter=segmenter, box=None if box is None else tuple(box),
                              points=() if points is None else tuple(map(tuple, points)),
                              background_points=() if background_points is None else tuple(map(tuple, background_points)),
-                             mask=None if given is not None else mask, roi=roi, max_pixels=max_pixels)
+                             mask=None if given is not None else mask, roi=roi, wound_gap_mm=wound_gap_mm,
+                             max_pixels=max_pixels)
     photo = photo_from_array(image) if isinstance(image, np.ndarray) else read_image(image, max_pixels=max_pixels)
     return measure_photo(photo, options, calibration=calibration, mask=given)
 
