@@ -246,6 +246,9 @@ def bench_real_closure(data: Path, fractions=(0.9, 0.97, 1.0), upscale: int = 4)
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help describes, runs nothing
     warnings.simplefilter("ignore")
     t = truth()
     report_series("examples/two-wounds, true masks given", run_series(True), t)

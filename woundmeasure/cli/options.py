@@ -112,7 +112,7 @@ def measure_options(f=None, *, series: bool = False):
                      help="A click on what is not wound (pixels); repeatable."),
         click.option("--wound-gap", "wound_gap_mm", type=float, default=10.0, show_default=True, callback=_positive_float,
                      help="Outline regions farther apart than this (mm, on the skin) are separate wounds."),
-        click.option("--max-megapixels", type=float, default=200.0, show_default=True,
+        click.option("--max-megapixels", type=click.FloatRange(min=0.001), default=200.0, show_default=True,
                      help="Refuse photos larger than this many megapixels."),
     ]
     for opt in reversed(opts):
