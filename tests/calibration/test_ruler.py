@@ -231,3 +231,11 @@ def test_two_rulers_meeting_at_a_corner_are_an_l_guide_only_when_square(angle, g
     cal = ruler_calibration(rgb)
     assert (dict(cal.details).get("design") == "L-shaped") is guide
     assert cal.px_per_mm == pytest.approx(10.0, rel=0.01)
+
+
+@pytest.mark.parametrize("ppm", [20.0, 30.0])
+def test_a_close_up_ruler_is_found_though_its_ticks_are_wide(ppm):
+    """A small wound photographed close: 0.18 mm ticks are 4-6 px wide at 20 px/mm, too wide for the tick
+    filter at full size; a coarser look finds them."""
+    p = make_phantom(1, width=2000, height=1500, px_per_mm=ppm, marker=False, ruler="plain", wound_radius_mm=8)
+    assert ruler_calibration(p.rgb).px_per_mm == pytest.approx(ppm, rel=0.002)

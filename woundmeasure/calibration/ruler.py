@@ -31,6 +31,7 @@ from woundmeasure.errors import CalibrationError
 from woundmeasure.imageops import shrink
 
 WORK_LONG_SIDE = 2000
+MIN_LONG_SIDE = 480  # the coarsest size a close-up is searched at
 MIN_TICKS = 15  # a row of at least 14 mm
 BEND_MEDIAN = 5  # ticks: a bend is judged on the running median of the base ends' distances from the line
 TILT_WARN_DEG = 6.0  # the foreshortening left is then up to 0.5% of the area
@@ -238,7 +239,10 @@ def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
     gray = np.asarray(gray)
     h, w = gray.shape
     rows = []
-    for scale in dict.fromkeys((min(1.0, WORK_LONG_SIDE / max(h, w)), 1.0)):
+    first = min(1.0, WORK_LONG_SIDE / max(h, w))
+    # the working size, then full size (ticks too fine for it), then coarser (a close-up's ticks are too
+    # wide and long for the tick filter: 0.18 mm ticks at 20 px/mm are 4-6 px wide)
+    for scale in dict.fromkeys(s for s in (first, 1.0, first / 2, first / 4) if s * max(h, w) >= MIN_LONG_SIDE):
         work = shrink(gray, scale) if scale < 1 else gray
         work = cv2.GaussianBlur(work, (0, 0), 0.6)
         for dark in (True, False):  # black ticks on paper, white ticks on a dark ruler: never mixed
