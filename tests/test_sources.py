@@ -43,6 +43,9 @@ def test_a_bad_manifest_row_is_its_photos_error_and_the_others_are_measured(tmp_
     assert "line 4: px_per_mm 'abc' is not a number" in visits["p2.jpg"]["error"]
     assert "line 5: gives both a mask and an ROI" in visits["p3.jpg"]["error"]  # not one of them, silently
     assert "line 6: gives a mask (the outline) and box" in visits["p4.jpg"]["error"]
+    # a failed row keeps its good date: its error stands at its place in time, not as "undated"
+    assert (visits["p2.jpg"]["date"], visits["p4.jpg"]["date"], visits["p1.jpg"]["date"]) == \
+        ("2024-02-01", "2024-04-01", None)
     assert r.exit_code == 1  # some photos failed
 
 

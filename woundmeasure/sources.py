@@ -414,6 +414,14 @@ def _manifest_row(row: dict, base: Path, where: str) -> PhotoSpec:
         background_points=_parse_points(row.get("background_points", ""), where, "background_points", 2))
 
 
+def _date_if_valid(row: dict, where: str) -> dt.date | None:
+    """A failed row's date where it is a good one: its error stays in the table at its place in time."""
+    try:
+        return _parse_date(row["date"], where) if row.get("date") else None
+    except InputError:
+        return None
+
+
 def read_manifest(path: Path) -> list[PhotoSpec]:
     """Read a CSV manifest (see the module notes). A row with a bad date, scale or hint is its
     photo's error (:attr:`PhotoSpec.problem`): the other rows are measured.
@@ -450,8 +458,9 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                 try:
                     specs.append(_manifest_row(row, base, where).with_sidecars())
                 except InputError as exc:  # this photo's error, not the listing's: the other rows are measured
-                    specs.append(PhotoSpec(image=base / row["image"], wound=row.get("wound") or "wound",
-                                           note=row.get("note", ""), problem=str(exc)))
+                    specs.append(PhotoSpec(image=base / row["image"], date=_date_if_valid(row, where),
+                                           wound=row.get("wound") or "wound", note=row.get("note", ""),
+                                           problem=str(exc)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"manifest {path}: cannot be read as CSV ({exc})") from None
     return specs
