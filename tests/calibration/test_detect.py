@@ -29,6 +29,9 @@ def test_no_reference_is_a_clear_error():
         ruler_calibration(p.rgb)
     with pytest.raises(CalibrationError, match="unknown calibration method"):
         detect_calibration(p.rgb, method="laser")
+    ruler_only = make_phantom(3, marker=False, ruler="plain")
+    with pytest.raises(CalibrationError, match="only a marker was looked for: calibration auto looks for both"):
+        detect_calibration(ruler_only.rgb, method="marker")
 
 
 def test_forced_method_and_manual_override():

@@ -51,4 +51,5 @@ def detect_calibration(rgb: np.ndarray, *, method: str = "auto", marker_mm: floa
 
                 cal = replace(cal, warnings=cal.warnings + (f"scale from the ruler; {unused[0]}",))
             return cal
-    raise CalibrationError(f"no scale found ({'; '.join(tried)}); {NO_SCALE_HELP}")
+    only = "" if method == "auto" else f"; only a {method} was looked for: calibration auto looks for both"
+    raise CalibrationError(f"no scale found ({'; '.join(tried)}{only}); {NO_SCALE_HELP}")
