@@ -115,13 +115,30 @@ def test_a_jpeg_with_damaged_coded_data_is_refused_not_measured_on_grey(tmp_path
         read_image(tmp_path / "damaged.jpg")
 
 
-def test_a_jpeg_padded_before_its_end_marker_is_read_whole(tmp_path, capfd):
-    """Some cameras pad before the end-of-image marker: libjpeg warns, the pixels are whole."""
+def test_stray_bytes_that_leave_the_pixels_whole_do_not_refuse_a_photo(tmp_path, monkeypatch):
+    """Padding before the end marker (some cameras) and stray bytes before a header marker: libjpeg warns,
+    the pixels are whole. Nor does a process without sys.stderr (pythonw) fail to read."""
     Image.fromarray(_pattern(300, 400)).save(tmp_path / "full.jpg", quality=90)
     data = (tmp_path / "full.jpg").read_bytes()
+    whole = read_image(tmp_path / "full.jpg").rgb
     assert data.endswith(b"\xff\xd9")
-    (tmp_path / "padded.jpg").write_bytes(data[:-2] + b"\x00\x00" + data[-2:])
-    assert np.array_equal(read_image(tmp_path / "padded.jpg").rgb, read_image(tmp_path / "full.jpg").rgb)
+    sof = data.index(b"\xff\xc0")
+    for name, variant in (("padded.jpg", data[:-2] + b"\x00\x00" + data[-2:]),
+                          ("stray.jpg", data[:sof] + b"\x12\x34" + data[sof:])):
+        (tmp_path / name).write_bytes(variant)
+        assert np.array_equal(read_image(tmp_path / name).rgb, whole), name
+    monkeypatch.setattr("sys.stderr", None)
+    assert np.array_equal(read_image(tmp_path / "full.jpg").rgb, whole)
+
+
+def test_coded_data_left_over_before_the_end_marker_is_damage_not_padding(tmp_path):
+    """Damage can end the decoding early, leaving coded bytes before the end marker: bytes there that are not
+    padding (0x00, 0xFF) make the pixels untrustworthy, whatever put them there."""
+    Image.fromarray(_pattern(300, 400)).save(tmp_path / "full.jpg", quality=90)
+    data = (tmp_path / "full.jpg").read_bytes()
+    (tmp_path / "left.jpg").write_bytes(data[:-2] + bytes(range(1, 60)) + data[-2:])  # not 0x00 / 0xFF
+    with pytest.raises(ImageReadError, match=r"left\.jpg: the image is damaged .*extraneous bytes before marker 0xd9"):
+        read_image(tmp_path / "left.jpg")
 
 
 def _png_header_only(path, width, height):

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io as _io
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -150,9 +151,11 @@ def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
 
 
 # libjpeg says a JPEG's coded data is damaged only on the process's stderr, and decodes on: the rest of
-# the photo comes out grey or smeared. Its one warning that leaves the pixels whole: padding before the end.
-_LIBJPEG_DAMAGE = ("Corrupt JPEG data", "Premature end of JPEG file")
-_LIBJPEG_HARMLESS = "before marker 0xd9"
+# the photo comes out grey or smeared. Stray bytes before a header marker, or zero/0xFF padding before
+# the end marker, leave the pixels whole; before a restart marker or real bytes before the end, they do
+# not. Damage libjpeg does not notice (it says nothing for some) is not caught.
+_LIBJPEG_WARNING = ("Corrupt JPEG data", "Premature end of JPEG file")
+_EXTRANEOUS = re.compile(r"(\d+) extraneous bytes before marker 0x([0-9a-f]{2})")
 _STDERR_LOCK = threading.Lock()
 
 
@@ -160,12 +163,15 @@ _STDERR_LOCK = threading.Lock()
 def _stderr_caught(lines: list[str]):
     """Collect what native code writes to file descriptor 2 into ``lines`` (one thread at a time).
 
-    Where descriptor 2 cannot be redirected (no console), nothing is collected."""
-    with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
-        sys.stderr.flush()
+    Where descriptor 2 cannot be redirected (no console, no temporary file), nothing is collected.
+    Native code in another thread writing to it meanwhile is collected too."""
+    with _STDERR_LOCK, contextlib.ExitStack() as stack:
         try:
+            sink = stack.enter_context(tempfile.TemporaryFile())
+            if sys.stderr is not None:
+                sys.stderr.flush()
             saved = os.dup(2)
-        except OSError:
+        except (OSError, ValueError):
             yield
             return
         os.dup2(sink.fileno(), 2)
@@ -176,6 +182,20 @@ def _stderr_caught(lines: list[str]):
             os.close(saved)
         sink.seek(0)
         lines.extend(sink.read().decode(errors="replace").splitlines())
+
+
+def _damage(line: str, data: bytes) -> bool:
+    """Whether a libjpeg warning means pixels decoded wrong (see the note on ``_LIBJPEG_WARNING``)."""
+    if not line.startswith(_LIBJPEG_WARNING):
+        return False
+    stray = _EXTRANEOUS.search(line)
+    if stray is None:
+        return True
+    count, marker = int(stray.group(1)), int(stray.group(2), 16)
+    if marker == 0xD9:  # before the end: harmless when it is padding (0x00, 0xFF), not coded data left over
+        end = data.rfind(b"\xff\xd9")
+        return end < count or not set(data[end - count:end]) <= {0x00, 0xFF}
+    return 0xD0 <= marker <= 0xD7  # before a restart marker: coded data lost
 
 
 def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
@@ -196,12 +216,12 @@ def _decode_jpeg_fast(data: bytes) -> np.ndarray | None:
     with _stderr_caught(said):
         arr = cv2.imdecode(np.frombuffer(data, np.uint8),
                            (rgb_flag or cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION)
-    damage = [line for line in said if line.startswith(_LIBJPEG_DAMAGE) and _LIBJPEG_HARMLESS not in line]
-    other = [line for line in said if not line.startswith(_LIBJPEG_DAMAGE)]
-    if other:
+    other = [line for line in said if not line.startswith(_LIBJPEG_WARNING)]
+    if other and sys.stderr is not None:
         print("\n".join(other), file=sys.stderr)
+    damage = next((line for line in said if _damage(line, data)), None)
     if damage:
-        raise OSError(f"libjpeg: {damage[0]}")
+        raise OSError(f"libjpeg: {damage}")
     if arr is None or arr.ndim != 3:
         return None
     return arr if rgb_flag else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
