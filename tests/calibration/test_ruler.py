@@ -239,3 +239,19 @@ def test_a_close_up_ruler_is_found_though_its_ticks_are_wide(ppm):
     filter at full size; a coarser look finds them."""
     p = make_phantom(1, width=2000, height=1500, px_per_mm=ppm, marker=False, ruler="plain", wound_radius_mm=8)
     assert ruler_calibration(p.rgb).px_per_mm == pytest.approx(ppm, rel=0.002)
+
+
+@pytest.mark.parametrize("ppm, step, blur, seed", [(8.0, 1.0, 2.0, 8), (18.0, 0.5, 1.5, 18)])
+def test_a_blurred_ruler_is_never_read_at_twice_its_scale(ppm, step, blur, seed):
+    """A blurred mm edge's ticks look alike (their noise alternating is no 0.5 mm edge); a blurred 0.5 mm edge
+    seen coarser keeps every other mm tick, long every 5 of them (no mm ruler). Either is right or not found."""
+    import cv2
+
+    rgb = _skin(1500, 2000, seed=seed)
+    _edge(rgb, (150, 750), 0, ppm, min(150, 1700 / ppm), step_mm=step)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), blur)
+    try:
+        scale = ruler_calibration(rgb).px_per_mm
+    except CalibrationError:
+        return
+    assert scale == pytest.approx(ppm, rel=0.01)

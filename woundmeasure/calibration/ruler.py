@@ -218,11 +218,14 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     alternate = _phase_r2(k, lengths, 2)  # every other tick longer: 1/8 inch between 1/16, or 1 mm between 0.5 mm
     if unit == "inch/16" and alternate < 0.3:
         return None  # a 1/16 inch edge has its 1/8 ticks longer than the 1/16 ones between them
-    if unit == "mm" and alternate >= HALF_MM_ALTERNATE:  # a 0.5 mm edge: keep its whole-mm ticks, numbered in mm
-        whole = int(lengths[k % 2 == 1].mean() > lengths[k % 2 == 0].mean())
+    odd, even = lengths[k % 2 == 1].mean(), lengths[k % 2 == 0].mean()
+    if unit == "mm" and alternate >= HALF_MM_ALTERNATE and abs(odd - even) >= max(1.5, 0.15 * min(odd, even)):
+        # a 0.5 mm edge (its whole-mm ticks visibly longer, not alike lengths' noise): keep the whole-mm
+        # ticks, numbered in mm
+        whole = int(odd > even)
         sel = k % 2 == whole
-        if sel.sum() < MIN_TICKS:
-            return None
+        if sel.sum() < MIN_TICKS or lengths[~sel].std() > 0.3 * abs(odd - even):
+            return None  # the half-mm ticks are all alike; a mm row's odd ticks hold its 5 mm ones
         members, ends, dirs, lengths, k, period = members[sel], ends[sel], dirs[sel], lengths[sel], \
             (k[sel] - whole) // 2, 2 * period
     inward = -sign * mean_dir  # from the base end into the ruler
@@ -250,6 +253,8 @@ def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
             found = [r for r in (_row(m, sign, centre, direction, length)
                                  for m, sign in _chains(centre, direction, length)) if r is not None]
             for row in _distinct(found):
+                if scale < first and not _tens_longer(row):
+                    continue  # coarser than the photo's own: every 2nd mm tick can vanish, long every 5 of them
                 rows.append(TickRow((row.base + 0.5) / scale - 0.5, row.k, row.length / scale, row.direction,
                                     row.period_px / scale, row.unit, row.marks, row.straightness_px / scale,
                                     row.tick_dir))
@@ -257,6 +262,18 @@ def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
             break
     rows.sort(key=lambda r: -len(r.k))
     return rows
+
+
+def _tens_longer(row: TickRow) -> bool:
+    """Whether a row's 10 mm ticks are longer than its 5 mm ones, as on a mm ruler (an inch row passes):
+    a row of every other mm tick, the 10 mm ones long, has the 5-tick pattern of mm but not this."""
+    if row.unit != "mm":
+        return True
+    phase = row.k % 10
+    means = np.array([row.length[phase == p].mean() if np.any(phase == p) else 0.0 for p in range(10)])
+    ten = int(np.argmax(means))  # the row's numbering starts anywhere: its longest phase is the 10 mm ticks
+    five = means[(ten + 5) % 10]
+    return bool(five > 0) and means[ten] >= five + max(1.0, 0.03 * five)
 
 
 def _distinct(rows: list[TickRow]) -> list[TickRow]:
