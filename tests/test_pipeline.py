@@ -139,7 +139,9 @@ def test_ruler_points_off_the_photo_and_scales_no_photo_has_are_refused():
     with pytest.raises(CalibrationError, match=r"calibration 'ruler' asks for the ruler in the photo, but a manual "
                                                "scale is given too"):
         MeasureOptions(px_per_mm=6.0, calibration="ruler")
-    assert MeasureOptions(calibration="ruler").with_scale(6.0).calibration == "manual"  # a manifest's scale wins
+    # a manifest's scale wins over a series' --calibration ruler; the default keeps its key (records made before)
+    assert MeasureOptions(calibration="ruler").with_scale(6.0).px_per_mm == 6.0
+    assert MeasureOptions().with_scale(6.0).key() == MeasureOptions(px_per_mm=6.0).key()
 
 
 def test_the_wound_gap_is_an_option_of_measure_image_as_of_the_command_line():

@@ -87,6 +87,8 @@ def test_no_4_week_par_is_drawn_across_a_long_gap_and_the_summary_says_why():
     assert s.par_4wk_pct == pytest.approx(30 + 40 / 3) and not any("4-week" in w for w in s.warnings)
     assert par_at_day([0, 30], [0, 60]) == pytest.approx(56)
     assert par_at_day([0, 13, 43], [0, 30, 70]) is None  # 15 days either side
+    assert par_at_day([0, 15, 205], [0, 10, 96]) is None  # day 15 is near, but day 205 is 190 days on
+    assert par_at_day([0, 30], [0, 60]) == pytest.approx(56) and par_at_day([0, 15, 58], [0, 10, 50]) is None
     # a series that has not reached day 28 says nothing of it
     _, s = analyse_series([v(0, 1000.0), v(21, 600.0)])
     assert s.par_4wk_pct is None and not any("4-week" in w for w in s.warnings)
@@ -148,6 +150,9 @@ def test_a_threshold_given_as_a_fraction_is_refused_not_read_as_half_a_percent()
         with pytest.raises(ValueError, match=f"threshold {bad!r} must be a percentage from 1 to 100"):
             analyse_series(visits, threshold_pct=bad)
     assert analyse_series(visits, threshold_pct=40)[1].meets_4wk_threshold is False
+    import numpy as np
+
+    assert analyse_series(visits, threshold_pct=np.float32(30))[1].meets_4wk_threshold is True  # numpy numbers too
 
 
 def test_each_visit_carries_its_length_and_width_and_a_closed_wound_none_left():

@@ -174,7 +174,8 @@ class MeasureOptions:
 
     def with_scale(self, px_per_mm: float) -> "MeasureOptions":
         """The same options with a manual scale instead of any other."""
-        return replace(self, px_per_mm=px_per_mm, ruler=None, calibration="manual")
+        calibration = "auto" if self.calibration in ("marker", "ruler") else self.calibration  # the scale wins
+        return replace(self, px_per_mm=px_per_mm, ruler=None, calibration=calibration)
 
     def key(self) -> dict:
         """What decides the result besides the photo and its outline, as plain values (for hashing)."""

@@ -4,7 +4,8 @@ Pure functions over plain records; dates are ``datetime.date``. Definitions:
 
 * PAR (percent area reduction) = (A0 - At) / A0 x 100 against the first measured visit.
 * PAR at 4 weeks: at day 28, linearly interpolated between the visits that straddle it when
-  one of them lies within two weeks of it (or the visit on day 28; none otherwise); flagged against a threshold (50% for diabetic foot ulcers,
+  one of them lies within two weeks of it and they lie at most six weeks apart (or the visit on
+  day 28; none otherwise); flagged against a threshold (50% for diabetic foot ulcers,
   Sheehan et al. 2003, Coerper et al. 2009; 40% for venous leg ulcers).
 * Healing rate (cm^2/week) = (A0 - A_latest) / weeks elapsed.
 * Gilman's edge advance (mm/week) = (A1 - A2) / ((p1 + p2) / 2) / weeks, between
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -202,16 +204,19 @@ def change_beyond_noise(prev: Visit, v: Visit) -> bool | None:
     return None if r is None else bool(r[1] < 1 or r[0] > 1)
 
 
-# The 4-week PAR needs a visit within this many days of day 28: a line drawn between visits far from it
-# says nothing of week 4 (days 0 and 205 gave 13% for a wound that closed). Trials' week-4 visits allow
-# about a week (Sheehan et al. 2003); two weeks keeps monthly-or-closer schedules.
+# The 4-week PAR needs a visit within this many days of day 28, and the visits it is drawn between at
+# most PAR_4WK_GAP_DAYS apart: a line drawn across a long gap says nothing of week 4 (days 0 and 205 gave
+# 13%, days 15 and 205 16%, for a wound that closed). Trials' week-4 visits allow about a week (Sheehan
+# et al. 2003); two weeks either way, six between visits, keep monthly-or-closer schedules.
 PAR_4WK_REACH_DAYS = 14
+PAR_4WK_GAP_DAYS = 42
 
 
 def par_at_day(days: list[int], pars: list[float], day: float = 28.0,
                reach: float = PAR_4WK_REACH_DAYS) -> float | None:
     """PAR at ``day``: a visit's on that day, else linearly interpolated between the visits that straddle it
-    (None where none do, or neither lies within ``reach`` days of it)."""
+    (None where none do, neither lies within ``reach`` days of it, or they lie more than
+    :data:`PAR_4WK_GAP_DAYS` apart)."""
     for d, p in zip(days, pars):
         if d == day:
             return p
@@ -220,6 +225,8 @@ def par_at_day(days: list[int], pars: list[float], day: float = 28.0,
     if not before or not after or min(day - before[-1][0], after[0][0] - day) > reach:
         return None
     (d0, p0), (d1, p1) = before[-1], after[0]
+    if d1 - d0 > PAR_4WK_GAP_DAYS:
+        return None
     return p0 + (p1 - p0) * (day - d0) / (d1 - d0)
 
 
@@ -259,7 +266,7 @@ def _extent(v: Visit) -> dict:
 
 def check_threshold(threshold_pct: float) -> float:
     """The 4-week PAR threshold as a percentage; a ValueError for one that is not (0.5 meant as 50%)."""
-    if not (isinstance(threshold_pct, (int, float)) and 1 <= threshold_pct <= 100):
+    if isinstance(threshold_pct, bool) or not (isinstance(threshold_pct, numbers.Real) and 1 <= threshold_pct <= 100):
         raise ValueError(f"4-week PAR threshold {threshold_pct!r} must be a percentage from 1 to 100 "
                          "(50 for diabetic foot ulcers, 40 for venous leg ulcers)")
     return float(threshold_pct)
@@ -341,7 +348,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     par4 = par_at_day([r.day for r in measured_rows], [r.par_pct for r in measured_rows], 28.0) \
         if base.area_mm2 > 0 else None
     if par4 is None and base.area_mm2 > 0 and days_total > 28:
-        warnings.append(f"no 4-week PAR: no visit within {PAR_4WK_REACH_DAYS} days of day 28 "
+        warnings.append(f"no 4-week PAR: no visit within {PAR_4WK_REACH_DAYS} days of day 28, or none on its "
+                        f"other side within {PAR_4WK_GAP_DAYS} days of it "
                         f"(visits on days {', '.join(str(r.day) for r in measured_rows)})")
     weeks = days_total / 7.0
     rate = (base.area_mm2 - last.area_mm2) / 100 / weeks if weeks > 0 else None
