@@ -176,8 +176,12 @@ def test_a_mask_saved_as_0_and_1_is_read_and_an_inverted_one_refused(tmp_path):
     Image.fromarray(m).save(tmp_path / "ones.png")
     assert read_mask(tmp_path / "ones.png").sum() == 200
     Image.fromarray(255 * (1 - m)).save(tmp_path / "inverted.png")  # wound black on white
-    with pytest.raises(MaskError, match=r"inverted\.png: 92% of the photo and all four corners are wound.*invert it"):
+    with pytest.raises(MaskError, match=r"inverted\.png: 92% of the photo and its whole border are wound.*invert it"):
         read_mask(tmp_path / "inverted.png")
+    close = np.ones((40, 60), np.uint8)  # a close-up: the wound runs off all four sides, skin in two notches
+    close[0, 20:30] = close[-1, 35:45] = 0
+    Image.fromarray(255 * close).save(tmp_path / "close.png")
+    assert read_mask(tmp_path / "close.png").sum() == close.sum()
     Image.fromarray(_pattern(200, 300) // 4).save(tmp_path / "dark_photo.png")  # a dark photo, no value above 63
     with pytest.raises(MaskError, match=r"dark_photo\.png: its brightest value is \d+ of 255 .* not a mask"):
         read_mask(tmp_path / "dark_photo.png")

@@ -368,17 +368,19 @@ def _colours(rgb: np.ndarray) -> int:
 
 
 def check_not_inverted(mask: np.ndarray, name: str) -> None:
-    """Refuse a mask whose wound fills all four corners and most of the photo: black was meant as wound.
+    """Refuse a mask whose wound fills the photo's whole border and most of it: black was meant as wound.
 
-    A wound photo shows skin around the wound (and the scale reference), so no real outline does this.
+    A wound photo shows skin or the scale reference somewhere along its border, even a close-up whose
+    wound runs off all four sides, so no real outline does this.
 
     Raises
     ------
     MaskError
     """
-    corners = mask[[0, 0, -1, -1], [0, -1, 0, -1]]
-    if mask.size and corners.all() and mask.mean() > 0.5:
-        raise MaskError(f"{name}: {100 * mask.mean():.0f}% of the photo and all four corners are wound, so black "
+    if not mask.size or mask.mean() <= 0.5:
+        return
+    if mask[0].all() and mask[-1].all() and mask[:, 0].all() and mask[:, -1].all():
+        raise MaskError(f"{name}: {100 * mask.mean():.0f}% of the photo and its whole border are wound, so black "
                         "was meant as wound; save it with the wound white on black (invert it)")
 
 
