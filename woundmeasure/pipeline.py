@@ -192,7 +192,7 @@ def _against_reference(given: Calibration, rgb: np.ndarray, marker_mm: float, at
     from woundmeasure.calibration.detect import detect_calibration
 
     try:
-        found = detect_calibration(rgb, marker_mm=marker_mm)
+        found = detect_calibration(rgb, marker_mm=marker_mm, full_size=False)  # a check: the quicker looks
     except CalibrationError:
         return given
     there = found.at(*at) if at is not None else found

@@ -11,7 +11,8 @@ NO_SCALE_HELP = ("give a scale: pixels per mm (px_per_mm), two points on a ruler
                  "or photograph the wound with an ArUco marker (DICT_4X4_50) or a printed mm ruler beside it")
 
 
-def detect_calibration(rgb: np.ndarray, *, method: str = "auto", marker_mm: float = 20.0) -> Calibration:
+def detect_calibration(rgb: np.ndarray, *, method: str = "auto", marker_mm: float = 20.0,
+                       full_size: bool = True) -> Calibration:
     """Find a scale reference in the photo: ArUco markers first, then a printed mm ruler.
 
     Parameters
@@ -21,6 +22,9 @@ def detect_calibration(rgb: np.ndarray, *, method: str = "auto", marker_mm: floa
         ``"auto"`` tries markers, then a ruler; the others use only that kind.
     marker_mm : float
         Side of the marker's black square in mm.
+    full_size : bool
+        Also look for a ruler's fine ticks at the photo's full size when it is larger than the working
+        size (the slowest look; a check of a given scale leaves it out).
 
     Raises
     ------
@@ -41,7 +45,7 @@ def detect_calibration(rgb: np.ndarray, *, method: str = "auto", marker_mm: floa
             tried.append(str(exc))
     if method in ("auto", "ruler"):
         try:
-            cal = ruler_calibration(rgb)
+            cal = ruler_calibration(rgb, full_size=full_size)
         except CalibrationError as exc:
             tried.append(str(exc))
         else:

@@ -235,8 +235,9 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     return TickRow(ends, k, lengths, inward, period, unit, frozenset(int(m) for m in members), scatter, dirs)
 
 
-def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
-    """Every ruler edge in a grayscale photo (image px), longest first."""
+def find_tick_rows(gray: np.ndarray, *, full_size: bool = True) -> list[TickRow]:
+    """Every ruler edge in a grayscale photo (image px), longest first (``full_size=False``: not at the
+    photo's full size when it is larger than the working size, the slowest look, for a quick check)."""
     import cv2
 
     gray = np.asarray(gray)
@@ -245,7 +246,8 @@ def find_tick_rows(gray: np.ndarray) -> list[TickRow]:
     first = min(1.0, WORK_LONG_SIDE / max(h, w))
     # the working size, then full size (ticks too fine for it), then coarser (a close-up's ticks are too
     # wide and long for the tick filter: 0.18 mm ticks at 20 px/mm are 4-6 px wide)
-    for scale in dict.fromkeys(s for s in (first, 1.0, first / 2, first / 4) if s * max(h, w) >= MIN_LONG_SIDE):
+    sizes = (first, 1.0 if full_size else first, first / 2, first / 4)
+    for scale in dict.fromkeys(s for s in sizes if s * max(h, w) >= MIN_LONG_SIDE):
         work = shrink(gray, scale) if scale < 1 else gray
         work = cv2.GaussianBlur(work, (0, 0), 0.6)
         for dark in (True, False):  # black ticks on paper, white ticks on a dark ruler: never mixed
@@ -552,7 +554,7 @@ def _l_calibration(r1: TickRow, r2: TickRow, corner: np.ndarray) -> Calibration 
     return cal.at(*centre)
 
 
-def ruler_calibration(rgb: np.ndarray) -> Calibration:
+def ruler_calibration(rgb: np.ndarray, *, full_size: bool = True) -> Calibration:
     """Calibrate from a printed mm ruler in the photo.
 
     Returns
@@ -572,7 +574,7 @@ def ruler_calibration(rgb: np.ndarray) -> Calibration:
     import cv2
 
     gray = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2GRAY)
-    rows = find_tick_rows(gray)
+    rows = find_tick_rows(gray, full_size=full_size)
     mm = [r for r in rows if r.unit == "mm"]
     if not mm:
         if rows:
