@@ -165,9 +165,14 @@ def _phase_r2(k: np.ndarray, values: np.ndarray, modulus: int) -> float:
     total = float(np.var(values))
     if total <= 0:
         return 0.0
+    means = _phase_means(k, values, modulus)
+    return float(1 - np.var(values - means[k % modulus]) / total)
+
+
+def _phase_means(k: np.ndarray, values: np.ndarray, modulus: int) -> np.ndarray:
+    """Mean of ``values`` for each ``k mod modulus`` (0 where a phase has none)."""
     phase = k % modulus
-    means = np.array([values[phase == p].mean() if np.any(phase == p) else 0.0 for p in range(modulus)])
-    return float(1 - np.var(values - means[phase]) / total)
+    return np.array([values[phase == p].mean() if np.any(phase == p) else 0.0 for p in range(modulus)])
 
 
 def _row(members, sign, centre, direction, length) -> TickRow | None:
@@ -218,7 +223,7 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     alternate = _phase_r2(k, lengths, 2)  # every other tick longer: 1/8 inch between 1/16, or 1 mm between 0.5 mm
     if unit == "inch/16" and alternate < 0.3:
         return None  # a 1/16 inch edge has its 1/8 ticks longer than the 1/16 ones between them
-    odd, even = lengths[k % 2 == 1].mean(), lengths[k % 2 == 0].mean()
+    even, odd = _phase_means(k, lengths, 2)
     if unit == "mm" and alternate >= HALF_MM_ALTERNATE and abs(odd - even) >= max(1.5, 0.15 * min(odd, even)):
         # a 0.5 mm edge (its whole-mm ticks visibly longer, not alike lengths' noise): keep the whole-mm
         # ticks, numbered in mm
@@ -271,8 +276,7 @@ def _tens_longer(row: TickRow) -> bool:
     a row of every other mm tick, the 10 mm ones long, has the 5-tick pattern of mm but not this."""
     if row.unit != "mm":
         return True
-    phase = row.k % 10
-    means = np.array([row.length[phase == p].mean() if np.any(phase == p) else 0.0 for p in range(10)])
+    means = _phase_means(row.k, row.length, 10)
     ten = int(np.argmax(means))  # the row's numbering starts anywhere: its longest phase is the 10 mm ticks
     five = means[(ten + 5) % 10]
     return bool(five > 0) and means[ten] >= five + max(1.0, 0.03 * five)
