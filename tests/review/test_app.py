@@ -156,8 +156,9 @@ def test_exclude_and_note_are_kept_in_the_record(served):
     ({"mask_png": base64.b64encode(b"GIF89a....").decode()}, "not a PNG"),
     ({"mask_png": base64.b64encode(encode_mask(np.ones((10, 10), bool))).decode()}, "10 x 10 px but the photo"),
     ({}, "needs the outline"),
-    ({"mask_png": base64.b64encode(encode_mask(np.ones((700, 900), bool))).decode(), "points": [[5000, 5]]},
+    ({"mask_png": base64.b64encode(encode_mask(np.eye(700, 900, dtype=bool))).decode(), "points": [[5000, 5]]},
      "outside"),
+    ({"mask_png": base64.b64encode(encode_mask(np.ones((700, 900), bool))).decode()}, "invert it"),
 ])
 def test_bad_outlines_are_refused_with_a_clear_message(served, payload, message):
     d, session, client = served
@@ -198,6 +199,7 @@ def test_reset_brings_back_a_persons_own_mask_and_export_follows(served):
     session.refresh()
     own_area = series(client)["visits"][0]["area_mm2"]
     everything = np.ones_like(own)
+    everything[:, :5] = False  # the photo's left edge is skin (a mask wound all round its border reads as inverted)
     client.post("/api/visits/0-0/accept", json={"mask_png": base64.b64encode(encode_mask(everything)).decode()})
     assert series(client)["visits"][0]["area_mm2"] > own_area
     client.post("/api/visits/0-0/reset")

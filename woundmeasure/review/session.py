@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from woundmeasure.errors import InputError, MaskError, WoundMeasureError
+from woundmeasure.io import check_not_inverted
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
 from woundmeasure.series import WoundTrack, default_db, default_patient, track
@@ -59,7 +60,8 @@ def decode_outline(data_b64: str, shape: tuple[int, int]) -> np.ndarray:
     Raises
     ------
     MaskError
-        If it is not a PNG, cannot be decoded, or is not the photo's size.
+        If it is not a PNG, cannot be decoded, is not the photo's size, or is wound all round the
+        photo's border (:func:`~woundmeasure.io.check_not_inverted`).
     """
     import cv2
 
@@ -70,7 +72,9 @@ def decode_outline(data_b64: str, shape: tuple[int, int]) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise MaskError("the outline PNG cannot be decoded")
-    return image > 127
+    mask = image > 127
+    check_not_inverted(mask, "the outline")
+    return mask
 
 
 def kept_aside(image) -> Path:
