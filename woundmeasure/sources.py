@@ -307,6 +307,15 @@ def masks_beside_photos(files) -> list[Path]:
     return [p for p in files if stems[p.parent, p.stem.lower()] > 1 and _two_tone(p)]
 
 
+def skipped_masks(folder, *, recursive: bool = False) -> list[Path]:
+    """The masks beside photos that :func:`folder_photos` leaves out of a folder (none for a manifest)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return masks_beside_photos(sorted(p for p in folder.glob("**/*" if recursive else "*")
+                                      if p.is_file() and is_photo(p)))
+
+
 def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
     """Photos of a folder (sorted by name), dated from their names where possible; a photo with
     per-wound sidecars (:func:`wound_sidecars`) is listed once per wound; masks beside their photos

@@ -328,3 +328,19 @@ def test_a_rerun_from_elsewhere_resumes_and_takes_a_corrected_date(tmp_path, mon
     with (out / "results.csv").open(newline="") as f:
         [row] = list(csv.DictReader(f))
     assert row["date"] == "2024-01-09"
+
+
+def test_masks_written_beside_the_photos_are_not_measured_and_are_named(tmp_path):
+    from woundmeasure.io import write_mask, write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    src = tmp_path / "photos" / "patient"
+    src.mkdir(parents=True)
+    p = make_phantom(67, width=640, height=480, marker=False)
+    write_rgb(src / "2024-01-08.jpg", p.rgb)
+    write_mask(src / "2024-01-08.png", p.mask)  # measure --mask-out into the photos' own folder
+    r = CliRunner().invoke(cli, ["batch", str(tmp_path / "photos"), "--out", str(tmp_path / "o"), "--px-per-mm", "6",
+                                 "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "1 measured, 0 failed" in r.stderr and "2024-01-08.png is a black-and-white mask" in r.stderr
+    assert "2024-01-08.png" not in (tmp_path / "o" / "results.csv").read_text()

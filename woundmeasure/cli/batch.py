@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_options
+from woundmeasure.cli.options import measure_options, series_options, warn_skipped_masks
 
 
 @click.command()
@@ -38,6 +38,7 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
         specs = batch_specs(Path(source))
     except WoundMeasureError as exc:
         raise click.ClickException(str(exc)) from None
+    warn_skipped_masks(source, recursive=True)
     if dask_address:
         try:
             import dask.distributed  # noqa: F401

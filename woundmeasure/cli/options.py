@@ -147,3 +147,12 @@ def series_options(params: dict, command: str):
             raise click.UsageError(f"{HINT_FLAGS[k]} is a place in one photo; with {command} put <stem>.hints.json "
                                    "beside each photo or use the manifest's box/points/background_points columns")
     return build_options(params)
+
+
+def warn_skipped_masks(source, *, recursive: bool = False) -> None:
+    """Name the masks beside photos that a folder's listing left out (``sources.skipped_masks``)."""
+    from woundmeasure.sources import skipped_masks
+
+    for path in skipped_masks(source, recursive=recursive):
+        click.echo(f"warning: {path} is a black-and-white mask named as a photo beside it, so it was not "
+                   f"measured as a photo; name it {path.stem}.mask.png to use it as that photo's outline", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_options
+from woundmeasure.cli.options import measure_options, series_options, warn_skipped_masks
 
 
 @click.command()
@@ -40,6 +40,7 @@ def review(source, db, patient, threshold, host, port, no_browser, **params):
                                 progress=lambda msg: click.echo(msg, err=True))
     except WoundMeasureError as exc:
         raise click.ClickException(str(exc)) from None
+    warn_skipped_masks(source)
     if host != "127.0.0.1":
         click.echo(f"warning: listening on {host}: other computers on the network can ask for the page "
                    "(the token still guards it)", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_options
+from woundmeasure.cli.options import measure_options, series_options, warn_skipped_masks
 
 
 def format_track(t) -> str:
@@ -96,15 +96,12 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
         if debug:
             raise
         raise click.ClickException(str(exc)) from None
-    from woundmeasure.sources import is_photo, masks_beside_photos, orphan_sidecars
+    from woundmeasure.sources import orphan_sidecars
 
     for path in orphan_sidecars(source):
         click.echo(f"warning: {path} belongs to no photo in {source} (one renamed?): give it the photo's new name "
                    "so that its outline, clicks or names apply", err=True)
-    if Path(source).is_dir():
-        for path in masks_beside_photos(p for p in Path(source).iterdir() if p.is_file() and is_photo(p)):
-            click.echo(f"warning: {path} is a black-and-white mask named as a photo beside it, so it was not "
-                       f"measured as a visit; name it {path.stem}.mask.png to use it as that photo's outline", err=True)
+    warn_skipped_masks(source)
     if as_json:
         out = tracks[0].to_dict() if len(tracks) == 1 else {"wounds": [t.to_dict() for t in tracks]}
         click.echo(json.dumps(out, indent=2))
