@@ -409,13 +409,12 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
         raise MaskError(f"mask {exc}") from None
     high, low = photo.rgb.max(axis=2), photo.rgb.min(axis=2)
     unclear = float(np.mean(((high > 63) & (high < 192)) | (high.astype(np.int16) - low > 64)))
-    if unclear > MASK_UNCLEAR_LIMIT and _colours(photo.rgb) > MASK_COLOURS:  # a photo given as a mask, say
-        raise MaskError(f"mask {path}: {100 * unclear:.0f}% of its pixels are grey or coloured, so it is not a "
-                        "black-and-white mask; give the mask (white = wound on black), not a photo")
     top = int(high.max(initial=0))
-    if 0 < top <= 127 and _colours(photo.rgb) > MASK_COLOURS:
-        raise MaskError(f"mask {path}: its brightest value is {top} of 255 and it has many shades, so it is not a "
-                        "mask; give the mask (white = wound on black), not a photo")
+    grey, dark = unclear > MASK_UNCLEAR_LIMIT, 0 < top <= 127  # either, with many colours: a photo given as a mask
+    if (grey or dark) and _colours(photo.rgb) > MASK_COLOURS:
+        said = (f"{100 * unclear:.0f}% of its pixels are grey or coloured, so it is not a black-and-white mask" if grey
+                else f"its brightest value is {top} of 255 and it has many shades, so it is not a mask")
+        raise MaskError(f"mask {path}: {said}; give the mask (white = wound on black), not a photo")
     mask = high > (127 if top > 127 else 0)  # a mask saved with values 0 and 1 (or numbered wounds) is read too
     if shape is not None and mask.shape != tuple(shape):
         raise MaskError(
