@@ -67,19 +67,27 @@ class Quality:
                      if value is not None and value > limit)
 
 
+EDGE_REACH_PX = 24  # the levels either side of the edge are read 12-24 px from it, beyond the blur's reach
+
+
 def _edge_blur(rgb: np.ndarray, mask: np.ndarray) -> float | None:
     """Softness (px) of the wound's edge: the contrast across it over its steepest gradient, over
-    sqrt(2 pi) (a Gaussian-blurred step's sigma), in the colour channel where the edge shows most."""
+    sqrt(2 pi) (a Gaussian-blurred step's sigma), in the colour channel where the edge shows most.
+    Only the wound and the ring it is read in are processed."""
     import cv2
 
+    box = bounding_box(mask, pad=EDGE_REACH_PX + 2)
+    if box is None:
+        return None
+    rgb, mask = rgb[box], mask[box]
     m = mask.astype(np.uint8)
     # distances to the outline from inside and from outside: disk erosions of every radius from two transforms
     d_in = cv2.distanceTransform(m, cv2.DIST_L2, 5)
     d_out = cv2.distanceTransform(1 - m, cv2.DIST_L2, 5)
     edge = np.where(mask, d_in, d_out) <= 2
     # the levels on either side, measured beyond the reach of the blur (12-24 px from the edge)
-    inner = (d_in > 12) & (d_in <= 24)
-    outer = (d_out > 12) & (d_out <= 24)
+    inner = (d_in > EDGE_REACH_PX / 2) & (d_in <= EDGE_REACH_PX)
+    outer = (d_out > EDGE_REACH_PX / 2) & (d_out <= EDGE_REACH_PX)
     if edge.sum() < 20 or inner.sum() < 10 or outer.sum() < 10:
         return None
     contrasts = [abs(float(np.median(rgb[..., c][inner])) - float(np.median(rgb[..., c][outer]))) for c in range(3)]

@@ -151,6 +151,18 @@ def test_a_small_wound_gets_a_closer_look_that_outlines_it_better():
     assert zoom_boxes(wound_probability(large.rgb)[0]) == []  # a large wound is seen well enough at once
 
 
+def test_a_closer_look_is_taken_only_where_it_sees_the_wound_larger():
+    from woundmeasure.segmentation.model import MAX_ZOOM, ZOOM_WORTH, zoom_boxes
+
+    prob = np.zeros((384, 384), np.float32)
+    prob[100:130, 100:130] = 1.0  # 30 px: its crop (5 x 30 = 150 px) is seen 2.6 times larger
+    (box,) = zoom_boxes(prob)
+    assert ZOOM_WORTH <= 384 / (box[2] - box[0]) <= MAX_ZOOM
+    prob[:] = 0
+    prob[100:170, 100:170] = 1.0  # 70 px, under a fifth of 384: its crop would be the whole photo
+    assert zoom_boxes(prob) == []
+
+
 def test_a_wound_missed_where_it_was_is_found_by_looking_again_and_a_closed_one_is_not():
     from woundmeasure.segmentation.model import segment_model
     from woundmeasure.synthetic import heal_wound

@@ -109,6 +109,7 @@ def _probability(small: np.ndarray, hints: np.ndarray | None = None) -> np.ndarr
 ZOOM_BELOW = 0.2  # a wound whose box is under this fraction of the working size gets a second, closer look
 ZOOM_CONTEXT = 5.0  # the closer look shows this many times the wound's box
 MAX_ZOOM = 4.0
+ZOOM_WORTH = 1.25  # a closer look is taken only where it sees its region at least this much larger than the first
 LOOK_GROWTH = 2.0  # a closer look where a wound was keeps at most this many times its last area
 
 
@@ -118,7 +119,8 @@ def zoom_boxes(prob: np.ndarray, *, threshold: float = THRESHOLD) -> list[tuple[
     A small wound covers few of the network's input pixels, so its edge is drawn coarsely;
     a second pass on a crop around it (as FocalClick's zoom does) sees it larger. Boxes
     that overlap are merged; a box that would cut through a large wound is not looked at
-    again (the first pass saw that wound whole).
+    again (the first pass saw that wound whole), nor one that would not see it ``ZOOM_WORTH`` times
+    larger (the crop of a wound near a fifth of the photo is nearly the photo).
     """
     from woundmeasure.imageops import label_regions
 
@@ -148,7 +150,7 @@ def zoom_boxes(prob: np.ndarray, *, threshold: float = THRESHOLD) -> list[tuple[
                     break
             if merged:
                 break
-    return [b for b in boxes if not large[b[0]:b[2], b[1]:b[3]].any()]
+    return [b for b in boxes if not large[b[0]:b[2], b[1]:b[3]].any() and max(h, w) / (b[2] - b[0]) >= ZOOM_WORTH]
 
 
 def _square_box(cy: float, cx: float, side: float, shape) -> tuple[int, int, int, int]:
@@ -311,8 +313,7 @@ def _resample(prob: np.ndarray, src: Grid, dst: Grid, shape) -> np.ndarray:
     return cv2.remap(prob, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-VIEW_CONTEXT = 2.0  # a click's closer look shows this many times the extent of the region it changes ...
-ZOOM_WORTH = 1.25  # ... and is taken only when it sees that region at least this much larger than the whole photo
+VIEW_CONTEXT = 2.0  # a click's closer look shows this many times the extent of the region it changes
 BOX_GROW = 1.4  # a box's closer look shows this many times the box
 
 
