@@ -1,5 +1,6 @@
 """The review page in a real browser (Debian's chromium and chromedriver, driven by Selenium)."""
 
+import json
 import os
 import shutil
 import threading
@@ -121,6 +122,23 @@ def test_a_correction_made_with_clicks_reaches_its_sidecar_the_record_and_the_ta
     assert row_text("change") in ("*", "~")  # against the first visit's interval: beyond the noise, or not
     browser.save_screenshot(str(tmp_path / "review.png"))
     assert (tmp_path / "review.png").stat().st_size > 10_000
+
+    # back on the visit (as after a reload): accepted unchanged, it stays the clicks; a new click adds to them
+    def reopen_and(act):
+        browser.execute_script("window.review.selectVisit('0-1');")
+        _idle(browser)
+        act()
+        browser.find_element("id", "accept").click()
+        _idle(browser)
+        _wait(browser, "document.querySelector(\"tr[data-visit-id='0-1'] td.outline\").textContent === 'steered'")
+        assert not (d / f"visit-{DATES[1]}.mask.png").exists()
+        return json.loads((d / f"visit-{DATES[1]}.hints.json").read_text())
+
+    saved = reopen_and(lambda: None)
+    assert (len(saved["points"]), len(saved["background_points"])) == (1, 1)
+    assert float(row_text("area")) == pytest.approx(area, abs=0.05)
+    saved = reopen_and(lambda: _click(browser, int(np.percentile(xs, 30)), int(np.median(ys))))
+    assert (len(saved["points"]), len(saved["background_points"])) == (2, 1)
 
 
 @pytest.fixture()

@@ -125,3 +125,84 @@ def test_accepting_the_models_own_outline_keeps_its_clicks_and_its_uncertainty(s
     trimmed[:, : int(cols.mean())] = False  # a stroke of the brush: a person's outline
     session.accept("0-1", base64.b64encode(encode_mask(trimmed)).decode(), points=click)
     assert mask_path(visit.image).exists() and "override" in session.visit("0-1")[1].outline
+
+
+def _two_wounds(tmp_path, count, *, true_masks=True):
+    """The bundled two-wound series' first ``count`` photos, each with its true outline beside it."""
+    from pathlib import Path
+
+    from woundmeasure.io import read_mask, write_mask
+
+    example = Path(__file__).parents[2] / "examples" / "two-wounds"
+    d = tmp_path / "two"
+    d.mkdir()
+    truth = {}
+    for photo in sorted(example.glob("*.jpg"))[:count]:
+        shutil.copy(photo, d / photo.name)
+        truth[photo.stem] = {w: read_mask(example / "truth" / f"{photo.stem}.{w}.png") for w in "AB"}
+        if true_masks:
+            write_mask(d / f"{photo.stem}.mask.png", truth[photo.stem]["A"] | truth[photo.stem]["B"])
+    return d, truth
+
+
+def test_a_click_that_takes_one_of_two_wounds_away_shows_it_as_0_not_the_other_wounds_area(tmp_path):
+    from pathlib import Path
+
+    d, truth = _two_wounds(tmp_path, 4)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    b = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    _, visit = session.visit(f"{b}-3")  # wound B near closure, A still large
+    region = truth[Path(visit.image).stem]["B"]
+    rows, cols = np.nonzero(region)
+    inside = [(float(np.median(cols)), float(np.median(rows)))]
+    mask, area = session.segment(f"{b}-3", background_points=inside)
+    assert not (mask & region).sum() > 0.1 * region.sum()  # the click removed wound B ...
+    assert mask.any() and area == 0.0  # ... and wound A, still outlined, is not shown as B's area
+
+
+def test_reset_on_one_wound_keeps_the_names_and_closures_of_the_photo(tmp_path):
+    from woundmeasure.sources import read_wound_notes, wounds_path
+
+    d, _ = _two_wounds(tmp_path, 1)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    a = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    session.name_wound(f"{a}-0", "heel")
+    b = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    _, visit = session.visit(f"{b}-0")
+    session.reset(f"{b}-0")
+    assert [n for n, *_ in read_wound_notes(wounds_path(visit.image))["names"]] == ["heel"]
+    assert sorted(t.wound for t in session.tracks) == ["B", "heel"]
+
+
+def test_a_manifests_scale_is_the_one_the_page_shows_while_editing(series_dir, tmp_path):
+    d = fresh(series_dir, tmp_path)
+    manifest = tmp_path / "visits.csv"
+    rows = ["image,date,px_per_mm"] + [f"s/{p.name},{p.stem[6:]},4.0" for p in sorted(d.glob("*.jpg"))]
+    manifest.write_text("\n".join(rows) + "\n")
+    session = ReviewSession(manifest, db=tmp_path / "r.db")
+    _, visit = session.visit("0-1")
+    assert visit.calibration["px_per_mm"] == pytest.approx(4.0)  # the marker says 5.5: the row's scale wins
+    h, w = session.photo("0-1").shape
+    mask, area = session.segment("0-1", points=[(w / 2, h / 2)])
+    assert area == pytest.approx(mask.sum() / 4.0 ** 2, rel=0.02)  # not at the marker's 5.5 px/mm
+
+
+def test_a_photo_without_a_scale_can_still_have_its_outline_corrected_and_kept(series_dir, tmp_path):
+    import base64
+
+    from woundmeasure.io import encode_mask, read_image, write_rgb
+    from woundmeasure.sources import mask_path
+
+    d = fresh(series_dir, tmp_path)
+    photo = d / "visit-2024-03-15.jpg"
+    rgb = read_image(photo).rgb.copy()
+    rgb[:, :] = np.median(rgb.reshape(-1, 3), axis=0).astype(np.uint8)  # nothing left: no marker, no wound
+    rgb[300:400, 400:520] = (150, 40, 40)  # a red wound
+    write_rgb(photo, rgb, quality=95)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    _, visit = session.visit("0-1")
+    assert visit.error and "no scale found" in visit.error
+    mask, area = session.segment("0-1", points=[(460.0, 350.0)])
+    assert area is None and mask[350, 460]
+    session.accept("0-1", base64.b64encode(encode_mask(mask)).decode(), points=[(460.0, 350.0)])
+    assert mask_path(photo).exists() or (d / "visit-2024-03-15.hints.json").exists()  # kept for when it has a scale

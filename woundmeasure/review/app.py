@@ -42,6 +42,7 @@ def _wound_box(visit) -> list[float] | None:
 
 def series_payload(session: ReviewSession) -> dict:
     """Everything the page shows, as tracking computed it."""
+    from woundmeasure.calibration.detect import NO_SCALE_HELP
     from woundmeasure.sources import mask_path, written_by_review
 
     wounds = []
@@ -61,7 +62,8 @@ def series_payload(session: ReviewSession) -> dict:
                                 if v.calibration else None),
                 "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
                 else (v.outline.split(" (")[0] or None),
-                "error": v.error, "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
+                "error": v.error, "no_scale": NO_SCALE_HELP in (v.error or ""),
+                "hints": session.hints(f"{w}-{i}"), "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
                 "closed": v.closed, "closed_confirmed": v.closure_confirmed,
                 "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
                 "width_px": v.result.get("width_px") if v.result else None,

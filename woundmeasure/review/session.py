@@ -23,7 +23,8 @@ from woundmeasure.io import check_not_inverted
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
 from woundmeasure.series import WoundTrack, default_db, default_patient, track
-from woundmeasure.sources import REVIEW_MARK, hints_path, mask_path, write_hints, written_by_review
+from woundmeasure.sources import (REVIEW_MARK, PhotoSpec, hints_path, mask_path, photo_specs, write_hints,
+                                  written_by_review)
 from woundmeasure.store import Store
 from woundmeasure.tracking import Visit
 
@@ -139,6 +140,7 @@ class ReviewSession:
         self._editing = None  # (photo file's identity, Photo, Calibration) of the photo being clicked on
         self._editing_lock = threading.Lock()
         self.tracks: list[WoundTrack] = []
+        self._specs: dict[tuple[str, str], PhotoSpec] = {}
         self.refresh(progress=progress)
 
     def refresh(self, *, progress=None) -> None:
@@ -146,6 +148,30 @@ class ReviewSession:
         with self.lock:
             self.tracks = track(self.source, db=self.db, patient=self.given_patient, options=self.options,
                                 threshold_pct=self.threshold_pct, progress=progress)
+            try:
+                specs = photo_specs(self.source)
+            except WoundMeasureError:
+                specs = []  # track listed the source a moment ago: a manifest changed since is read next time
+            self._specs = {(str(spec.image), spec.wound): spec for spec in specs}
+            self._specs.update({(str(spec.image), ""): spec for spec in reversed(specs)})  # a photo's first row
+
+    def _spec(self, visit) -> PhotoSpec:
+        """What the listing says of the visit's photo: its row of the manifest (scale, hints) with the
+        sidecars beside it; a photo's own row where it is listed once per wound."""
+        image = str(visit.image)
+        return self._specs.get((image, visit.wound)) or self._specs.get((image, "")) or PhotoSpec(Path(image))
+
+    def hints(self, visit_id: str) -> dict:
+        """The clicks and box the visit's outline was steered by (from the manifest or ``<stem>.hints.json``):
+        where the page's next click adds to them."""
+        spec = self._spec(self.visit(visit_id)[1])
+        return {"box": list(spec.box) if spec.box else None, "points": [list(p) for p in spec.points],
+                "background_points": [list(p) for p in spec.background_points]}
+
+    def _options(self, visit) -> MeasureOptions:
+        """The options the visit was measured with, but for its outline and hints: with its row's scale."""
+        spec = self._spec(visit)
+        return self.options.with_scale(spec.px_per_mm) if spec.px_per_mm else self.options
 
     def visit(self, visit_id: str) -> tuple[VisitRef, Visit]:
         """The visit with this id; :class:`UnknownVisit` if there is none."""
@@ -293,28 +319,34 @@ class ReviewSession:
             write_wound_notes(path, names=notes["names"], closed=closed)
             self.refresh()
 
-    def segment(self, visit_id: str, *, points=(), background_points=(), box=None) -> tuple[np.ndarray, float]:
+    def segment(self, visit_id: str, *, points=(), background_points=(), box=None
+                ) -> tuple[np.ndarray, float | None]:
         """Re-segment the visit's photo from a person's clicks and box; returns (mask, area in mm^2).
 
-        The area uses the visit's calibration, so the page can show it before accepting. It is the
-        visit's wound's: where the photo shows several, the new outline's wounds that overlap this
-        wound's saved outline or hold a click inside the wound (what accepting would measure for it).
+        The area uses the visit's calibration (its manifest row's scale where it gives one), so the
+        page can show it before accepting. It is the visit's wound's: where the photo shows several,
+        the new outline's wounds that overlap this wound's saved outline or hold a click inside the
+        wound (what accepting would measure for it); 0 when the clicks took this wound away. Where no
+        scale is found the outline is still drawn (a person can correct it and keep it while a scale
+        is sought), and the area is None.
         """
         import warnings
 
+        from woundmeasure.calibration.record import manual_calibration
         from woundmeasure.pipeline import measure_photo
 
+        _, visit = self.visit(visit_id)
         photo, calibration = self._being_edited(visit_id)
-        options = self.options.with_hints(box=tuple(box) if box else None, points=points,
-                                          background_points=background_points)
+        options = self._options(visit).with_hints(box=tuple(box) if box else None, points=points,
+                                                  background_points=background_points)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = measure_photo(photo, options, calibration=calibration)
-        return result.mask, self._wound_area(visit_id, result, points)
+            result = measure_photo(photo, options, calibration=calibration or manual_calibration(1.0))
+        return result.mask, self._wound_area(visit_id, result, points) if calibration else None
 
     def _wound_area(self, visit_id: str, result, points) -> float:
         _, visit = self.visit(visit_id)
-        if not visit.numbers or len(result.wounds) < 2 or visit.measurement_id is None:
+        if not visit.numbers or visit.measurement_id is None:  # the photo's one wound: the outline's whole area
             return result.measurement.area_mm2
         before = None
         if not visit.closed:  # a closed wound has no saved outline here: only the clicks tell which is it
@@ -325,27 +357,35 @@ class ReviewSession:
         ours = set(np.unique(labels[before & (labels > 0)]).tolist()) \
             if before is not None and before.shape == labels.shape else set()
         ours |= {int(labels[int(y), int(x)]) for x, y in points if 0 <= int(y) < h and 0 <= int(x) < w} - {0}
+        if not ours and before is not None and before.any():
+            return 0.0  # the clicks took this wound away: none of the new outline's wounds is where it was
         if not ours:  # nothing tells which of the new outline's wounds is this one (a box alone): all of them
             return result.measurement.area_mm2
         return float(sum(wd.measurement.area_mm2 for wd in result.wounds if wd.number in ours))
 
     def _being_edited(self, visit_id: str):
-        """The photo and its calibration, read and found once for the clicks on one photo (the last one asked for)."""
+        """The photo and its calibration (None where no scale is found), read and found once for the
+        clicks on one photo (the last one asked for)."""
+        from woundmeasure.errors import CalibrationError
         from woundmeasure.pipeline import calibrate
 
         _, visit = self.visit(visit_id)
+        options = self._options(visit)
         try:
             stat = os.stat(visit.image)
-            key = (str(visit.image), stat.st_mtime_ns, stat.st_size)
+            key = (str(visit.image), stat.st_mtime_ns, stat.st_size, options.px_per_mm)
         except OSError:
             key = None  # gone or unreadable: read_image says so, naming the photo
         with self._editing_lock:  # not the record's lock: a click need not wait for a re-measure
             if key is None or self._editing is None or self._editing[0] != key:
                 photo = self.photo(visit_id)
                 try:
-                    self._editing = key, photo, calibrate(photo.rgb, self.options)
+                    calibration = calibrate(photo.rgb, options)
+                except CalibrationError:
+                    calibration = None  # the outline can be corrected; its area waits for a scale
                 except WoundMeasureError as exc:
                     raise type(exc)(f"{photo.path}: {exc}") from None
+                self._editing = key, photo, calibration
             return self._editing[1:]
 
     def accept(self, visit_id: str, outline_png_b64: str, *, points=(), background_points=(), box=None) -> None:
@@ -380,13 +420,12 @@ class ReviewSession:
             self.refresh()
 
     def reset(self, visit_id: str) -> None:
-        """Undo the page's corrections of a visit: remove the sidecars it wrote (bringing back a mask a
-        person had put there before), and re-measure."""
+        """Put the visit's photo back to its automatic outline: remove the outline sidecars the page wrote
+        (bringing back a mask a person had put there before), and re-measure. The outline is the
+        photo's, so every wound of the photo gets its automatic outline back; names, splits and
+        confirmed closures are decisions of their own and stay (rename, or take a closure back)."""
         with self.lock:
             _, visit = self.visit(visit_id)
-            from woundmeasure.sources import wounds_path
-
-            wounds_path(visit.image).unlink(missing_ok=True)  # names, splits and closures made on the page
             _drop_page_outline(visit.image)
             self.refresh()
 

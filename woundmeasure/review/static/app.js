@@ -434,9 +434,16 @@ async function fetchOutline(visit) {
   }
 }
 
+// The saved state starts from the clicks and box the saved outline was steered by: a new click adds to them.
+function savedHints(visit) {
+  const saved = visit.hints;
+  if (!saved) return NO_HINTS;
+  return { points: saved.points ?? [], background_points: saved.background_points ?? [], box: saved.box ?? null };
+}
+
 async function loadDraft(visit) {
   return app.drafts.get(visit.id)
-    ?? { history: [{ hints: NO_HINTS, png: await fetchOutline(visit), strokes: [], area_mm2: null }], at: 0 };
+    ?? { history: [{ hints: savedHints(visit), png: await fetchOutline(visit), strokes: [], area_mm2: null }], at: 0 };
 }
 
 function keepDraft() {
@@ -493,6 +500,10 @@ function visitLabel(visit) {
 }
 
 function openingMessage(visit) {
+  if (visit.no_scale) {
+    return ['No scale was found in this photo, so it has no area. An outline corrected here is kept and measured once '
+      + 'a scale is given: a px_per_mm column in a manifest, or --px-per-mm when starting the review.', true];
+  }
   if (visit.error) return [`${visit.error}. Click on the wound or drag a box to outline it.`, true];
   if (visit.closed && !visit.closed_confirmed) {
     const where = visit.expected?.length ? ' where the dashed rings show' : '';
@@ -520,6 +531,7 @@ function workingText() {
   if (!state) return '';
   if (editor.at === 0) return state.png ? `saved: ${fmt(editor.visit.area_mm2, 1, ' mm²')}` : 'no outline yet';
   if (state.strokes.length) return 'unsaved hand edits: accept to measure';
+  if (editor.visit.no_scale) return 'unsaved: no area without a scale';
   return `unsaved: ${fmt(state.area_mm2, 1, ' mm²')}`;
 }
 
@@ -614,7 +626,20 @@ async function accept() {
   });
 }
 
+// The outline is the photo's: resetting it on one wound's visit resets every wound of that photo.
+function otherWoundsOfPhoto(visit) {
+  return (app.series?.wounds ?? [])
+    .filter((wound) => wound.visits.some((other) => other.id !== visit.id && other.image === visit.image
+      && !other.closed && !other.error))
+    .map((wound) => wound.wound);
+}
+
 function reset() {
+  const others = editor.visit ? otherWoundsOfPhoto(editor.visit) : [];
+  if (others.length && !window.confirm(`Reset puts the whole photo ${editor.visit.image} back to its automatic `
+      + `outline, wound ${others.join(', ')} too. Names, splits and confirmed closures stay. Reset?`)) {
+    return Promise.resolve(false);
+  }
   return visitAction('reset', undefined, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];
