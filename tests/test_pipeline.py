@@ -153,3 +153,35 @@ def test_the_wound_gap_is_an_option_of_measure_image_as_of_the_command_line():
     cv2.circle(mask, (400 + 80 + 90, 450), 40, 1, -1)  # 90 px = 15 mm apart at 6 px/mm
     assert len(measure_image(p.rgb, px_per_mm=6.0, mask=mask).wounds) == 2
     assert len(measure_image(p.rgb, px_per_mm=6.0, mask=mask, wound_gap_mm=20).wounds) == 1
+
+
+def test_imagej_rois_of_a_photo_stored_sideways_lie_where_imagej_shows_its_wound(tmp_path):
+    """ImageJ 1.x opens a JPEG as stored, ignoring its EXIF orientation: ROIs go both ways in that frame."""
+    import roifile
+    from PIL import Image
+
+    from woundmeasure.options import Outputs
+    from woundmeasure.pipeline import measure_spec
+    from woundmeasure.roi import write_roi
+    from woundmeasure.sources import PhotoSpec
+
+    p = make_phantom(3, px_per_mm=6.0)  # upright: 1200 x 900
+    stored_rgb, stored_truth = np.rot90(p.rgb), np.rot90(p.mask)  # stored 900 x 1200, shown turned 90 degrees clockwise
+    photo = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[274] = 6  # "rotate 90 CW to show"
+    Image.fromarray(np.ascontiguousarray(stored_rgb)).save(photo, quality=95, exif=exif)
+    rois = tmp_path / "rois"
+    rois.mkdir()
+    outcome = measure_spec(PhotoSpec(photo), MeasureOptions(px_per_mm=6.0), outputs=Outputs(rois=rois))
+    assert outcome.error is None
+    roi = roifile.ImagejRoi.fromfile(rois / "sideways.roi")
+    rows, cols = np.nonzero(stored_truth)
+    assert abs(roi.left - cols.min()) < 25 and abs(roi.top - rows.min()) < 25  # on the wound ImageJ shows
+    assert abs(roi.right - cols.max()) < 25 and abs(roi.bottom - rows.max()) < 25
+    # an ROI drawn in ImageJ on the stored frame: measured on the wound of the upright photo
+    drawn = tmp_path / "drawn.roi"
+    write_roi(drawn, np.ascontiguousarray(stored_truth))
+    r = measure_image(photo, px_per_mm=6.0, roi=drawn)
+    assert r.mask.shape == p.mask.shape and np.array_equal(r.mask, p.mask)
+    assert r.measurement.area_mm2 == pytest.approx(p.mask.sum() / 36.0)

@@ -135,6 +135,17 @@ def _to_uint8_rgb(arr: np.ndarray, *, top: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(arr[:, :, :3])
 
 
+def stored_frame(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """An upright array (mask) turned back into the frame the photo's pixels are stored in, as programs
+    that ignore the EXIF orientation (ImageJ 1.x) show the photo: the inverse of :func:`upright_frame`."""
+    return upright_frame(arr, {6: 8, 8: 6}.get(orientation, orientation))  # the others undo themselves
+
+
+def upright_frame(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """An array in the photo's stored frame turned upright by its EXIF orientation (1-8)."""
+    return _apply_orientation(arr, orientation)
+
+
 def _apply_orientation(arr: np.ndarray, orientation: int) -> np.ndarray:
     """Apply an EXIF orientation (1-8) to an array: the result is the upright photo."""
     ops = {

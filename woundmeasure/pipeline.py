@@ -82,6 +82,9 @@ class ImageResult:
     steered_by : str
         The clicks and box a person gave the segmenter, in words ("" when none): the outline is
         the model's, as a person steered it.
+    exif_orientation : int
+        The EXIF orientation the photo was turned upright by (1: stored upright): ImageJ ROIs are
+        exchanged in the stored frame, as ImageJ 1.x opens the file.
     """
 
     image: str
@@ -101,6 +104,7 @@ class ImageResult:
     photo_warnings: tuple[str, ...] = ()
     color: ColorCorrection | None = None
     steered_by: str = ""
+    exif_orientation: int = 1
 
     def shown(self, rgb: np.ndarray) -> np.ndarray:
         """The photo as a person is shown it: with the card's colour correction, when there was one."""
@@ -216,8 +220,12 @@ def _given_mask(image: str, path, shape) -> np.ndarray:
     return read_mask(path, shape=shape)
 
 
-def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
-    """A person's ROI outline; a RoiSet of several ROIs also numbers its wounds, one per ROI, left to right."""
+def _given_roi(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarray, tuple | None]:
+    """A person's ROI outline; a RoiSet of several ROIs also numbers its wounds, one per ROI, left to right.
+
+    The ROI lies on the photo as ImageJ 1.x opens it, in the frame its pixels are stored in: a photo
+    stored sideways with an EXIF orientation is turned upright here, ROI with it."""
+    from woundmeasure.io import upright_frame
     from woundmeasure.roi import read_roi_set
 
     path = Path(path)
@@ -226,7 +234,8 @@ def _given_roi(image: str, path, shape) -> tuple[np.ndarray, tuple | None]:
         if not found:
             raise MaskError(f"ROI folder {path}: has no {Path(image).stem}.roi or .zip for {image}")
         path = max(found, key=lambda c: c.stat().st_mtime_ns)  # the newer, where an earlier run left the other
-    rois = [(name, m) for name, m in read_roi_set(path, shape=shape) if m.any()]
+    stored = shape if orientation in (1, 2, 3, 4) else (shape[1], shape[0])
+    rois = [(name, upright_frame(m, orientation)) for name, m in read_roi_set(path, shape=stored) if m.any()]
     rois.sort(key=lambda r: np.nonzero(r[1])[1].mean())  # numbered left to right, as split_wounds numbers
     mask = np.zeros(shape, bool)
     for _, m in rois:
@@ -258,7 +267,7 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
     if options.mask is not None:
         return _given_mask(photo.path, options.mask, shape), "mask", (), None, None
     if options.roi is not None:
-        wound, numbered = _given_roi(photo.path, options.roi, shape)
+        wound, numbered = _given_roi(photo.path, options.roi, shape, photo.exif_orientation)
         return wound, "roi", (), numbered, None
     from woundmeasure.segmentation import Hints, outline
 
@@ -335,7 +344,8 @@ def measure_photo(photo: Photo, options: MeasureOptions = MeasureOptions(), *,
                        captured=photo.captured, width_px=w_, height_px=h, mask=wound, wounds=wounds,
                        labels=labels, frame_mm=tuple(map(tuple, frame.tolist())), quality=quality,
                        photo_warnings=photo_warnings, color=color,
-                       steered_by=_steering(options) if method not in ("mask", "roi") else "")
+                       steered_by=_steering(options) if method not in ("mask", "roi") else "",
+                       exif_orientation=photo.exif_orientation)
 
 
 def _owners(placed, wounds, labels: np.ndarray) -> dict[int, tuple[str, ...]]:
@@ -544,6 +554,7 @@ def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> Non
     if outputs.masks:
         write_mask(Path(outputs.masks) / f"{name}.png", result.mask)
     if outputs.rois and result.mask.any():
+        from woundmeasure.io import stored_frame
         from woundmeasure.roi import write_roi, write_roi_set
 
         # several: a RoiSet, each wound its own ROI under the name a person gave it; not under this photo's
@@ -552,9 +563,11 @@ def write_outputs(result: ImageResult, rgb: np.ndarray, outputs: Outputs) -> Non
         (Path(outputs.rois) / f"{name}.{'roi' if several else 'zip'}").unlink(missing_ok=True)  # an earlier run's
         if several:
             write_roi_set(Path(outputs.rois) / f"{name}.zip",
-                          [(w.name, result.labels == w.number) for w in result.wounds])
-        else:
-            write_roi(Path(outputs.rois) / f"{name}.roi", result.mask, name=name.name)
+                          [(w.name, stored_frame(result.labels == w.number, result.exif_orientation))
+                           for w in result.wounds])
+        else:  # in the frame ImageJ opens the photo in (the stored one: it ignores the EXIF orientation)
+            write_roi(Path(outputs.rois) / f"{name}.roi", stored_frame(result.mask, result.exif_orientation),
+                      name=name.name)
     if outputs.overlays:
         from woundmeasure.report.overlay import draw_overlay
 
