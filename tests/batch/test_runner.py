@@ -99,7 +99,7 @@ def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tm
     (tmp_path / "in" / "sub").mkdir(parents=True)
     shutil.copy(photo, tmp_path / "in" / "sub" / photo.name)
     counts = wm.run_batch(tmp_path / "in", tmp_path / "out", workers=1, progress=False)  # a folder, searched down
-    assert counts == {"measured": 1, "skipped": 0, "failed": 0}
+    assert counts == {"measured": 1, "skipped": 0, "failed": 0, "errors": []}
     [row] = csv.DictReader((tmp_path / "out" / "results.csv").read_text().splitlines())
     assert int(row["num_wounds"]) == 2
     assert float(row["area_mm2_low"]) < float(row["area_mm2"]) < float(row["area_mm2_high"])
@@ -124,3 +124,53 @@ def test_the_python_batch_takes_a_folder_or_a_list_and_writes_a_row_per_wound(tm
     wm.run_batch([str(tmp_path / "in" / "2024-03-04.jpg")], tmp_path / "out3", workers=1, progress=False)
     [row] = csv.DictReader((tmp_path / "out3" / "results.csv").read_text().splitlines())
     assert (row["segmentation_method"], row["num_wounds"], row["date"]) == ("mask", "1", "2024-03-04")
+
+
+def where_the_task_looks(spec, *args):
+    return {"image": str(spec.image), "mask": str(spec.mask)}
+
+
+def test_dask_workers_get_absolute_paths_whatever_folder_they_run_in(tmp_path, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    from pathlib import Path
+
+    from dask.distributed import LocalCluster
+
+    from woundmeasure.batch.runner import _run_on_dask
+    from woundmeasure.options import MeasureOptions, Outputs
+    from woundmeasure.sources import PhotoSpec
+    from woundmeasure.store import RecordKey
+
+    monkeypatch.chdir(tmp_path)
+    rows = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        _run_on_dask(cluster.scheduler_address, [(PhotoSpec(Path("in/a.jpg"), mask=Path("in/a.mask.png")),
+                                                  RecordKey("a", "key"))],
+                     MeasureOptions(), Outputs(), rows.append, task=where_the_task_looks)
+    assert rows == [{"image": str(tmp_path / "in" / "a.jpg"), "mask": str(tmp_path / "in" / "a.mask.png")}]
+
+
+def test_a_photo_changed_while_the_batch_runs_keeps_its_row_in_the_csv(tmp_path, monkeypatch):
+    import csv
+    import dataclasses
+
+    import woundmeasure.batch.runner as runner
+    from woundmeasure.batch import run_batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    _series(src, 3)
+    real = runner.record_key
+
+    def hashed_before_a_change(image, options):  # p01 is overwritten after it was handed out
+        key = real(image, options)
+        return dataclasses.replace(key, sha256="0" * 64) if image.name == "p01.jpg" else key
+
+    monkeypatch.setattr(runner, "record_key", hashed_before_a_change)
+    from woundmeasure.options import MeasureOptions
+
+    counts = run_batch(src, tmp_path / "out", options=MeasureOptions(px_per_mm=6.0), workers=1, progress=False)
+    assert counts["measured"] == 3
+    with open(tmp_path / "out" / "results.csv", newline="") as f:
+        images = sorted(os.path.basename(row["image"]) for row in csv.DictReader(f))
+    assert images == ["p00.jpg", "p01.jpg", "p02.jpg"]

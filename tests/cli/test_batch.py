@@ -90,6 +90,9 @@ def test_hard_inputs_each_give_a_row_and_never_stop_the_batch(corpus, tmp_path):
     ok = [n for n in rows if n not in bad]
     assert all("error" not in rows[n] for n in ok)
     assert f"{len(ok)} measured, {len(bad)} failed, 0 already done" in r.stderr  # the failed are not "measured"
+    said = r.stderr.splitlines()
+    assert all(sum(rows[name]["error"] == line for line in said) == 1 for name in bad)  # each failure: one line
+    assert "Traceback" not in r.stderr
     # every encoding and EXIF orientation of the same photo measures the same area
     ref = rows["orient1.png"]["area_mm2"]
     same = ["rgba.png", "rgb16.png", *(f"orient{o}.png" for o in range(2, 9)), "lossless.heic"]
@@ -154,7 +157,7 @@ def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path, workers):
     before = len([line for line in jsonl.read_text().splitlines() if line.strip()])
     assert 2 <= before < 8, "the batch was not caught mid-way"
     with jsonl.open("a") as f:
-        f.write('{"image": "torn')  # a line torn by the kill is ignored
+        f.write('{"image": "torn')  # a line torn by the kill is cut off
     r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), "--px-per-mm", "6", "--workers", "1",
                                  "--quiet"])
     assert r.exit_code == 0, r.output
@@ -164,6 +167,7 @@ def test_killed_batch_resumes_with_exactly_one_row_per_photo(tmp_path, workers):
     assert sorted(os.path.basename(r["image"]) for r in rows) == [f"p{i:02d}.jpg" for i in range(8)]
     assert f"{8 - before} measured" in r.stderr
     assert len((out / "results.csv").read_text().strip().splitlines()) == 9
+    assert all(json.loads(line) for line in jsonl.read_text().splitlines())  # each line a row (pandas reads it)
 
 
 def test_progress_counts_only_the_photos_left_to_measure(tmp_path):

@@ -98,22 +98,31 @@ def _write_rows(path: Path, columns: list[str], rows) -> None:
     os.replace(tmp, path)
 
 
-def close_torn_line(jsonl: Path) -> None:
-    """After a run killed mid-line, end that line so that the next row stands alone."""
-    if jsonl.is_file() and jsonl.stat().st_size:
-        with jsonl.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            torn = f.read(1) != b"\n"
-        if torn:
-            with jsonl.open("a", encoding="utf-8") as f:
-                f.write("\n")
+def drop_torn_line(jsonl: Path) -> None:
+    """After a run killed mid-line, cut that line off (its photo is measured again): every line of the
+    file stays a whole JSON row, as ``pandas.read_json(lines=True)`` needs."""
+    if not (jsonl.is_file() and jsonl.stat().st_size):
+        return
+    with jsonl.open("rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        start = max(0, size - (1 << 20))
+        while True:  # back to the end of the last whole line
+            f.seek(start)
+            end = f.read(size - start).rfind(b"\n")
+            if end >= 0 or start == 0:
+                break
+            start = max(0, start - (1 << 20))
+        f.truncate(start + end + 1 if end >= 0 else 0)
 
 
 class Sink:
     """Appends rows to the JSONL, each flushed and fsynced before the next."""
 
     def __init__(self, jsonl: Path):
-        close_torn_line(jsonl)
+        drop_torn_line(jsonl)
         self.file = jsonl.open("a", encoding="utf-8")
 
     def write(self, row: dict) -> None:

@@ -11,6 +11,7 @@ import itertools
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from woundmeasure.batch.process import (
@@ -69,8 +70,8 @@ def _run_on_dask(address: str, items, options: MeasureOptions, outputs: Outputs,
     """On a Dask cluster; a task that fails there (a worker killed again and again) is a row with its error."""
     from dask.distributed import Client, as_completed
 
-    with Client(address) as client:
-        futures = {client.submit(task, item[0], options, outputs, pure=False): item for item in items}
+    with Client(address) as client:  # workers may run in another folder: they get every path absolute
+        futures = {client.submit(task, absolute(item[0]), options, outputs, pure=False): item for item in items}
         for fut in as_completed(futures):
             spec, key = futures[fut]
             try:
@@ -79,6 +80,12 @@ def _run_on_dask(address: str, items, options: MeasureOptions, outputs: Outputs,
                 row = error_row(spec, options, key,
                                 f"{spec.image}: its Dask task failed ({type(exc).__name__}: {exc})")
             keep(row)
+
+
+def absolute(spec: PhotoSpec) -> PhotoSpec:
+    """The spec with its photo's and outline's paths absolute (the row keeps the photo's path as typed)."""
+    return replace(spec, image=Path(spec.image).resolve(), mask=spec.mask and Path(spec.mask).resolve(),
+                   roi=spec.roi and Path(spec.roi).resolve())
 
 
 def _run_here(items, options: MeasureOptions, outputs: Outputs, keep) -> None:
@@ -180,7 +187,8 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
 
     Returns
     -------
-    dict with ``measured``, ``skipped``, ``failed`` counts.
+    dict with ``measured``, ``skipped``, ``failed`` counts, and ``errors``: each of this run's failures
+    in one line (the photo and the fix).
 
     Raises
     ------
@@ -196,9 +204,11 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
     outputs = Outputs(masks=out / "masks" if masks else None,
                       overlays=out / "overlays" if overlays else None).below(s.image for s in specs)
     done = read_done(jsonl)
-    counts = {"measured": 0, "skipped": 0, "failed": 0}
+    counts = {"measured": 0, "skipped": 0, "failed": 0, "errors": []}
     bar = _Progress(len(specs)) if progress and specs else None
     current = {}  # each photo's row key and spec, in the run's order: the CSVs list these
+    fresh = {}  # (path, wound, params_key) -> the row this run wrote: its key may differ from the one handed out (a file
+    #             changed or removed while the batch ran, so hashed anew)
 
     def todo():
         for spec in specs:
@@ -220,8 +230,12 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
 
         def keep(row):
             sink.write(row)
+            path, wound, _, params = row_key(row)
+            fresh[path, wound, params] = row
             counts["measured"] += 1
-            counts["failed"] += "error" in row
+            if "error" in row:
+                counts["failed"] += 1
+                counts["errors"].append(row["error"])
             if bar:
                 bar.step()
 
@@ -236,5 +250,6 @@ def run_batch(source, out_dir, *, options: MeasureOptions = MeasureOptions(),
         finally:
             sink.close()
     kept = read_rows(jsonl)
-    write_csv(jsonl, csv_path, (dated(kept[k], spec) for k, spec in current.items() if k in kept))
+    rows = ((fresh.get((k[0], k[1], k[3])) or kept.get(k), spec) for k, spec in current.items())
+    write_csv(jsonl, csv_path, (dated(row, spec) for row, spec in rows if row is not None))
     return counts

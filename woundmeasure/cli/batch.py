@@ -46,6 +46,8 @@ def batch(source, out_dir, workers, dask_address, masks, overlays, quiet, **para
             raise click.ClickException("--dask needs dask.distributed: pip install -e \".[dask]\" from the clone") from None
     counts = run_batch(specs, out_dir, options=options, workers=workers, dask_address=dask_address, masks=masks,
                        overlays=overlays, progress=not quiet)
+    for error in counts["errors"]:
+        click.echo(error, err=True)
     click.echo(f"{counts['measured'] - counts['failed']} measured, {counts['failed']} failed, {counts['skipped']} already done; "
                f"results in {Path(out_dir) / 'results.csv'}", err=True)
     sys.exit(1 if counts["failed"] else 0)
