@@ -53,6 +53,15 @@ def test_reads_gray_rgba_cmyk_and_16bit(tmp_path):
     cv2.imwrite(str(tmp_path / "undeclared12.tif"), twelve[:, :, ::-1])
     with pytest.raises(ImageReadError, match="brightest value is 3790 of 65535.*scaled to 16 bits"):
         read_image(tmp_path / "undeclared12.tif")
+    # the same as 16-bit colour PNGs (which Pillow would read as their top 8 bits): full range read, 12 bits refused
+    cv2.imwrite(str(tmp_path / "rgb16.png"), (_pattern().astype(np.uint16) * 257)[:, :, ::-1])
+    assert np.abs(read_image(tmp_path / "rgb16.png").rgb.astype(int) - _pattern()).max() <= 1
+    rgba16 = np.dstack([twelve * 16, np.full((40, 60), 65535, np.uint16)])
+    cv2.imwrite(str(tmp_path / "rgba16.png"), rgba16[:, :, [2, 1, 0, 3]])
+    assert np.abs(read_image(tmp_path / "rgba16.png").rgb.astype(int) - _pattern()).max() <= 1
+    cv2.imwrite(str(tmp_path / "undeclared12.png"), twelve[:, :, ::-1])
+    with pytest.raises(ImageReadError, match="brightest value is 3790 of 65535"):
+        read_image(tmp_path / "undeclared12.png")
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])  # JPEGs are decoded by OpenCV, the rest by Pillow

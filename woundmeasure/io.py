@@ -245,8 +245,17 @@ def _declared_top(im) -> int | None:
     return int(value) if value and 255 < int(value) < 65535 else None
 
 
-def _decode_deep_tiff(data: bytes) -> np.ndarray | None:
-    """A colour TIFF of more than 8 bits per sample at its own depth (RGB[A]), with OpenCV; None if it cannot."""
+def _deep_colour(im, data: bytes) -> bool:
+    """Whether a file is colour at more than 8 bits per sample, which Pillow reads as its top 8 bits of 16
+    (values of 10 or 12 bits would then read almost black): a TIFF, or a PNG of bit depth 16, colour type
+    2 or 6 (its IHDR's bytes 24 and 25)."""
+    if im.format == "TIFF":
+        return im.mode in ("RGB", "RGBA") and max(im.tag_v2.get(258, (8,)), default=8) > 8
+    return im.format == "PNG" and len(data) > 25 and data[24] == 16 and data[25] in (2, 6)
+
+
+def _decode_deep(data: bytes) -> np.ndarray | None:
+    """A colour image of more than 8 bits per sample at its own depth (RGB[A]), with OpenCV; None if it cannot."""
     import cv2
 
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
@@ -320,9 +329,8 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
                 captured = captured or _parse_exif_datetime(sub.get(tag))
             captured = captured or _parse_exif_datetime(exif.get(_DATETIME))
             arr = _decode_jpeg_fast(data) if (im.format, im.mode) == ("JPEG", "RGB") else None
-            if arr is None and im.format == "TIFF" and im.mode in ("RGB", "RGBA") \
-                    and max(im.tag_v2.get(258, (8,)), default=8) > 8:
-                arr = _decode_deep_tiff(data)  # Pillow reads a 16-bit colour TIFF as its top 8 bits of 16
+            if arr is None and _deep_colour(im, data):
+                arr = _decode_deep(data)
             if arr is None:
                 arr = _decode_pillow(im)
             top = _declared_top(im)
