@@ -484,3 +484,46 @@ def test_a_wound_named_at_a_later_visit_keeps_what_a_person_said_of_its_visits(t
     dorsum = next(w for w in out["wounds"] if w["wound"] == "dorsum")
     assert len(dorsum["visits"]) == 6 and {w["wound"] for w in out["wounds"]} == {"A", "dorsum"}
     assert [v["excluded"] for v in dorsum["visits"]][1] == "blurred"
+
+
+def _most_interior(region: np.ndarray) -> tuple[float, float]:
+    import cv2
+
+    depth = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2, 3)
+    row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    return float(col), float(row)
+
+
+def test_a_wound_a_person_split_in_two_stays_two_at_later_visits_and_the_other_wound_is_untouched(tmp_path):
+    import shutil
+
+    from woundmeasure.sources import write_wound_notes, wounds_path
+
+    truth = two_wound_truth()
+    d = tmp_path / "two"
+    d.mkdir()
+    photos = sorted(TWO.glob("*.jpg"))
+    for photo in photos:
+        shutil.copy(photo, d / photo.name)
+        a, b = (read_mask(TWO / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
+        write_mask(d / f"{photo.stem}.mask.png", a | b)
+    # at the second visit a person splits wound A in two, its left and right halves: A and C
+    a = read_mask(TWO / "truth" / f"{photos[1].stem}.A.png")
+    cols = np.nonzero(a)[1]
+    left = a & (np.arange(a.shape[1]) < np.median(cols))[None, :]
+    write_wound_notes(wounds_path(d / photos[1].name), names=[("A", *_most_interior(left)),
+                                                               ("C", *_most_interior(a & ~left))], split=[("A", "C")])
+    write_wound_notes(wounds_path(d / photos[-1].name), closed=["B"])  # and confirms B closed at the last
+    out = json.loads(run(d, "--json", "--db", tmp_path / "w.db").stdout)
+    wounds = {w["wound"]: {v["date"]: v for v in w["visits"]} for w in out["wounds"]}
+    assert set(wounds) == {"A", "B", "C"}
+    for date in (p.stem for p in photos[1:]):
+        true_a, _ = truth[(date, "A")]
+        parts = [wounds[w][date] for w in "AC"]
+        assert not any(v["closed"] for v in parts), date  # both halves followed, neither "closed"
+        assert all(v["area_mm2"] > 0.1 * true_a for v in parts), date
+        assert sum(v["area_mm2"] for v in parts) == pytest.approx(true_a, rel=0.03)
+    for date, v in wounds["B"].items():  # the other wound, as without the split
+        true_b, _ = truth[(date, "B")]
+        assert v["closed"] and v["closure_confirmed"] if true_b == 0 else \
+            v["area_mm2"] == pytest.approx(true_b, rel=0.03), date

@@ -143,7 +143,9 @@ def test_where_a_wound_that_was_not_found_should_be_is_known_whatever_the_frame_
     truth = _turned(theta_deg, shift, 45.0, 40.0)
     assert min(math.dist(p, truth) for p in b.expected_mm) < 0.2 * b.reach_mm
     assert b.reach_mm >= 10.0
-    assert all(a.expected_mm == () for a in result[1] if a.status == "found")
+    a = next(a for a in result[1] if a.label == "A")  # a wound found: where its last place lies on this photo
+    assert a.status == "found" and len(a.expected_mm) == 1
+    assert math.dist(a.expected_mm[0], _turned(theta_deg, shift, 0, 0)) < 2.0  # mm
 
 
 def test_one_round_wound_left_cannot_tell_where_a_missed_one_is():
@@ -263,3 +265,17 @@ def test_a_later_name_names_a_lettered_wound_only_on_a_sure_match():
     result = follow_wounds([(first, None), (later, None)])  # joined at that visit, B's history kept apart
     assert labelled(result[0]) == {"scalp": ("found", (1,)), "B": ("found", (2,))}
     assert labelled(result[1]) == {"scalp": ("found", (1, 2)), "B": ("closed", ())}
+
+
+def test_where_a_wound_is_missed_is_told_by_the_wounds_a_person_named_when_they_are_all_there_is():
+    first = [Footprint(1, (0.0, 0.0), 200.0, 16.0, None, 14.0, 0.0),
+             Footprint(2, (60.0, 10.0), 150.0, 14.0, None, 12.0, 90.0),
+             Footprint(3, (20.0, 70.0), 180.0, 15.0, None, 13.0, 45.0)]
+    theta_deg, shift = 70.0, (-35.0, 60.0)
+    # the layout turned and moved; B has closed; A and C are named by a person (none left to match)
+    later = [Footprint(1, _turned(theta_deg, shift, 0, 0), 190.0, 15.0, "A", 14.0, None),
+             Footprint(2, _turned(theta_deg, shift, 20, 70), 170.0, 15.0, "C", 13.0, None)]
+    result = follow_wounds([(first, None), (later, None)])
+    b = next(a for a in result[1] if a.label == "B")
+    assert b.status == "closed" and len(b.expected_mm) >= 1
+    assert math.dist(b.expected_mm[0], _turned(theta_deg, shift, 60, 10)) < 2.0  # mm: where B was, turned as A and C

@@ -106,7 +106,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                      measurement_id=stored.id, excluded=excluded)
     if instance and instance["status"] == "outside":
         return Visit(date, image, error=f"{image}: wound {wound} lies outside this photo", wound=wound, note=note,
-                     sha256=sha256, measurement_id=stored.id, excluded=excluded)
+                     sha256=sha256, measurement_id=stored.id, excluded=excluded, outside=True)
     r = stored.result
     steered = (r.get("segmentation") or {}).get("steered_by")  # None in a record made before it was kept
     outline = stored.outline + (f" (steered by {steered})" if steered else "") \
@@ -291,6 +291,84 @@ def _measured_closer(store: Store, patient: str, measured, sought, options: Meas
     return out
 
 
+def _parts_of(region: np.ndarray, p, q) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The most interior pixel (x, y) of each part of ``region`` (bool) when each pixel goes to the nearer
+    of points ``p`` and ``q`` (x, y); None when either part is empty."""
+    import cv2
+
+    from woundmeasure.outline import bounding_box
+
+    box = bounding_box(region, pad=1)
+    rows, cols = np.mgrid[box[0], box[1]]
+    nearer_p = (cols - p[0]) ** 2 + (rows - p[1]) ** 2 <= (cols - q[0]) ** 2 + (rows - q[1]) ** 2
+    out = []
+    for part in (region[box] & nearer_p, region[box] & ~nearer_p):
+        if not part.any():
+            return None
+        depth = cv2.distanceTransform(part.astype(np.uint8), cv2.DIST_L2, 3)
+        row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        out.append((float(col + box[1].start), float(row + box[0].start)))
+    return out[0], out[1]
+
+
+def _merged(store: Store, v: Visit, photo, wanted, pairs) -> tuple[tuple[str, float, float], ...]:
+    """Names that split again an outline region holding two wounds a person split at an earlier photo
+    (``pairs``): where one of a pair is found and the other is not (and no person confirmed it closed,
+    ``wanted``), the region of the one found is shared between them, each pixel to the nearer of their
+    last places, and each part named at its most interior pixel (two names on one wound split it so).
+    The two places are moved together so that their middle is the region's: the layout's shift is
+    what the match is least sure of, the line between them what a split keeps. Empty where there is none."""
+    from woundmeasure.calibration import Calibration
+
+    by_label = {a.label: a for a in photo}
+    to_image = Calibration.of_record(v.result["calibration"]).to_image
+    labels, names = None, {}
+    for x, y in pairs:
+        if {x, y} & names.keys() or x not in by_label or y not in by_label:
+            continue
+        for kept, lost in ((by_label[x], by_label[y]), (by_label[y], by_label[x])):
+            if not (kept.status == "found" and kept.expected_mm and lost.status == "closed"
+                    and lost.label in wanted and lost.expected_mm):
+                continue
+            if labels is None:
+                labels = store.labels(v.measurement_id)
+            region = np.isin(labels, kept.numbers)
+            p, q = to_image(np.array([kept.expected_mm[0], lost.expected_mm[0]], float))
+            rows, cols = np.nonzero(region)
+            shift = np.array([cols.mean(), rows.mean()]) - (p + q) / 2
+            parts = _parts_of(region, p + shift, q + shift)
+            if parts is not None:
+                names[kept.label], names[lost.label] = (kept.label, *parts[0]), (lost.label, *parts[1])
+            break
+    return tuple(names.values())
+
+
+def _split_again(store: Store, patient: str, measured, assigned, missing, sought, options: MeasureOptions,
+                 progress):
+    """The photos, each measured again with :func:`_merged`'s names (for the pairs a person split at an
+    earlier photo, and the wounds ``missing`` in it: not found, and not confirmed closed) where it has
+    some and a person named none of its wounds (with the closer looks, ``sought``, its outline came from);
+    and the labels split so in each photo."""
+    def said(msg):
+        progress(msg.replace("measuring", "splitting two wounds that touch, as before, in", 1))
+
+    out, split, pairs = [], [], set()
+    for (spec, v), photo, wanted, looks in zip(measured, assigned, missing, sought):
+        names = () if spec.names else _merged(store, v, photo, wanted, sorted(pairs))
+        pairs |= set(spec.split)
+        if names:
+            again = recall_or_measure(replace(spec, names=names), store, patient, replace(options, looks=looks),
+                                      progress=said if progress else None)
+            if again.measured:
+                out.append((spec, again))
+                split.append({n for n, _, _ in names})
+                continue
+            _make_current(store, patient, spec, v)
+        out.append((spec, v))
+        split.append(set())
+    return out, split
+
+
 def _make_current(store: Store, patient: str, spec: PhotoSpec, v: Visit) -> None:
     """Make ``v``'s measurement the current one of its photo's visit in the record."""
     store.set_current(store.visit_id(patient, spec.wound, v.image, v.date.isoformat(), spec.note), v.measurement_id)
@@ -307,11 +385,11 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
     layouts = [_layout(v) for _, v in measured]
     assigned = follow_wounds(layouts)
     labels, rename = _names(group, assigned, layouts)
-    missing = [{a.label for a in photo if a.status == "closed" and rename[a.label] not in spec.closed}
-               for (spec, _), photo in zip(measured, assigned)]
-    looked = _measured_closer(store, patient, measured, [_looks(v, photo, wanted) for (_, v), photo, wanted
-                                                         in zip(measured, assigned, missing)], options, progress)
+    missing = _unconfirmed(measured, assigned, rename)
+    looks = [_looks(v, photo, wanted) for (_, v), photo, wanted in zip(measured, assigned, missing)]
+    looked = _measured_closer(store, patient, measured, looks, options, progress)
     found_again = [set() for _ in measured]
+    sought = [() for _ in measured]  # the closer looks each photo's outline now comes from
     if any(a is not b for (_, a), (_, b) in zip(looked, measured)):
         again = follow_wounds([_layout(v) for _, v in looked])
         for i, ((spec, v), photo) in enumerate(zip(looked, again)):
@@ -319,14 +397,21 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             found_again[i] = {a.label for a in photo if a.status == "found" and a.label in missing[i]}
             if v is not measured[i][1] and found_again[i] and {a.label for a in photo} <= set(labels):
                 measured[i] = (spec, v)
+                sought[i] = looks[i]
             elif v is not measured[i][1]:
                 _make_current(store, patient, spec, measured[i][1])
                 found_again[i] = set()
         layouts = [_layout(v) for _, v in measured]
         assigned = follow_wounds(layouts)
         labels, rename = _names(group, assigned, layouts)
+    measured, split = _split_again(store, patient, measured, assigned, _unconfirmed(measured, assigned, rename),
+                                   sought, options, progress)
+    if any(split):
+        layouts = [_layout(v) for _, v in measured]
+        assigned = follow_wounds(layouts)
+        labels, rename = _names(group, assigned, layouts)
     out: dict[str, list[Visit]] = {rename[label]: [] for label in labels} or {group: []}
-    for (spec, v), photo, closer in zip(measured, assigned, found_again):
+    for (spec, v), photo, closer, parted in zip(measured, assigned, found_again, split):
         if not photo:  # nothing outlined in it, before any wound was: a visit of area 0, as measured
             for label in out:
                 out[label].append(_as_instance(store, patient, v, None, label))
@@ -335,8 +420,14 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             if a.status == "found" and a.label in closer:
                 a = replace(a, note=f"{a.note}; found on a closer look where it was last seen: check its outline",
                             unsure=True)
-            if a.status == "closed" and ({label} | {n for f in a.formerly for n in (f, f"{group} {f}")}) & set(spec.closed):
-                a = replace(a, note="not found where it was: closed, as a person confirmed", unsure=False)
+            if a.status == "found" and a.label in parted:
+                a = replace(a, note=f"split from {' and '.join(sorted(rename[n] for n in parted - {a.label}))} where "
+                                    "they touch, each part to the nearer of their last places, as they were split "
+                                    "before: check the split", unsure=True)
+            if a.status in ("closed", "outside") and ({label} | {n for f in a.formerly for n in (f, f"{group} {f}")}) \
+                    & set(spec.closed):  # a person's word stands, where the layout put it just off the photo too
+                a = replace(a, status="closed", note="not found where it was: closed, as a person confirmed",
+                            unsure=False)
             formerly = [n for f in a.formerly for n in (f, f"{group} {f}", group) if n != label]
             out[label].append(_as_instance(store, patient, v, a, label, formerly=formerly))
     for spec, v in members:
@@ -345,6 +436,12 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
                 out[label].append(_as_instance(store, patient, v, None, label))
     store.forget_labels(patient, [v.image for _, v in members], keep=set(out))
     return out
+
+
+def _unconfirmed(measured, assigned, rename) -> list[set[str]]:
+    """For each photo, the labels of the wounds not found in it that no person confirmed closed there."""
+    return [{a.label for a in photo if a.status == "closed" and rename[a.label] not in spec.closed}
+            for (spec, _), photo in zip(measured, assigned)]
 
 
 def _as_given(store: Store, patient: str, wound: str, visits: list[Visit]) -> list[Visit]:

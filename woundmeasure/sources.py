@@ -52,6 +52,7 @@ class PhotoSpec:
     problem: str | None = None  # a sidecar that could not be read: this photo's error, not the listing's
     names: tuple[tuple[str, float, float], ...] = ()  # a person's wound names: (name, x, y) inside it
     closed: tuple[str, ...] = ()  # wounds a person confirmed closed in this photo
+    split: tuple[tuple[str, str], ...] = ()  # wounds a person split in two in this photo: (kept, new) names
 
     @property
     def hinted(self) -> bool:
@@ -109,14 +110,19 @@ def hints_path(image) -> Path:
 
 def wounds_path(image) -> Path:
     """Where a person's decisions about a photo's wounds are kept: ``<stem>.wounds.json`` beside it
-    (``{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}``, as the review page writes it):
-    the wound under each point has that name, and the wounds listed are confirmed closed."""
+    (``{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"], "split": [["A", "C"]]}``, as the review
+    page writes it): the wound under each point has that name, the wounds listed are confirmed closed,
+    and each pair was one outline a person split in two (later photos split it again while the parts touch)."""
     image = Path(image)
     return image.with_name(image.stem + ".wounds.json")
 
 
+NO_NOTES = {"names": (), "closed": (), "split": ()}  # a photo without a ``.wounds.json``
+
+
 def read_wound_notes(path) -> dict:
-    """A ``.wounds.json`` sidecar as ``names`` ((name, x, y), ...) and ``closed`` (names).
+    """A ``.wounds.json`` sidecar as ``names`` ((name, x, y), ...), ``closed`` (names) and ``split``
+    ((kept, new) name pairs: a wound a person split in two, whose parts touch).
 
     Raises
     ------
@@ -125,7 +131,8 @@ def read_wound_notes(path) -> dict:
     """
     def parse(data):
         names = MeasureOptions(names=[(n["name"], *n["at"]) for n in data.get("names") or ()]).names
-        return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ())}
+        split = tuple((str(a), str(b)) for a, b in data.get("split") or ())
+        return {"names": names, "closed": tuple(str(c) for c in data.get("closed") or ()), "split": split}
 
     return _read_sidecar(path, "wound notes", '{"names": [{"name": "A", "at": [x, y]}], "closed": ["B"]}', parse)
 
@@ -141,11 +148,13 @@ def _read_sidecar(path, what: str, expected: str, parse) -> dict:
         raise InputError(f"{what} {path}: not a {what} file ({exc}); expected {expected}") from None
 
 
-def write_wound_notes(path, *, names=(), closed=()) -> None:
+def write_wound_notes(path, *, names=(), closed=(), split=()) -> None:
     """Write a ``.wounds.json`` sidecar (what :func:`read_wound_notes` reads)."""
     import json
 
     data = {"names": [{"name": n, "at": [x, y]} for n, x, y in names], "closed": sorted(set(closed))}
+    if split:
+        data["split"] = [list(pair) for pair in dict.fromkeys(tuple(p) for p in split)]
     Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 

@@ -55,6 +55,7 @@ class Visit:
     numbers: tuple[int, ...] = ()  # which numbered wounds of the photo's outline this wound is (empty: all)
     closed: bool = False  # not found in this photo where it was: counted as healed (area 0)
     closure_confirmed: bool = False  # closed, and a person confirmed it (not a missed outline)
+    outside: bool = False  # where it should be lies outside this photo: not measured (a person may confirm it closed)
     area_mm2_low: float | None = None  # the area's 95% interval (None: not known, e.g. an older record)
     area_mm2_high: float | None = None
 

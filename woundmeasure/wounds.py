@@ -248,7 +248,8 @@ class Assignment:
     ``expected_mm`` are where it should be on this photo's plane (mm; more than one where layouts
     that match as well put it elsewhere; none where nothing in the photo tells how the layout
     turned), within ``reach_mm``: where to look for it again; its ``last_area_mm2`` is how large
-    it was when last found.
+    it was when last found. A found wound's ``expected_mm`` is where its last place lies on this
+    photo's plane (none at its first visit).
     """
 
     label: str
@@ -486,14 +487,16 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                                               "named by a person")
         free = [f for f in footprints if not decides(f)]
         pool = [k for k in known if k.label not in by_label]
+        pins = _pins(known, [f for f in footprints if decides(f)])  # named wounds: where they are tells the move
         if pool and free:
             matches = sorted((_score(pool, free, th, t) for th, t in _candidates(pool, free)), key=lambda m: m.cost)
-            best = matches[0]
+            best = _refitted(matches[0], pins, pool, free)
             rival = next((m for m in matches[1:] if not m.same_labels(best)), None)
             ambiguous = rival is not None and rival.cost - best.cost < AMBIGUOUS
             alike = [m for m in matches if m.cost - best.cost < AMBIGUOUS and m.same_labels(best)]
         else:
-            best = _score(pool, free, 0.0, np.zeros(2)) if free else _Match(0.0, {}, (), _rigid(0.0, np.zeros(2)))
+            theta, t = _fitted_move(pins) or (0.0, np.zeros(2))
+            best = _score(pool, free, theta, t) if free else _Match(0.0, {}, (), _rigid(theta, t), theta)
             ambiguous, alike = False, [best]
         named_new = []  # footprints a person named with a new word that name no wound already known
         renamed = set()
@@ -524,7 +527,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 reopened.discard(k.label)
             by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
                                            ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1],
-                                           formerly=k.formerly)
+                                           (tuple(map(float, _inverse(best.move, k.centre))),), formerly=k.formerly)
         # new wounds, in the photo's order: each takes the next letter not in use (one named by a person
         # with a word uses up a letter, and one named by a letter holds that letter, so that naming one
         # wound leaves the others' letters as they were)
@@ -553,7 +556,7 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
         prints = {f.number: f for f in footprints}
         # where a missed wound should be is known only when the layout's turn is: from two wounds,
         # or from one elongated wound's long axis (one round wound, or none, cannot tell it)
-        turn_told = len(free) > 1 or len(free) == 1 and (free[0].elongation or 1) > ELONGATED
+        turn_told = len(free) + len(pins) > 1 or len(free) == 1 and (free[0].elongation or 1) > ELONGATED
         for k in known:  # where each wound is now (the series frame), and which were not found
             a = by_label.get(k.label)
             if a is not None and a.status == "found":
@@ -574,6 +577,48 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")
         out.append([by_label[k.label] for k in known])
     return out
+
+
+def _pins(known: list[_Known], named: list[Footprint]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """For each known wound a person named in a photo: (its last place in the series frame, its named
+    parts' middle in the photo's, area-weighted; its reach)."""
+    by_label = {k.label: k for k in known}
+    parts: dict[str, list[Footprint]] = {}
+    for f in named:
+        if f.name in by_label:
+            parts.setdefault(f.name, []).append(f)
+    return [(by_label[label].centre,
+             np.average([f.centre_mm for f in fs], axis=0, weights=[max(f.area_mm2, 1e-9) for f in fs]),
+             by_label[label].reach) for label, fs in parts.items()]
+
+
+def _fitted_move(pins) -> tuple[float, np.ndarray] | None:
+    """The rigid move (theta, t) that brings the named wounds' places in the photo onto their last places
+    (least squares; a turn only from two or more). None without any."""
+    if not pins:
+        return None
+    P = np.array([p for p, _, _ in pins], float)
+    C = np.array([c for _, c, _ in pins], float)
+    theta = 0.0
+    if len(pins) > 1:
+        a, b = C - C.mean(0), P - P.mean(0)
+        theta = math.atan2(float(np.sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])), float(np.sum(a * b)))
+    return theta, P.mean(0) - _rigid(theta, np.zeros(2))(C.mean(0))
+
+
+def _refitted(match: _Match, pins, pool: list[_Known], free: list[Footprint]) -> _Match:
+    """The match with its move fitted anew to every wound it knows where it is, the named ones
+    (``pins``) with the matched: a match of one round wound alone cannot tell the layout's turn, and
+    the named wounds' places would otherwise be carried into the series frame unturned. Unchanged
+    without named wounds."""
+    if not pins:
+        return match
+    pairs = list(pins)
+    for r, (cs, _) in match.groups.items():
+        w = [max(free[c].area_mm2, 1e-9) for c in cs]
+        pairs.append((pool[r].centre, np.average([free[c].centre_mm for c in cs], axis=0, weights=w), pool[r].reach))
+    theta, t = _fitted_move(pairs)
+    return replace(match, move=_rigid(theta, t), theta=theta)
 
 
 def _places(matches: list[_Match], k: _Known) -> tuple[tuple[float, float], ...]:

@@ -64,7 +64,7 @@ def series_payload(session: ReviewSession) -> dict:
                 else (v.outline.split(" (")[0] or None),
                 "error": v.error, "no_scale": NO_SCALE_HELP in (v.error or ""),
                 "hints": session.hints(f"{w}-{i}"), "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
-                "closed": v.closed, "closed_confirmed": v.closure_confirmed,
+                "closed": v.closed, "closed_confirmed": v.closure_confirmed, "outside": v.outside,
                 "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
                 "width_px": v.result.get("width_px") if v.result else None,
                 "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})

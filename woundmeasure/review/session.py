@@ -232,7 +232,9 @@ class ReviewSession:
                         notes = read_wound_notes(path)
                         write_wound_notes(path, names=[(n, x, y) for n, x, y in notes["names"] if n != other.wound],
                                           closed=[c for c in notes["closed"] if c != other.wound] +
-                                          ([name] if other.wound in notes["closed"] else []))
+                                          ([name] if other.wound in notes["closed"] else []),
+                                          split=[tuple(name if n == other.wound else n for n in pair)
+                                                 for pair in notes["split"]])
             flags = self._flags_of(self.tracks[ref.wound]) if renamed else {}
             self._write_name(visit, name)
             self.refresh()
@@ -256,7 +258,7 @@ class ReviewSession:
     def _write_name(self, visit, name: str) -> None:
         """Put ``name`` on the visit's wound in its photo's ``<stem>.wounds.json``: at the most interior
         point of each of its parts (a wound in fragments is named whole, not one fragment of it)."""
-        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
 
         from woundmeasure.io import wounds_of
 
@@ -265,15 +267,15 @@ class ReviewSession:
         region = wounds_of(labels, visit.numbers)
         parts = [labels == n for n in visit.numbers] if len(visit.numbers) > 1 else [region]
         path = wounds_path(visit.image)
-        notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+        notes = read_wound_notes(path) if path.exists() else NO_NOTES
         names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)]
         names += [(name, *_interior_point(part)) for part in parts if part is not None and part.any()]
-        write_wound_notes(path, names=names, closed=notes["closed"])
+        write_wound_notes(path, names=names, closed=notes["closed"], split=notes["split"])
 
     def split_wound(self, visit_id: str, points, name: str | None = None) -> None:
         """Split the visit's wound in two: the part around the first point keeps its name, the part around
         the second is ``name`` (default: the next free letter); each pixel goes to the nearer point."""
-        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
         from woundmeasure.wounds import letter
 
         try:
@@ -300,23 +302,25 @@ class ReviewSession:
             if first.image != visit.image:  # the kept part keeps its history: its name where it was first seen
                 self._write_name(first, visit.wound)
             path = wounds_path(visit.image)
-            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+            notes = read_wound_notes(path) if path.exists() else NO_NOTES
             names = [(n, x, y) for n, x, y in notes["names"] if not _inside(region, x, y)]
-            write_wound_notes(path, names=names + [(visit.wound, x1, y1), (name, x2, y2)], closed=notes["closed"])
+            write_wound_notes(path, names=names + [(visit.wound, x1, y1), (name, x2, y2)], closed=notes["closed"],
+                              split=notes["split"] + ((visit.wound, name),))
             self.refresh()
 
     def confirm_closed(self, visit_id: str, confirmed: bool = True) -> None:
-        """Confirm (or take back) that the visit's wound closed: it was not found where it was."""
-        from woundmeasure.sources import read_wound_notes, wounds_path, write_wound_notes
+        """Confirm (or take back) that the visit's wound closed: it was not found where it was (or should lie
+        just outside the photo, where the layout's turn is unsure)."""
+        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
 
         with self.lock:
             _, visit = self.visit(visit_id)
-            if not visit.closed:
+            if not (visit.closed or visit.outside):
                 raise InputError(f"{visit.image}: wound {visit.wound} was found in this photo; it is not closed here")
             path = wounds_path(visit.image)
-            notes = read_wound_notes(path) if path.exists() else {"names": (), "closed": ()}
+            notes = read_wound_notes(path) if path.exists() else NO_NOTES
             closed = set(notes["closed"]) - {visit.wound} | ({visit.wound} if confirmed else set())
-            write_wound_notes(path, names=notes["names"], closed=closed)
+            write_wound_notes(path, names=notes["names"], closed=closed, split=notes["split"])
             self.refresh()
 
     def segment(self, visit_id: str, *, points=(), background_points=(), box=None

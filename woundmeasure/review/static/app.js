@@ -504,6 +504,10 @@ function openingMessage(visit) {
     return ['No scale was found in this photo, so it has no area. An outline corrected here is kept and measured once '
       + 'a scale is given: a px_per_mm column in a manifest, or --px-per-mm when starting the review.', true];
   }
+  if (visit.outside) {
+    return [`${visit.error}: where the other wounds put it. If it is in the photo and healed, confirm it closed; `
+      + 'if it is there and open, outline it.', true];
+  }
   if (visit.error) return [`${visit.error}. Click on the wound or drag a box to outline it.`, true];
   if (visit.closed && !visit.closed_confirmed) {
     const where = visit.expected?.length ? ' where the dashed rings show' : '';
@@ -519,7 +523,7 @@ function renderVisitInfo() {
     : DASH;
   $('working').textContent = visit ? workingText() : '';
   $('working').classList.toggle('unsaved', editor.at > 0);
-  $('confirm-closed').hidden = !visit?.closed;
+  $('confirm-closed').hidden = !(visit?.closed || visit?.outside);
   $('confirm-closed').textContent = visit?.closed_confirmed ? 'Closure confirmed ✓' : 'Confirm closed';
   $('name-wound').disabled = !visit || Boolean(visit.error) || Boolean(visit.closed);
   $('undo').disabled = editor.at === 0 && !editor.pending;
