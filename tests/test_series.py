@@ -395,6 +395,8 @@ def test_a_wound_shows_its_own_length_and_width_lines_not_the_photos():
     assert a["wounds"] == []  # one wound: the overlay draws it, not a list of the photo's wounds
     b = wound_view(result, (2,))
     assert b["length_line"] is None and b["width_line"] is None  # not the line across both wounds
+    whole = wound_view(result, (1, 2))  # every region of the photo is this one wound's (the other closed)
+    assert whole["wounds"] == [] and whole["length_line"] == [0, 0, 900, 0]  # its parts are not lettered as wounds
 
 
 def test_a_wound_in_fragments_beside_another_adds_up_its_parts():

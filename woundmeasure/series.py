@@ -37,8 +37,10 @@ def wound_view(result: dict, numbers) -> dict:
     ``numbers`` is empty or all of them; a sum where a wound is several numbered regions)."""
     wounds = {w["number"]: w for w in result.get("wounds") or ()}
     numbers = tuple(numbers or ())
-    if not numbers or set(numbers) >= set(wounds):
+    if not numbers or set(numbers) >= set(wounds) and len(wounds) < 2:
         return result
+    if set(numbers) >= set(wounds):  # every outlined region of the photo, as parts of this one wound
+        return {**result, "wounds": [], "numbers": list(numbers)}
     parts = [wounds[n] for n in numbers]
     largest = max(parts, key=lambda w: w["area_mm2"])
     # its own length and width lines (the largest part's, whose length it reports); none from a record

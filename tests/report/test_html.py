@@ -27,3 +27,20 @@ def test_report_renders_in_a_real_browser(series_dir, tmp_path):
     par = re.search(r'<b id="par">([-\d.]+)%</b> \(95% interval ([-\d.]+) to ([-\d.]+)%\)', dom)
     assert par and float(par.group(1)) > 50
     assert float(par.group(2)) < float(par.group(1)) < float(par.group(3))
+
+
+def test_the_report_names_the_patient_and_says_which_visit_a_person_left_out_and_why(series_dir, tmp_path):
+    from tests.helpers import DATES
+    from woundmeasure.store import Store
+
+    d = fresh(series_dir, tmp_path)
+    assert run(d, "--db", tmp_path / "w.db", "--patient", "Jane Doe MRN123").exit_code == 0
+    with Store(tmp_path / "w.db") as store:
+        row = store.find_visit("Jane Doe MRN123", "wound", str(d / f"visit-{DATES[2]}.jpg"))
+        store.set_flags(row, excluded="photo taken through the dressing", remark="debrided today")
+    assert run(d, "--db", tmp_path / "w.db", "--patient", "Jane Doe MRN123", "--report", tmp_path / "rep").exit_code == 0
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert "<title>Wound healing report: Jane Doe MRN123</title>" in page
+    row = next(r for r in page.split("<tr>") if r.startswith(f"<td class='l'>{DATES[2]}</td>"))
+    assert "excluded: photo taken through the dressing" in row and "debrided today" in row
+    assert f"{len(DATES)} ({len(DATES) - 1} measured, 1 excluded, 0 failed)" in page

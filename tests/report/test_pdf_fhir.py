@@ -102,6 +102,13 @@ def test_the_fhir_bundle_validates_and_carries_the_measured_numbers(record, tmp_
         assert float(obs.valueQuantity.value) == pytest.approx(truth[(str(obs.effectiveDateTime), wound)][1], abs=1.5)
     media = [x for x in resources if x.get_resource_type() == "Media"]
     assert all(m.content.data is None and m.identifier[0].value.startswith("ni:///sha-256;") for m in media)
+    # the 4-week PAR is judged against the threshold given, as track judges it (40% for venous leg ulcers)
+    for threshold, met in (("50", {"A": False, "B": False}), ("10", {"A": True, "B": True})):
+        r = CliRunner().invoke(cli, ["export", "--db", str(d / "w.db"), "--format", "fhir", "--threshold", threshold])
+        four = [e["resource"] for e in json.loads(r.stdout)["entry"]
+                if e["resource"]["resourceType"] == "Observation" and "valueBoolean" in e["resource"]]
+        assert {o["bodySite"]["text"].removeprefix("wound "): o["valueBoolean"] for o in four} == met
+        assert all(f"threshold of {threshold}%" in o["note"][0]["text"] for o in four)
 
 
 def test_embedded_photos_are_the_photos_bytes(record, tmp_path):
@@ -130,3 +137,33 @@ def test_a_photos_only_wound_is_the_site_wound_not_wound_wound():
     from woundmeasure.report.fhir import _site
 
     assert _site("wound") == "wound" and _site("A") == "wound A" and _site("frontal") == "wound frontal"
+
+
+def test_a_long_series_whose_rows_carry_two_lines_of_notes_keeps_every_visit_on_its_pages(tmp_path):
+    import datetime as dt
+
+    from woundmeasure.io import write_mask, write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    _poppler("pdftotext")
+    p = make_phantom(5, width=600, height=450, px_per_mm=6.0)
+    dates = [(dt.date(2024, 1, 1) + dt.timedelta(weeks=i)).isoformat() for i in range(16)]
+    for date in dates:
+        write_rgb(tmp_path / f"{date}.jpg", p.rgb)
+        write_mask(tmp_path / f"{date}.mask.png", p.mask)
+    from woundmeasure.store import Store
+
+    args = ["track", str(tmp_path), "--db", str(tmp_path / "w.db"), "--patient", "P", "--px-per-mm", "6"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    with Store(tmp_path / "w.db") as store:  # a reviewer's remark on every visit: two lines of notes each
+        for date in dates:
+            row = store.find_visit("P", "wound", str(tmp_path / f"{date}.jpg"))
+            store.set_flags(row, remark=f"dressing changed on {date}; granulation tissue at the edge, slough less")
+    pdf = tmp_path / "report.pdf"
+    r = CliRunner().invoke(cli, [*args, "--pdf", str(pdf)])
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("dressing changed on") == len(dates)  # the remarks are in the notes
+    assert [date for date in dates if text.count(date) < 2] == []  # each row's date and its remark's
+    pages = text.split("\f")
+    assert all(f"page {i + 1} of" in page for i, page in enumerate(p for p in pages if p.strip()))

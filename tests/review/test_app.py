@@ -147,6 +147,12 @@ def test_exclude_and_note_are_kept_in_the_record(served):
     again = ReviewSession(d, db=session.db)  # a new session (a restart, a second tab) sees the same
     visit = again.tracks[0].stored[2]
     assert visit.excluded == "photo blurred" and "dressing changed" in visit.note
+    from woundmeasure.cli.export import rows_from_store
+    from woundmeasure.store import Store
+
+    with Store(session.db) as store:  # export says why the visit's PAR is blank, and keeps the remark
+        row = rows_from_store(store.table(latest=True), db=session.db)[2]
+    assert (row["PAR"], row["Excluded"], row["Remark"]) == (None, "photo blurred", "dressing changed")
     r = client.post("/api/visits/0-2/exclude", json={"reason": ""})
     assert r.get_json()["wounds"][0]["visits"][2]["excluded"] is None
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from woundmeasure.cli.options import threshold_option
+
 COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Area low", "Area high",
            "PAR low", "PAR high", "Change beyond noise", "Closed", "Closure confirmed", "Unit", "Scale", "Calibration", "Outline", "Override",
-           "SHA256", "Version", "Error"]
+           "SHA256", "Version", "Error", "Excluded", "Remark"]
 
 
 def _write(path, text: str) -> None:
@@ -43,17 +45,18 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
                 "Closure confirmed": v.closure_confirmed if v.closed else None,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
                 "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
-                "Version": r["version"], "Error": v.error})
+                "Version": r["version"], "Error": v.error, "Excluded": v.excluded, "Remark": r["remark"] or None})
     return out
 
 
-def fhir_bundles(table: list[dict], *, db, embed_photos: bool) -> list[dict]:
-    """One FHIR Bundle per patient of the record (see :mod:`woundmeasure.report.fhir`)."""
+def fhir_bundles(table: list[dict], *, db, embed_photos: bool, threshold_pct: float = 50.0) -> list[dict]:
+    """One FHIR Bundle per patient of the record (see :mod:`woundmeasure.report.fhir`); the 4-week PAR
+    judged against ``threshold_pct``."""
     from woundmeasure.report.fhir import patient_bundle
     from woundmeasure.series import record_tracks
 
     by_patient: dict[str, list] = {}
-    for (patient, _), track in record_tracks(table, db=db).items():
+    for (patient, _), track in record_tracks(table, db=db, threshold_pct=threshold_pct).items():
         by_patient.setdefault(patient, []).append(track)
     return [patient_bundle(patient, tracks, embed_photos=embed_photos) for patient, tracks in by_patient.items()]
 
@@ -65,7 +68,8 @@ def fhir_bundles(table: list[dict], *, db, embed_photos: bool) -> list[dict]:
 @click.option("--embed-photos", is_flag=True, help="fhir: put each photo's JPEG in the bundle (default: name and "
                                                      "SHA-256 only).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file [default: stdout].")
-def export(db, fmt, embed_photos, out):
+@threshold_option
+def export(db, fmt, embed_photos, out, threshold):
     """Export each visit's current measurement (areas mm2, lengths mm, PAR % against the first measured visit)."""
     from woundmeasure.errors import WoundMeasureError
     from woundmeasure.store import Store
@@ -77,9 +81,10 @@ def export(db, fmt, embed_photos, out):
         raise click.ClickException(str(exc)) from None
     if fmt == "fhir":
         try:
-            bundles = fhir_bundles(table, db=db, embed_photos=embed_photos)
+            bundles = fhir_bundles(table, db=db, embed_photos=embed_photos, threshold_pct=threshold)
         except ImportError:
-            raise click.ClickException('FHIR export needs the fhir extra: pip install "woundmeasure[fhir]"') from None
+            raise click.ClickException('FHIR export needs the fhir extra: pip install -e ".[fhir]" from the '
+                                       "clone") from None
         except OSError as exc:
             raise click.ClickException(f"{exc.filename}: {exc.strerror}; --embed-photos needs the photos where "
                                        "they were measured") from None

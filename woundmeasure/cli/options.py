@@ -21,6 +21,11 @@ HINTS = ("box", "points", "background_points")
 HINT_FLAGS = {"box": "--box", "points": "--point", "background_points": "--background-point"}
 
 
+threshold_option = click.option(
+    "--threshold", type=click.FloatRange(1, 100), default=50.0, show_default=True,
+    help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
+
+
 def one_photos_hints(params: dict, photos: int) -> None:
     """Refuse clicks and a box where they would land at the same pixels of several photos, or beside a
     given outline, which they cannot steer."""

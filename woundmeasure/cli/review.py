@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_options, warn_skipped_masks
+from woundmeasure.cli.options import measure_options, series_options, threshold_option, warn_skipped_masks
 
 
 @click.command()
@@ -12,8 +12,7 @@ from woundmeasure.cli.options import measure_options, series_options, warn_skipp
 @measure_options(series=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="SQLite record [default: SOURCE/woundmeasure.db].")
 @click.option("--patient", help="Patient name in the record [default: the folder's name, or the manifest's without .csv].")
-@click.option("--threshold", type=click.FloatRange(1, 100), default=50.0, show_default=True,
-              help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
+@threshold_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but 127.0.0.1 lets other computers ask for the page.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one].")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from woundmeasure.cli.options import measure_options, series_options, warn_skipped_masks
+from woundmeasure.cli.options import measure_options, series_options, threshold_option, warn_skipped_masks
 
 
 def format_track(t) -> str:
@@ -61,8 +61,7 @@ def format_track(t) -> str:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
               help="Paper size of the PDF report.")
 @click.option("--patient", help="Patient name in the record [default: the folder's name, or the manifest's without .csv].")
-@click.option("--threshold", type=click.FloatRange(1, 100), default=50.0, show_default=True,
-              help="4-week PAR threshold in % (50 for diabetic foot ulcers, 40 for venous leg ulcers).")
+@threshold_option
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, debug, **params):
     """Measure a wound's photo series and report its healing (PAR, rates, projections).
@@ -79,14 +78,15 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
     try:
         tracks = run_track(source, db=db, patient=patient, options=options, threshold_pct=threshold,
                            progress=lambda msg: click.echo(msg, err=True) if not as_json else None)
+        from woundmeasure.series import default_patient
+
         if report_dir:
             from woundmeasure.report.html import write_report
 
-            path = write_report(report_dir, tracks, options=options)
+            path = write_report(report_dir, tracks, options=options, patient=patient or default_patient(source))
             click.echo(f"report: {path}", err=True)
         if pdf_path:
             from woundmeasure.report.pdf import write_pdf
-            from woundmeasure.series import default_patient
             from woundmeasure.store import Store
 
             with Store(tracks[0].db) as store:
@@ -107,5 +107,8 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
         click.echo(json.dumps(out, indent=2))
     else:
         click.echo("\n\n".join(format_track(t) for t in tracks))
+    errors = dict.fromkeys(v.error for t in tracks for v in t.stored if v.error and not v.outside)
+    for error in errors:  # each failed photo once on stderr, whichever wounds it failed for
+        click.echo(error, err=True)
     failed = sum(t.summary.failed_visits for t in tracks)
     sys.exit(1 if failed else 0)

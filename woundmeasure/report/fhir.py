@@ -108,7 +108,8 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                       "effectiveDateTime": when,
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
                       "bodySite": {"text": _site(track.wound)}, "method": {"text": method}}
-            note = [{"text": w} for w in visit.warnings]
+            excluded = f"excluded from the metrics: {visit.excluded}" if visit.excluded else ""
+            note = [{"text": text} for text in (excluded, visit.note, *visit.warnings) if text]
             if visit.area_mm2_low is not None and visit.area_mm2_high is not None:  # R4 has no element for it
                 note.insert(0, {"text": f"95% interval of the area: {visit.area_mm2_low / 100:.2f}–"
                                         f"{visit.area_mm2_high / 100:.2f} cm2"})

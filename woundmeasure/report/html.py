@@ -44,6 +44,7 @@ def _plot_png(track) -> bytes:
 
 
 def _summary_html(s) -> str:
+    left_out = s.visits - s.measured_visits - s.failed_visits  # excluded by a person, with a reason
     meets = ("–" if s.meets_4wk_threshold is None else
              '<span class="ok">meets</span>' if s.meets_4wk_threshold else '<span class="bad">below</span>')
     rows = [
@@ -61,7 +62,8 @@ def _summary_html(s) -> str:
         ("projected closure (linear)", s.projected_closure_date or "not projectable"),
         ("projected closure (exponential)", s.projected_closure_date_exponential or "not projectable"),
         ("projection", html.escape(s.projection_note)),
-        ("visits", f"{s.visits} ({s.measured_visits} measured, {s.failed_visits} failed)"),
+        ("visits", f"{s.visits} ({s.measured_visits} measured, " + (f"{left_out} excluded, " if left_out else "")
+                   + f"{s.failed_visits} failed)"),
     ]
     body = "".join(f'<tr><th class="l">{k}</th><td class="l">{v}</td></tr>' for k, v in rows)
     warn = "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in s.warnings)
@@ -78,7 +80,8 @@ def _table_html(track) -> str:
     for v in track.visits:
         cal = v.calibration or {}
         scale = f"{cal.get('method', '–')} {cal.get('px_per_mm', 0):.2f} px/mm" if cal else "–"
-        notes = "; ".join([html.escape(v.note)] * bool(v.note) + [html.escape(w) for w in v.warnings])
+        excluded = [f"<b>excluded: {html.escape(v.excluded)}</b>"] if v.excluded else []
+        notes = "; ".join(excluded + [html.escape(v.note)] * bool(v.note) + [html.escape(w) for w in v.warnings])
         if v.error:
             notes = f'<span class="err">{html.escape(v.error)}</span>'
         body.append(f"<tr><td class='l'>{v.date or 'undated'}</td><td>{v.day if v.day is not None else '–'}</td>"
@@ -151,15 +154,17 @@ def _provenance(tracks, options) -> str:
                                for k, v in rows) + "</table>"
 
 
-def write_report(out_dir, tracks, *, options, title: str = "Wound healing report") -> Path:
+def write_report(out_dir, tracks, *, options, title: str = "Wound healing report", patient: str | None = None) -> Path:
     """Write ``out_dir/report.html`` (images and plots embedded) and return its path.
 
     ``tracks`` are :class:`~woundmeasure.series.WoundTrack`; every number shown is one
     ``tracking`` computed, and every outline is the one their record keeps. ``options``
-    (a MeasureOptions) goes into the provenance table.
+    (a MeasureOptions) goes into the provenance table; ``patient`` names whose wounds these are
+    in the title, as the PDF's pages do.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    title = f"{title}: {patient}" if patient else title
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
     from woundmeasure.store import Store

@@ -17,9 +17,12 @@ from woundmeasure.report import fmt, fmt_range, visit_photo
 from woundmeasure.tracking import closure_state, closure_unconfirmed
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
-ROWS_PER_PAGE = 12
 NOTE_WIDTH = 50  # characters that fit the notes column at 7.5 pt on A4 and Letter
 NOTE_LINES = 2
+ROW_INCH = 10 / 72 * 1.2 * 1.25  # a one-line row: matplotlib's table row for its 10-pt default, scaled by 1.25
+EXTRA_LINE = 0.8  # each further line of notes makes a row this much taller (in one-line rows)
+FIRST_TABLE = (0.07, 0.03, 0.86, 0.26)  # where the table lies on a wound's first page and on the next (figure
+NEXT_TABLE = (0.07, 0.05, 0.86, 0.85)  # fractions: left, bottom, width, height)
 
 
 def _summary_lines(track) -> list[str]:
@@ -46,8 +49,29 @@ def _notes(v) -> str:
         text = "; ".join([head] + [w for w in v.warnings if "(counted as area 0)" not in w])
     else:
         text = f"excluded: {v.excluded}" if v.excluded else (v.error or "; ".join(v.warnings))
+    text = "; ".join(filter(None, (v.note, text)))  # a reviewer's remark first: a person said it
     lines = textwrap.wrap(text, NOTE_WIDTH, max_lines=NOTE_LINES, placeholder=" … (see the HTML report)")
     return "\n".join(lines)
+
+
+def _rows(v) -> float:
+    """How tall a visit's row is, in one-line rows."""
+    return 1 + EXTRA_LINE * _notes(v).count("\n")
+
+
+def _pages(rows, first_inch: float, next_inch: float) -> list[list]:
+    """The visits split into pages whose tables hold them, the first page's table ``first_inch`` tall and
+    the others ``next_inch``: rows are as tall as their notes, so a fixed count per page would run the
+    last ones off the page."""
+    pages, page, used = [], [], 1.0  # the header row
+    for v in rows:
+        room = (first_inch if not pages else next_inch) / ROW_INCH
+        if page and used + _rows(v) > room:
+            pages.append(page)
+            page, used = [], 1.0
+        page.append(v)
+        used += _rows(v)
+    return pages + [page]
 
 
 def _table(ax, rows) -> None:
@@ -61,7 +85,7 @@ def _table(ax, rows) -> None:
     cells = [[v.date or "undated", "" if v.day is None else str(v.day),
               "failed" if v.error else fmt(v.area_cm2, 2),
               "" if v.error else fmt_range(cm2(v.area_mm2_low), cm2(v.area_mm2_high), 2),
-              fmt(v.par_pct, 1), fmt_range(v.par_pct_low, v.par_pct_high, 0, dash=" to "), _notes(v)] for v in rows]
+              fmt(v.par_pct, 1), fmt_range(v.par_pct_low, v.par_pct_high, 1, dash=" to "), _notes(v)] for v in rows]
     table = ax.table(cellText=cells, colLabels=["date", "day", "area cm²", "95%", "PAR %", "PAR 95%", "notes"],
                      loc="upper left", cellLoc="left", colLoc="left",
                      colWidths=[0.12, 0.06, 0.09, 0.12, 0.07, 0.11, 0.43])
@@ -113,8 +137,7 @@ def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
     with matplotlib.rc_context({"pdf.fonttype": 42, "font.size": 9}), \
             PdfPages(path, metadata={"Title": f"Wound report: {patient}", "Creator": f"woundmeasure {__version__}"}) as pdf:
         for track in tracks:
-            rows = track.visits
-            pages = [rows[i:i + ROWS_PER_PAGE] for i in range(0, max(len(rows), 1), ROWS_PER_PAGE)]
+            pages = _pages(track.visits, FIRST_TABLE[3] * height, NEXT_TABLE[3] * height)
             for page, chunk in enumerate(pages):
                 fig = Figure(figsize=(width, height))
                 fig.text(0.07, 0.955, f"Patient: {patient}    Wound: {track.wound}", fontsize=13, weight="bold")
@@ -130,8 +153,8 @@ def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:
                         ax.imshow(same_scale_strip(tiles))
                         ax.set_axis_off()
                         ax.set_title("the wound at every visit, on the skin plane at one scale", fontsize=8)
-                    _table(fig.add_axes((0.07, 0.03, 0.86, 0.26)), chunk)
+                    _table(fig.add_axes(FIRST_TABLE), chunk)
                 else:
-                    _table(fig.add_axes((0.07, 0.05, 0.86, 0.85)), chunk)
+                    _table(fig.add_axes(NEXT_TABLE), chunk)
                 pdf.savefig(fig)
     return path
