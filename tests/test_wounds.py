@@ -279,3 +279,15 @@ def test_where_a_wound_is_missed_is_told_by_the_wounds_a_person_named_when_they_
     b = next(a for a in result[1] if a.label == "B")
     assert b.status == "closed" and len(b.expected_mm) >= 1
     assert math.dist(b.expected_mm[0], _turned(theta_deg, shift, 60, 10)) < 2.0  # mm: where B was, turned as A and C
+
+
+def test_the_same_photo_twice_is_labelled_the_same_a_fragment_seen_again_included():
+    first = [Footprint(1, (0.0, 0.0), 60.0, 10.0, None, 8.0, 0.0),
+             Footprint(2, (90.0, 0.0), 200.0, 16.0, None, 15.0, 90.0)]
+    # the wound healed into a main part and a speck on either side of where its middle was
+    later = [Footprint(1, (6.0, 0.0), 30.0, 8.0, None, 6.0, 0.0),
+             Footprint(2, (-9.5, 0.0), 1.0, 1.0, None, 1.0, None),
+             Footprint(3, (90.0, 0.0), 190.0, 16.0, None, 15.0, 90.0)]
+    result = follow_wounds([(first, None), (later, None), (later, None)])
+    assert [(a.label, a.status, a.numbers) for a in result[1]] == [("A", "found", (1, 2)), ("B", "found", (3,))]
+    assert [(a.label, a.status, a.numbers) for a in result[2]] == [("A", "found", (1, 2)), ("B", "found", (3,))]

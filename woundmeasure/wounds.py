@@ -272,6 +272,7 @@ class _Known:
     elongation: float | None = None
     axis_deg: float | None = None  # series frame
     formerly: tuple[str, ...] = ()
+    parts: np.ndarray | None = None  # where its parts were when last found (series frame, mm; None: one part)
 
     @property
     def reach(self) -> float:
@@ -344,8 +345,8 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
 
     Hungarian matching of instances to known wounds within each wound's reach (on distance
     over reach, half the log of the size change, and the change of shape: ``_shape_cost``);
-    an unmatched instance within a matched
-    wound's reach is a fragment of it. Cost: per matched wound, the distance of its parts'
+    an unmatched instance within a matched wound's reach, or where one of its parts was, is a
+    fragment of it. Cost: per matched wound, the distance of its parts'
     middle (area-weighted) from its last place over its reach, plus half the log of its size
     change and (when it is in one piece) its change of shape, plus 0.2 per fragment; 1 per known
     wound not found (closed) and per new wound. The layout's turn and shift cost very little:
@@ -370,7 +371,7 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
     for c in range(len(found)):
         if any(c in v for v in parts.values()):
             continue
-        hosts = [r for r in parts if D[r, c] <= reach[r]]
+        hosts = [r for r in parts if D[r, c] <= reach[r] or _near_a_part(known[r], C[c])]
         if hosts:
             parts[min(hosts, key=lambda r: D[r, c])].append(c)
         else:
@@ -386,6 +387,12 @@ def _score(known: list[_Known], found: list[Footprint], theta: float, t: np.ndar
         groups[r] = (tuple(cs), d)
     moved = float(np.mean(np.linalg.norm(C - raw, axis=1))) if len(raw) else 0.0
     return _Match(total + MOVE_COST * (abs(theta) + moved), groups, tuple(new), move, theta)
+
+
+def _near_a_part(k: _Known, c: np.ndarray) -> bool:
+    """Whether a point (series frame) lies where one of a wound's parts was when last found: a fragment seen
+    again, however far from the wound's middle."""
+    return k.parts is not None and float(np.min(np.linalg.norm(k.parts - c, axis=1))) <= MIN_MATCH_MM
 
 
 def _shape_cost(known: list[_Known], found: list[Footprint], theta: float) -> np.ndarray:
@@ -562,7 +569,9 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             if a is not None and a.status == "found":
                 parts = [prints[n] for n in a.numbers]
                 w = np.array([max(p.area_mm2, 1e-9) for p in parts])
-                k.centre = (best.move(np.array([p.centre_mm for p in parts])) * w[:, None]).sum(0) / w.sum()
+                placed = best.move(np.array([p.centre_mm for p in parts]))
+                k.centre = (placed * w[:, None]).sum(0) / w.sum()
+                k.parts = placed if len(parts) > 1 else None
                 k.length_mm = max(np.hypot(*np.subtract(p.centre_mm, q.centre_mm)) + (p.length_mm + q.length_mm) / 2
                                   for p in parts for q in parts)  # the extent of all its parts
                 k.area_mm2 = float(w.sum())

@@ -206,3 +206,30 @@ def test_a_photo_without_a_scale_can_still_have_its_outline_corrected_and_kept(s
     assert area is None and mask[350, 460]
     session.accept("0-1", base64.b64encode(encode_mask(mask)).decode(), points=[(460.0, 350.0)])
     assert mask_path(photo).exists() or (d / "visit-2024-03-15.hints.json").exists()  # kept for when it has a scale
+
+
+def test_a_wound_the_layout_puts_just_off_the_photo_can_be_confirmed_closed(tmp_path):
+    import cv2
+
+    from woundmeasure.sources import write_wound_notes, wounds_path
+
+    d, truth = _two_wounds(tmp_path, 6)
+    first_split = sorted(truth)[1]  # wound A split in two by a person at the second visit (as the page's Split does)
+    a = truth[first_split]["A"]
+    left = a & (np.arange(a.shape[1]) < np.median(np.nonzero(a)[1]))[None, :]
+
+    def interior(region):
+        depth = cv2.distanceTransform(region.astype(np.uint8), cv2.DIST_L2, 3)
+        row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        return float(col), float(row)
+
+    write_wound_notes(wounds_path(d / f"{first_split}.jpg"), names=[("A", *interior(left)), ("C", *interior(a & ~left))],
+                      split=[("A", "C")])
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    b = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    last = f"{b}-{len(session.tracks[b].stored) - 1}"
+    _, visit = session.visit(last)
+    assert visit.outside and not visit.closed  # where A's two halves turn the layout, B's place falls just off it
+    session.confirm_closed(last)
+    _, visit = session.visit(last)
+    assert visit.closed and visit.closure_confirmed and visit.area_mm2 == 0
