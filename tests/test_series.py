@@ -529,3 +529,23 @@ def test_a_wound_a_person_split_in_two_stays_two_at_later_visits_and_the_other_w
         true_b, _ = truth[(date, "B")]
         assert v["closed"] and v["closure_confirmed"] if true_b == 0 else \
             v["area_mm2"] == pytest.approx(true_b, rel=0.03), date
+
+
+def test_messages_call_a_series_only_wound_the_wound_and_others_by_their_label():
+    import datetime as dt
+
+    from woundmeasure.series import visit_from_record
+    from woundmeasure.store import StoredMeasurement
+
+    stored = StoredMeasurement(1, {"calibration": {"method": "marker", "px_per_mm": 6.0}, "warnings": []}, None,
+                               "model", None)
+    closed = {"status": "closed", "numbers": [], "note": "", "unsure": True, "place": []}
+
+    def said(wound, instance):
+        v = visit_from_record(stored, date=dt.date(2024, 1, 1), image="p.jpg", wound=wound, note="", sha256="",
+                              instance=instance)
+        return v.warnings + ((v.error,) if v.error else ())
+
+    assert said("wound", closed)[0].startswith("the wound: not found where it was")
+    assert said("B", closed)[0].startswith("wound B: not found where it was")
+    assert said("wound", {**closed, "status": "outside"}) == ("p.jpg: the wound lies outside this photo",)

@@ -98,6 +98,11 @@ def _extent_of_parts(parts: list[dict], calibration: dict | None) -> dict:
             "length_line": [float(v) for v in image[:2].ravel()], "width_line": [float(v) for v in image[2:].ravel()]}
 
 
+def called(wound: str) -> str:
+    """How a message names a wound: "the wound" for a series' only, unnamed one, else "wound A"."""
+    return "the wound" if wound == "wound" else f"wound {wound}"
+
+
 def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image: str, wound: str, note: str,
                       sha256: str, excluded: str | None = None, remark: str = "", instance: dict | None = None) -> Visit:
     """A visit as the record holds it (what every report and export reads); ``instance``: which of the
@@ -107,14 +112,14 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
         return Visit(date, image, error=stored.error, wound=wound, note=note, sha256=sha256,
                      measurement_id=stored.id, excluded=excluded)
     if instance and instance["status"] == "outside":
-        return Visit(date, image, error=f"{image}: wound {wound} lies outside this photo", wound=wound, note=note,
+        return Visit(date, image, error=f"{image}: {called(wound)} lies outside this photo", wound=wound, note=note,
                      sha256=sha256, measurement_id=stored.id, excluded=excluded, outside=True)
     r = stored.result
     steered = (r.get("segmentation") or {}).get("steered_by")  # None in a record made before it was kept
     outline = stored.outline + (f" (steered by {steered})" if steered else "") \
         + (f" (override: {Path(stored.override_path).name})" if stored.override_path else "")
     numbers = tuple(instance["numbers"]) if instance else ()
-    extra = (f"wound {wound}: {instance['note']}",) if instance and instance["unsure"] \
+    extra = (f"{called(wound)}: {instance['note']}",) if instance and instance["unsure"] \
         and instance["status"] == "found" else ()
     if instance and instance["status"] == "closed":
         # how it closed: not found where it was (a person should confirm it, or did), or drawn as nothing
@@ -126,7 +131,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                   "num_pixels": 0, "num_regions": 0, "length_mm": 0.0, "width_mm": 0.0, "ellipse_area_mm2": 0.0,
                   "length_line": None, "width_line": None, "touches_edge": False, "numbers": [], "wounds": [],
                   "expected_px": instance.get("place") or [],  # where it was looked for (x, y, radius)
-                  "warnings": [f"wound {wound}: {said} (counted as area 0)"]}
+                  "warnings": [f"{called(wound)}: {said} (counted as area 0)"]}
         return Visit(date, image, area_mm2=0.0, perimeter_mm=0.0, calibration=r["calibration"],
                      warnings=tuple(closed["warnings"]), wound=wound, note=note, outline=outline, sha256=sha256,
                      result=closed, measurement_id=stored.id, excluded=excluded, numbers=(-1,), closed=True,

@@ -22,7 +22,7 @@ from woundmeasure.errors import InputError, MaskError, WoundMeasureError
 from woundmeasure.io import check_not_inverted
 from woundmeasure.options import MeasureOptions
 from woundmeasure.segmentation import Hints
-from woundmeasure.series import WoundTrack, default_db, default_patient, track
+from woundmeasure.series import WoundTrack, called, default_db, default_patient, track
 from woundmeasure.sources import (REVIEW_MARK, PhotoSpec, hints_path, mask_path, photo_specs, write_hints,
                                   written_by_review)
 from woundmeasure.store import Store
@@ -220,7 +220,7 @@ class ReviewSession:
         with self.lock:
             ref, visit = self.visit(visit_id)
             if not visit.measured or visit.closed:
-                raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to name")
+                raise InputError(f"{visit.image}: {called(visit.wound)} is not in this photo's outline; nothing to name")
             if name == visit.wound:
                 return
             renamed = name not in {t.wound for t in self.tracks}
@@ -287,11 +287,11 @@ class ReviewSession:
         with self.lock:
             ref, visit = self.visit(visit_id)
             if not visit.measured or visit.closed:
-                raise InputError(f"{visit.image}: wound {visit.wound} is not in this photo's outline; nothing to split")
+                raise InputError(f"{visit.image}: {called(visit.wound)} is not in this photo's outline; nothing to split")
             with Store(self.db) as store:
                 region = store.mask(visit.measurement_id, visit.numbers)
             if not (_inside(region, x1, y1) and _inside(region, x2, y2)):
-                raise InputError(f"click both points inside wound {visit.wound}'s outline to split it")
+                raise InputError(f"click both points inside {called(visit.wound)}'s outline to split it")
             if math.hypot(x2 - x1, y2 - y1) < 5:
                 raise InputError("the two points of a split must be apart: click the middle of each wound")
             taken = {t.wound for t in self.tracks}
@@ -316,7 +316,7 @@ class ReviewSession:
         with self.lock:
             _, visit = self.visit(visit_id)
             if not (visit.closed or visit.outside):
-                raise InputError(f"{visit.image}: wound {visit.wound} was found in this photo; it is not closed here")
+                raise InputError(f"{visit.image}: {called(visit.wound)} was found in this photo; it is not closed here")
             path = wounds_path(visit.image)
             notes = read_wound_notes(path) if path.exists() else NO_NOTES
             closed = set(notes["closed"]) - {visit.wound} | ({visit.wound} if confirmed else set())
