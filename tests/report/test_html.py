@@ -44,3 +44,13 @@ def test_the_report_names_the_patient_and_says_which_visit_a_person_left_out_and
     row = next(r for r in page.split("<tr>") if r.startswith(f"<td class='l'>{DATES[2]}</td>"))
     assert "excluded: photo taken through the dressing" in row and "debrided today" in row
     assert f"{len(DATES)} ({len(DATES) - 1} measured, 1 excluded, 0 failed)" in page
+
+
+def test_a_photo_of_two_wounds_is_listed_once_in_the_provenance(tmp_path):
+    from tests.test_series import two_wound_manifest
+
+    manifest = two_wound_manifest(tmp_path, per_wound=False)
+    assert run(manifest, "--db", tmp_path / "w.db", "--report", tmp_path / "rep").exit_code == 0
+    page = (tmp_path / "rep" / "report.html").read_text()
+    provenance = page.split("<h2>Provenance</h2>")[1]
+    assert [provenance.count(f">{date}.jpg<") for date in ("2024-03-04", "2024-07-22")] == [1, 1]

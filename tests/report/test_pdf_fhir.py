@@ -102,6 +102,9 @@ def test_the_fhir_bundle_validates_and_carries_the_measured_numbers(record, tmp_
         assert float(obs.valueQuantity.value) == pytest.approx(truth[(str(obs.effectiveDateTime), wound)][1], abs=1.5)
     media = [x for x in resources if x.get_resource_type() == "Media"]
     assert all(m.content.data is None and m.identifier[0].value.startswith("ni:///sha-256;") for m in media)
+    assert len(media) == len({v["date"] for v in visits.values()}) == 6  # one per photo, not one per wound
+    refs = {e.fullUrl for e in bundle.entry if e.resource.get_resource_type() == "Media"}
+    assert all(obs.derivedFrom[0].reference in refs for obs in panels)
     # the 4-week PAR is judged against the threshold given, as track judges it (40% for venous leg ulcers)
     for threshold, met in (("50", {"A": False, "B": False}), ("10", {"A": True, "B": True})):
         r = CliRunner().invoke(cli, ["export", "--db", str(d / "w.db"), "--format", "fhir", "--threshold", threshold])

@@ -48,6 +48,18 @@ def _urn() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+def _media(visit, when: str, patient_ref: str, embed_photos: bool) -> dict:
+    """A visit's photo as a FHIR Media: its file name and SHA-256, and its bytes when ``embed_photos``."""
+    media = {"resourceType": "Media", "status": "completed", "subject": {"reference": patient_ref},
+             "createdDateTime": when, "identifier": [{"system": "urn:ietf:rfc:6920", "value":
+                                                      f"ni:///sha-256;{visit.sha256}"}],
+             "content": {"contentType": mimetypes.guess_type(visit.image)[0] or "application/octet-stream",
+                         "title": Path(visit.image).name}}
+    if embed_photos:
+        media["content"]["data"] = base64.b64encode(Path(visit.image).read_bytes()).decode()
+    return media
+
+
 def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
     """The FHIR Bundle (a dict, validated by ``fhir.resources``) of one patient's wound tracks.
 
@@ -63,7 +75,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
     Raises
     ------
     ImportError
-        Without the ``fhir`` extra (``pip install "woundmeasure[fhir]"``).
+        Without the ``fhir`` extra (``pip install -e ".[fhir]"`` from the clone).
     """
     from fhir.resources.R4B.bundle import Bundle
 
@@ -79,6 +91,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             "resourceType": "Device", "deviceName": [{"name": "woundmeasure", "type": "manufacturer-name"}],
             "version": [{"value": __version__}]}},
     ]
+    media_refs: dict[str, str] = {}  # one Media per photo, whichever of its wounds' observations it backs
     for track in tracks:
         metrics = {(m.date, m.image): m for m in track.visits}
         for visit in track.stored:
@@ -87,15 +100,10 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
             m = metrics[(visit.date.isoformat(), visit.image)]
             when = visit.date.isoformat()
             result = visit.result or {}
-            media_ref = _urn()
-            media = {"resourceType": "Media", "status": "completed", "subject": {"reference": patient_ref},
-                     "createdDateTime": when, "identifier": [{"system": "urn:ietf:rfc:6920", "value":
-                                                              f"ni:///sha-256;{visit.sha256}"}],
-                     "content": {"contentType": mimetypes.guess_type(visit.image)[0] or "application/octet-stream",
-                                 "title": Path(visit.image).name}}
-            if embed_photos:
-                media["content"]["data"] = base64.b64encode(Path(visit.image).read_bytes()).decode()
-            entries.append({"fullUrl": media_ref, "resource": media})
+            media_ref = media_refs.get(visit.image)
+            if media_ref is None:
+                media_ref = media_refs[visit.image] = _urn()
+                entries.append({"fullUrl": media_ref, "resource": _media(visit, when, patient_ref, embed_photos)})
             method = (f"woundmeasure {__version__}; calibration: {(visit.calibration or {}).get('method')}; "
                       f"outline: {visit.outline or 'model'}")
             components = [{"code": _coding(LOINC, AREA), "valueQuantity": _quantity(visit.area_mm2 / 100, "cm2")}]
@@ -108,8 +116,7 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                       "effectiveDateTime": when,
                       "device": {"reference": device_ref}, "derivedFrom": [{"reference": media_ref}],
                       "bodySite": {"text": _site(track.wound)}, "method": {"text": method}}
-            excluded = f"excluded from the metrics: {visit.excluded}" if visit.excluded else ""
-            note = [{"text": text} for text in (excluded, visit.note, *visit.warnings) if text]
+            note = [{"text": text} for text in (visit.note, *visit.warnings) if text]  # a person's remark first
             if visit.area_mm2_low is not None and visit.area_mm2_high is not None:  # R4 has no element for it
                 note.insert(0, {"text": f"95% interval of the area: {visit.area_mm2_low / 100:.2f}–"
                                         f"{visit.area_mm2_high / 100:.2f} cm2"})

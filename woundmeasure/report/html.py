@@ -145,11 +145,14 @@ def _provenance(tracks, options) -> str:
     params = options.key()
     rows = [("woundmeasure version", __version__),
             ("parameters", html.escape(", ".join(f"{k}={v}" for k, v in sorted(params.items()) if v not in (None, ()))))]
-    for t in tracks:
-        for v in t.stored:
-            cal = (v.calibration or {}).get("method", "–")
-            rows.append((html.escape(Path(v.image).name),
-                         f"SHA-256 {v.sha256 or '–'} · calibration {cal} · outline {html.escape(v.outline or '–')}"))
+    seen = set()
+    for v in (v for t in tracks for v in t.stored):  # each photo once, whichever of its wounds it is a visit of
+        if v.image in seen:
+            continue
+        seen.add(v.image)
+        cal = (v.calibration or {}).get("method", "–")
+        rows.append((html.escape(Path(v.image).name),
+                     f"SHA-256 {v.sha256 or '–'} · calibration {cal} · outline {html.escape(v.outline or '–')}"))
     return "<table>" + "".join(f"<tr><th class='l'>{k}</th><td class='l'><code>{v}</code></td></tr>"
                                for k, v in rows) + "</table>"
 
