@@ -160,7 +160,8 @@ def _png_header_only(path, width, height):
 
 def test_pixel_limit_refuses_before_decoding(tmp_path):
     _png_header_only(tmp_path / "huge.png", 100_000, 100_000)
-    with pytest.raises(ImageReadError, match=r"huge\.png: 100000 x 100000 = 10000 MP exceeds the limit of 200 MP"):
+    with pytest.raises(ImageReadError, match=r"huge\.png: 100000 x 100000 = 10000 MP exceeds the limit of 200 MP; "
+                                             r"downscale the photo, or raise the limit \(--max-megapixels"):
         read_image(tmp_path / "huge.png")
     Image.fromarray(_pattern(100, 100)).save(tmp_path / "small.png")
     with pytest.raises(ImageReadError, match=r"100 x 100 = 0\.01 MP exceeds the limit of 0\.005 MP"):

@@ -316,7 +316,7 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
             if w * h > max_pixels:
                 raise ImageReadError(
                     f"{path}: {w} x {h} = {_megapixels(w * h)} MP exceeds the limit of {_megapixels(max_pixels)} MP; "
-                    "downscale the photo or raise the limit")
+                    "downscale the photo, or raise the limit (--max-megapixels; max_pixels= in Python)")
             if w < 1 or h < 1:
                 raise ImageReadError(f"{path}: the image has no pixels ({w} x {h})")
             exif = im.getexif()
