@@ -291,3 +291,16 @@ def test_the_same_photo_twice_is_labelled_the_same_a_fragment_seen_again_include
     result = follow_wounds([(first, None), (later, None), (later, None)])
     assert [(a.label, a.status, a.numbers) for a in result[1]] == [("A", "found", (1, 2)), ("B", "found", (3,))]
     assert [(a.label, a.status, a.numbers) for a in result[2]] == [("A", "found", (1, 2)), ("B", "found", (3,))]
+
+
+@pytest.mark.parametrize("theta_deg", [30, 120])
+def test_a_named_wound_and_a_matched_one_place_a_missed_wound_where_it_was(theta_deg):
+    first = [Footprint(1, (0.0, 0.0), 200.0, 16.0, None, 14.0, 0.0),
+             Footprint(2, (60.0, 10.0), 150.0, 14.0, None, 12.0, 90.0),
+             Footprint(3, (20.0, 70.0), 180.0, 15.0, None, 15.0, None)]
+    shift = (-35.0, 60.0)
+    later = [Footprint(1, _turned(theta_deg, shift, 0, 0), 190.0, 15.0, "A", 14.0, None),  # named by a person
+             Footprint(2, _turned(theta_deg, shift, 20, 70), 170.0, 15.0, None, 15.0, None)]  # matched: C
+    b = next(a for a in follow_wounds([(first, None), (later, None)])[1] if a.label == "B")
+    assert b.status == "closed" and b.expected_mm
+    assert math.dist(b.expected_mm[0], _turned(theta_deg, shift, 60, 10)) < 2.0  # mm: turned as A and C tell

@@ -279,15 +279,16 @@ def _looks(v: Visit, photo, labels) -> tuple[tuple[float, float, float, float], 
 
 def _measured_closer(store: Store, patient: str, measured, sought, options: MeasureOptions, progress):
     """The photos, each measured again with a closer look at the places ``sought`` (:func:`_looks`),
-    where its outline is the automatic model's (no outline, box or click a person gave): a wound
-    near closure is small and faint, and the first pass may miss what a closer look sees."""
+    where its outline is the model's (no outline a person gave; clicks on one wound say nothing of
+    another, and a place a person clicked as not wound is not looked at): a wound near closure is
+    small and faint, and the first pass may miss what a closer look sees."""
     def said(msg):  # a second measurement's progress line says why
         progress(msg.replace("measuring", "looking again, closer, where a wound was, in", 1))
 
     out = []
     for (spec, v), looks in zip(measured, sought):
         own = spec.options_for(options)
-        if looks and own.segmenter == "model" and own.outline is None and not own.steered:
+        if looks and own.segmenter == "model" and own.outline is None:
             again = recall_or_measure(spec, store, patient, replace(options, looks=looks),
                                       progress=said if progress else None)
             if again.measured:
@@ -323,11 +324,14 @@ def _merged(store: Store, v: Visit, photo, wanted, pairs) -> tuple[tuple[str, fl
     (``pairs``): where one of a pair is found and the other is not (and no person confirmed it closed,
     ``wanted``), the region of the one found is shared between them, each pixel to the nearer of their
     last places, and each part named at its most interior pixel (two names on one wound split it so).
-    The two places are moved together so that their middle is the region's: the layout's shift is
-    what the match is least sure of, the line between them what a split keeps. Empty where there is none."""
+    Only where the region is larger than the one found was at its last visit: a wound alone shrinks as
+    it heals, so a region no larger is that one, the other healed, and is not split. The two places are
+    moved together so that their middle is the region's: the layout's shift is what the match is
+    least sure of, the line between them what a split keeps. Empty where there is none."""
     from woundmeasure.calibration import Calibration
 
     by_label = {a.label: a for a in photo}
+    area = {w["number"]: w["area_mm2"] for w in v.result.get("wounds") or ()}
     to_image = Calibration.of_record(v.result["calibration"]).to_image
     labels, names = None, {}
     for x, y in pairs:
@@ -337,6 +341,8 @@ def _merged(store: Store, v: Visit, photo, wanted, pairs) -> tuple[tuple[str, fl
             if not (kept.status == "found" and kept.expected_mm and lost.status == "closed"
                     and lost.label in wanted and lost.expected_mm):
                 continue
+            if sum(area.get(n, 0.0) for n in kept.numbers) < kept.last_area_mm2:
+                break  # no larger than the one found was: the other has healed, not merged into it
             if labels is None:
                 labels = store.labels(v.measurement_id)
             region = np.isin(labels, kept.numbers)
@@ -350,30 +356,37 @@ def _merged(store: Store, v: Visit, photo, wanted, pairs) -> tuple[tuple[str, fl
     return tuple(names.values())
 
 
-def _split_again(store: Store, patient: str, measured, assigned, missing, sought, options: MeasureOptions,
-                 progress):
-    """The photos, each measured again with :func:`_merged`'s names (for the pairs a person split at an
-    earlier photo, and the wounds ``missing`` in it: not found, and not confirmed closed) where it has
-    some and a person named none of its wounds (with the closer looks, ``sought``, its outline came from);
-    and the labels split so in each photo."""
+def _split_again(store: Store, patient: str, group: str, measured, options: MeasureOptions, progress):
+    """The photos, in date order, each measured again with :func:`_merged`'s names (for the pairs a person
+    split at an earlier photo, and the wounds not found in it that no person confirmed closed) where it
+    has some and a person named none of its wounds; the wounds are followed anew after each photo split,
+    so that the next one starts from the parts' own last places and sizes. Returns the photos (a split
+    one with its names in its spec, so that a closer look keeps them) and the labels split in each."""
+    from woundmeasure.wounds import follow_wounds
+
     def said(msg):
         progress(msg.replace("measuring", "splitting two wounds that touch, as before, in", 1))
 
-    out, split, pairs = [], [], set()
-    for (spec, v), photo, wanted, looks in zip(measured, assigned, missing, sought):
+    measured, split, pairs = list(measured), [set() for _ in measured], set()
+    layouts = [_layout(v) for _, v in measured]
+    assigned = follow_wounds(layouts)
+    for i, (spec, v) in enumerate(measured):
+        photo = assigned[i]
+        wanted = _unconfirmed([(spec, v)], [photo], _names(group, assigned, layouts)[1])[0]
+        confirmed = {a.label for a in photo if a.status == "closed" and a.label not in wanted}
+        pairs = {pair for pair in pairs if not set(pair) & confirmed}  # a part a person saw closed stays closed
         names = () if spec.names else _merged(store, v, photo, wanted, sorted(pairs))
         pairs |= set(spec.split)
-        if names:
-            again = recall_or_measure(replace(spec, names=names), store, patient, replace(options, looks=looks),
-                                      progress=said if progress else None)
-            if again.measured:
-                out.append((spec, again))
-                split.append({n for n, _, _ in names})
-                continue
+        if not names:
+            continue
+        named = replace(spec, names=names)
+        again = recall_or_measure(named, store, patient, options, progress=said if progress else None)
+        if not again.measured:
             _make_current(store, patient, spec, v)
-        out.append((spec, v))
-        split.append(set())
-    return out, split
+            continue
+        measured[i], split[i], layouts[i] = (named, again), {n for n, _, _ in names}, _layout(again)
+        assigned = follow_wounds(layouts)
+    return measured, split
 
 
 def _make_current(store: Store, patient: str, spec: PhotoSpec, v: Visit) -> None:
@@ -389,6 +402,8 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
 
     members = sorted(members, key=lambda m: m[1].order())
     measured = [(spec, v) for spec, v in members if v.measured]
+    # wounds a person split apart are split again where they touch, before the layout places what is missed
+    measured, split = _split_again(store, patient, group, measured, options, progress)
     layouts = [_layout(v) for _, v in measured]
     assigned = follow_wounds(layouts)
     labels, rename = _names(group, assigned, layouts)
@@ -396,7 +411,6 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
     looks = [_looks(v, photo, wanted) for (_, v), photo, wanted in zip(measured, assigned, missing)]
     looked = _measured_closer(store, patient, measured, looks, options, progress)
     found_again = [set() for _ in measured]
-    sought = [() for _ in measured]  # the closer looks each photo's outline now comes from
     if any(a is not b for (_, a), (_, b) in zip(looked, measured)):
         again = follow_wounds([_layout(v) for _, v in looked])
         for i, ((spec, v), photo) in enumerate(zip(looked, again)):
@@ -404,16 +418,9 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
             found_again[i] = {a.label for a in photo if a.status == "found" and a.label in missing[i]}
             if v is not measured[i][1] and found_again[i] and {a.label for a in photo} <= set(labels):
                 measured[i] = (spec, v)
-                sought[i] = looks[i]
             elif v is not measured[i][1]:
                 _make_current(store, patient, spec, measured[i][1])
                 found_again[i] = set()
-        layouts = [_layout(v) for _, v in measured]
-        assigned = follow_wounds(layouts)
-        labels, rename = _names(group, assigned, layouts)
-    measured, split = _split_again(store, patient, measured, assigned, _unconfirmed(measured, assigned, rename),
-                                   sought, options, progress)
-    if any(split):
         layouts = [_layout(v) for _, v in measured]
         assigned = follow_wounds(layouts)
         labels, rename = _names(group, assigned, layouts)

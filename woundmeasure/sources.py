@@ -72,7 +72,9 @@ class PhotoSpec:
 
     def with_sidecars(self) -> "PhotoSpec":
         """Use ``<stem>.roi`` or ``<stem>.mask.png`` beside the photo (the newer, when both are there)
-        when no outline was given, and ``<stem>.hints.json`` when no hints were."""
+        when no outline was given, and ``<stem>.hints.json`` when no hints were. A correction the review
+        page made (its hints file says so) wins over the listing's outline and hints, which the page
+        started from, unless an ImageJ ROI saved after it is there."""
         spec = self
         notes = wounds_path(self.image)
         if notes.is_file():
@@ -81,15 +83,22 @@ class PhotoSpec:
             except InputError as exc:
                 spec = replace(spec, problem=str(exc))
         hints = hints_path(self.image)
-        if not self.hinted and hints.is_file():
+        page = written_by_review(self.image)
+        if (page or not self.hinted) and hints.is_file():
             try:
                 spec = replace(spec, **read_hints(hints))
             except InputError as exc:
                 spec = replace(spec, problem=str(exc))
+        rois = [p for p in (self.image.with_suffix(".roi"), self.image.with_suffix(".zip")) if p.is_file()]
+        if page:
+            newer = [p for p in rois if p.stat().st_mtime_ns > hints.stat().st_mtime_ns]
+            if newer:  # corrected in ImageJ after the page
+                return replace(spec, roi=max(newer, key=lambda p: p.stat().st_mtime_ns), mask=None)
+            own = mask_path(self.image)
+            return replace(spec, mask=own if own.is_file() else None, roi=None)
         if self.mask or self.roi:
             return spec
-        found = [p for p in (self.image.with_suffix(".roi"), self.image.with_suffix(".zip"), mask_path(self.image))
-                 if p.is_file()]  # an ImageJ ROI, a RoiSet of several wounds, a mask
+        found = rois + [p for p in (mask_path(self.image),) if p.is_file()]  # an ImageJ ROI or RoiSet, a mask
         if not found:
             return spec
         newest = max(found, key=lambda p: p.stat().st_mtime_ns)  # the latest correction wins (ImageJ or review)

@@ -249,7 +249,7 @@ class Assignment:
     that match as well put it elsewhere; none where nothing in the photo tells how the layout
     turned), within ``reach_mm``: where to look for it again; its ``last_area_mm2`` is how large
     it was when last found. A found wound's ``expected_mm`` is where its last place lies on this
-    photo's plane (none at its first visit).
+    photo's plane (none at its first visit), and its ``last_area_mm2`` its area there.
     """
 
     label: str
@@ -500,11 +500,12 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
             best = _refitted(matches[0], pins, pool, free)
             rival = next((m for m in matches[1:] if not m.same_labels(best)), None)
             ambiguous = rival is not None and rival.cost - best.cost < AMBIGUOUS
-            alike = [m for m in matches if m.cost - best.cost < AMBIGUOUS and m.same_labels(best)]
+            near = [best] + [_refitted(m, pins, pool, free) for m in matches[1:] if m.cost - best.cost < AMBIGUOUS]
+            alike = [m for m in near if m.same_labels(best)]
         else:
             theta, t = _fitted_move(pins) or (0.0, np.zeros(2))
             best = _score(pool, free, theta, t) if free else _Match(0.0, {}, (), _rigid(theta, t), theta)
-            ambiguous, alike = False, [best]
+            ambiguous, alike, near = False, [best], [best]
         named_new = []  # footprints a person named with a new word that name no wound already known
         renamed = set()
         for r, (cs, d) in best.groups.items():
@@ -534,7 +535,8 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 reopened.discard(k.label)
             by_label[k.label] = Assignment(k.label, "found", tuple(free[c].number for c in cs), "; ".join(notes),
                                            ambiguous or far or len(notes) > 1 and "reopened?" in notes[-1],
-                                           (tuple(map(float, _inverse(best.move, k.centre))),), formerly=k.formerly)
+                                           (tuple(map(float, _inverse(best.move, k.centre))),),
+                                           last_area_mm2=k.area_mm2, formerly=k.formerly)
         # new wounds, in the photo's order: each takes the next letter not in use (one named by a person
         # with a word uses up a letter, and one named by a letter holds that letter, so that naming one
         # wound leaves the others' letters as they were)
@@ -577,10 +579,15 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
                 k.area_mm2 = float(w.sum())
                 if len(parts) == 1:  # a wound in fragments has no one shape to go by
                     k.elongation, k.axis_deg = parts[0].elongation, _turned(parts[0].axis_deg, best.theta)
-            elif _inside(_inverse(best.move, k.centre), frame):
+            elif seen_in := [m for m in near if _inside(_inverse(m.move, k.centre), frame)
+                             and (m is best or not (k in pool and pool.index(k) in m.groups))]:
+                # inside the photo by the likeliest layout, or by one that matches nearly as well and finds it
+                # no more: a wound that should be in it was not found (closed?); only where every such layout
+                # puts it off the photo is it "outside"
+                places = _places(alike if seen_in[0] is best else seen_in, k) if turn_told else ()
                 by_label[k.label] = Assignment(k.label, "closed", (), "not found where it was: closed? a person "
-                                               "should confirm it", True, _places(alike, k) if turn_told else (),
-                                               k.reach, k.area_mm2, formerly=k.formerly)
+                                               "should confirm it", True, places, k.reach, k.area_mm2,
+                                               formerly=k.formerly)
                 reopened.add(k.label)
             else:
                 by_label[k.label] = Assignment(k.label, "outside", (), "where it was lies outside this photo")

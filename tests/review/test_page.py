@@ -243,3 +243,33 @@ def test_a_narrow_window_shows_the_whole_editor_and_leaving_with_an_edit_is_aske
     browser.find_element("id", "accept").click()
     _idle(browser)
     _wait(browser, "window.review.unsavedVisits().length === 0")
+
+
+def test_an_unsaved_edit_of_one_wound_is_dropped_and_said_when_the_other_wound_of_its_photo_is_accepted(
+        two_wounds_page):
+    from selenium.webdriver.support.ui import Select
+
+    browser, url, d, session = two_wounds_page
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    browser.execute_script("window.review.selectVisit('0-2');")  # wound A, 2024-04-29
+    _idle(browser)
+    a = session.outline("0-2")
+    ys, xs = np.nonzero(a)
+    _click(browser, int(np.median(xs)), int(np.median(ys)), shift=True)  # an edit of A, not accepted
+    assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]
+    browser.execute_script("window.review.selectVisit('1-2');")  # wound B of the same photo
+    _idle(browser)
+    browser.find_element("id", "accept").click()  # B accepted as it is
+    _idle(browser)
+    assert browser.execute_script("return window.review.unsavedVisits();") == []
+    assert "Unsaved edits of wound A on this photo were dropped" in browser.find_element("id", "status").text
+    # choosing a wound in the list gives the keys back to the editor: N goes to the next visit
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    Select(browser.find_element("id", "wound")).select_by_visible_text("A")  # opens A's first visit
+    _idle(browser)
+    _wait(browser, "document.querySelector('tr.selected')?.dataset.visitId === '0-0'")
+    ActionChains(browser).send_keys("n").perform()  # to whatever has the focus, as a person's key press
+    _idle(browser)
+    _wait(browser, "document.querySelector('tr.selected')?.dataset.visitId === '0-1'", timeout=10)

@@ -206,6 +206,28 @@ def test_a_photo_without_a_scale_can_still_have_its_outline_corrected_and_kept(s
     assert area is None and mask[350, 460]
     session.accept("0-1", base64.b64encode(encode_mask(mask)).decode(), points=[(460.0, 350.0)])
     assert mask_path(photo).exists() or (d / "visit-2024-03-15.hints.json").exists()  # kept for when it has a scale
+    reopened = session.outline("0-1")  # the page opens it again with the outline it kept, not an empty one
+    assert reopened is not None and np.array_equal(reopened, mask)
+    session.accept("0-1", base64.b64encode(encode_mask(reopened)).decode(), points=[(460.0, 350.0)])
+    assert not mask_path(photo).exists()  # accepted as it was: still the clicks, no drawn (or empty) mask
+
+
+def test_accepting_the_saved_outline_as_it_is_changes_nothing(tmp_path):
+    """Even one a closer look drew (wound B near closure), which the clicks' path would not draw again."""
+    import base64
+
+    from woundmeasure.io import encode_mask
+    from woundmeasure.sources import hints_path, mask_path
+
+    d, _ = _two_wounds(tmp_path, 5, true_masks=False)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    b = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    before = [(v.area_mm2, v.outline) for v in session.tracks[b].stored]
+    _, visit = session.visit(f"{b}-3")
+    assert any("closer look" in w for w in visit.warnings)
+    session.accept(f"{b}-3", base64.b64encode(encode_mask(session.outline(f"{b}-3"))).decode())
+    assert not mask_path(visit.image).exists() and not hints_path(visit.image).exists()
+    assert [(v.area_mm2, v.outline) for v in session.tracks[b].stored] == before
 
 
 def test_a_wound_the_layout_puts_just_off_the_photo_can_be_confirmed_closed(tmp_path):
@@ -233,3 +255,46 @@ def test_a_wound_the_layout_puts_just_off_the_photo_can_be_confirmed_closed(tmp_
     session.confirm_closed(last)
     _, visit = session.visit(last)
     assert visit.closed and visit.closure_confirmed and visit.area_mm2 == 0
+
+
+def test_a_click_added_on_the_page_to_a_manifests_clicks_is_kept(series_dir, tmp_path):
+    import base64
+
+    from tests.helpers import DATES
+    from woundmeasure.io import encode_mask
+
+    d = fresh(series_dir, tmp_path)
+    mask = series_dir[1][DATES[1]][1]
+    ys, xs = np.nonzero(mask)
+    centre = (float(np.median(xs)), float(np.median(ys)))
+    rows = ["image,date,points"] + [f's/visit-{date}.jpg,{date},"{"%g,%g" % centre if i == 1 else ""}"'
+                                    for i, date in enumerate(DATES)]
+    (tmp_path / "visits.csv").write_text("\n".join(rows) + "\n")
+    session = ReviewSession(tmp_path / "visits.csv", db=tmp_path / "r.db")
+    assert session.hints("0-1")["points"] == [list(centre)]  # the page starts from the row's click
+    clicks = [centre, (float(np.percentile(xs, 30)), float(np.median(ys)))]
+    steered, area = session.segment("0-1", points=clicks)
+    session.accept("0-1", base64.b64encode(encode_mask(steered)).decode(), points=clicks)
+    _, after = session.visit("0-1")
+    assert after.outline == "model (steered by 2 clicks inside the wound)" and after.area_mm2 == pytest.approx(area)
+
+
+def test_a_photo_whose_wounds_are_outlined_one_by_one_is_not_edited_as_one_outline(tmp_path):
+    import base64
+
+    from woundmeasure.errors import InputError
+    from woundmeasure.io import encode_mask, write_mask
+
+    d, truth = _two_wounds(tmp_path, 2, true_masks=False)
+    rows = ["image,date,wound,mask"]
+    for stem, masks in truth.items():
+        for w, m in masks.items():
+            write_mask(d / f"{stem}.{w}.png", m)
+            rows.append(f"{stem}.jpg,{stem},{w},{stem}.{w}.png")
+    (d / "visits.csv").write_text("\n".join(rows) + "\n")
+    session = ReviewSession(d / "visits.csv", db=tmp_path / "r.db")
+    a = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    with pytest.raises(InputError, match="outlined one by one"):
+        session.segment(f"{a}-0", points=[(10.0, 10.0)])
+    with pytest.raises(InputError, match="outlined one by one"):
+        session.accept(f"{a}-0", base64.b64encode(encode_mask(truth[sorted(truth)[0]]["A"])).decode())

@@ -84,8 +84,10 @@ def _run_on_dask(address: str, items, options: MeasureOptions, outputs: Outputs,
 
 def absolute(spec: PhotoSpec) -> PhotoSpec:
     """The spec with its photo's and outline's paths absolute (the row keeps the photo's path as typed)."""
-    return replace(spec, image=Path(spec.image).resolve(), mask=spec.mask and Path(spec.mask).resolve(),
-                   roi=spec.roi and Path(spec.roi).resolve())
+    def full(path):  # links kept, as the outputs' names are made (Outputs.below)
+        return path and Path(os.path.abspath(path))
+
+    return replace(spec, image=full(spec.image), mask=full(spec.mask), roi=full(spec.roi))
 
 
 def _run_here(items, options: MeasureOptions, outputs: Outputs, keep) -> None:

@@ -44,7 +44,7 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
                 "Change beyond noise": m and m.change_beyond_noise, "Closed": v.closed,
                 "Closure confirmed": v.closure_confirmed if v.closed else None,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
-                "Outline": r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
+                "Outline": v.outline or r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
                 "Version": r["version"], "Error": v.error, "Excluded": v.excluded, "Remark": r["remark"] or None})
     return out
 

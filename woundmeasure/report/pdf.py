@@ -94,7 +94,7 @@ def _table(ax, rows) -> None:
     table.scale(1, 1.25)
     for (row, _), cell in table.get_celld().items():  # a row as tall as its notes' lines
         if row > 0:
-            cell.set_height(cell.get_height() * (1 + 0.8 * cells[row - 1][-1].count("\n")))
+            cell.set_height(cell.get_height() * _rows(rows[row - 1]))
 
 
 def write_pdf(path, tracks, *, store, patient: str, paper: str = "a4") -> Path:

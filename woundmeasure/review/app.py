@@ -54,7 +54,7 @@ def series_payload(session: ReviewSession) -> dict:
             reviewed = written_by_review(v.image)
             corrected = f"override: {mask_path(v.image).name}" in v.outline and reviewed
             visits.append({
-                "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name,
+                "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name, "photo": str(v.image),
                 "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
                 "area_mm2_low": m.area_mm2_low, "area_mm2_high": m.area_mm2_high, "par_pct_low": m.par_pct_low,
                 "par_pct_high": m.par_pct_high, "change_beyond_noise": m.change_beyond_noise,

@@ -168,6 +168,16 @@ class ReviewSession:
         return {"box": list(spec.box) if spec.box else None, "points": [list(p) for p in spec.points],
                 "background_points": [list(p) for p in spec.background_points]}
 
+    def _check_one_outline(self, visit) -> None:
+        """Refuse to edit a photo whose wounds are each given their own outline or hints (manifest rows, or
+        ``<stem>.<wound>.mask.png`` / ``.roi`` / ``.hints.json``): the page keeps one outline per photo,
+        which would stand for every wound of it."""
+        image = str(visit.image)
+        if sum(1 for (path, wound) in self._specs if path == image and wound) > 1:
+            raise InputError(f"{visit.image}: its wounds are outlined one by one (a manifest row or a "
+                             "<stem>.<wound> mask, ROI or hints file each); correct that wound's own file (in "
+                             "ImageJ, say): the page corrects a photo's one outline")
+
     def _options(self, visit) -> MeasureOptions:
         """The options the visit was measured with, but for its outline and hints: with its row's scale."""
         spec = self._spec(visit)
@@ -197,13 +207,24 @@ class ReviewSession:
         return as_shown(self.photo(visit_id).rgb, self.visit(visit_id)[1].result)
 
     def outline(self, visit_id: str) -> np.ndarray | None:
-        """The outline the record keeps for the visit's photo, all its wounds (None for a failed one):
-        what a person corrects and accepts is the photo's outline."""
+        """The outline the record keeps for the visit's photo, all its wounds: what a person corrects and
+        accepts is the photo's outline. A photo that failed (no scale, say) has none in the record: its
+        outline is the one the page kept for it (a mask, or the model steered by its clicks), else None."""
+        from woundmeasure.io import read_mask
+
         _, visit = self.visit(visit_id)
-        if visit.measurement_id is None:
+        if visit.measurement_id is not None:
+            with Store(self.db) as store:
+                mask = store.mask(visit.measurement_id)
+            if mask is not None:
+                return mask
+        if not written_by_review(visit.image):
             return None
-        with Store(self.db) as store:
-            return store.mask(visit.measurement_id)
+        if mask_path(visit.image).is_file():
+            return read_mask(mask_path(visit.image), shape=self.photo(visit_id).shape)
+        hints = self.hints(visit_id)
+        return self.segment(visit_id, points=hints["points"], background_points=hints["background_points"],
+                            box=hints["box"])[0]
 
     def name_wound(self, visit_id: str, name: str) -> None:
         """Name the visit's wound (kept in ``<stem>.wounds.json`` sidecars, which ``track`` follows).
@@ -340,6 +361,7 @@ class ReviewSession:
         from woundmeasure.pipeline import measure_photo
 
         _, visit = self.visit(visit_id)
+        self._check_one_outline(visit)
         photo, calibration = self._being_edited(visit_id)
         options = self._options(visit).with_hints(box=tuple(box) if box else None, points=points,
                                                   background_points=background_points)
@@ -397,15 +419,23 @@ class ReviewSession:
 
         An outline that is the model's own, as the hints steer it (no stroke of a brush changed it),
         is kept as the hints alone: re-measuring replays them, and the outline keeps the model's
-        band of uncertainty rather than the one pixel of an outline a person drew.
+        band of uncertainty rather than the one pixel of an outline a person drew. The saved outline
+        accepted as it is, with its own hints, changes nothing (a closer look's outline, which the
+        clicks' path does not redraw, is not turned into a drawn one).
         """
         from woundmeasure.io import encode_mask
 
         with self.lock:
             _, visit = self.visit(visit_id)
+            self._check_one_outline(visit)
             photo = self.photo(visit_id)
             mask = decode_outline(outline_png_b64, photo.shape)
             Hints(box=box, points=tuple(points), background_points=tuple(background_points)).check(photo.shape)
+            saved = self.outline(visit_id)
+            given = {"box": list(box) if box else None, "points": [list(p) for p in points],
+                     "background_points": [list(p) for p in background_points]}
+            if saved is not None and np.array_equal(mask, saved) and given == self.hints(visit_id):
+                return  # the saved outline, accepted as it is (marked as reviewed): nothing to change
             own = mask_path(visit.image)
             persons = (own.exists() and not written_by_review(visit.image)) or kept_aside(visit.image).exists()
             if not persons and np.array_equal(mask, self.segment(visit_id, points=points,

@@ -9,6 +9,8 @@ on a crop around it at higher resolution.
 
 from __future__ import annotations
 
+import math
+
 import functools
 from importlib import resources
 from typing import NamedTuple
@@ -473,6 +475,17 @@ def _obey(mask: np.ndarray, hints, scale: float) -> np.ndarray:
     return mask
 
 
+def _unsaid(look, hints) -> bool:
+    """Whether a person said nothing of the place a wound is looked for again: no click on what is not
+    wound within its reach, and inside the box (nothing outside a box is wound)."""
+    x, y, radius, _ = look
+    if hints.box is not None:
+        bx, by, bw, bh = hints.box
+        if not (bx <= x <= bx + bw and by <= y <= by + bh):
+            return False
+    return all(math.hypot(px - x, py - y) > radius for px, py in hints.background_points)
+
+
 def _with_band(mask: np.ndarray, inner: np.ndarray, outer: np.ndarray):
     from woundmeasure.segmentation import Band
 
@@ -496,7 +509,13 @@ def segment_model(rgb: np.ndarray, *, hints, zoom: bool = True):
         for x, y in hints.background_points:
             steering.click(x, y, positive=False)
         mask, band = steering.outline()
-        return mask, (), band
+        looks = [look for look in hints.looks if _unsaid(look, hints)]
+        if not looks:
+            return mask, (), band
+        # clicks on one wound say nothing of another the first pass missed: it is looked for where it was
+        (mask, inner, outer), said = _looked_again(rgb, [mask, band.inner, band.outer], looks)
+        mask, band = _with_band(mask, inner, outer)
+        return mask, said, band
     _, prob, scale = _first_look(rgb)
     masks = score_to_full_masks(prob, rgb.shape[:2], LEVELS)
     mask, inner, outer = _zoomed(rgb, masks, prob, zoom_boxes(prob), scale) if zoom else masks

@@ -623,17 +623,31 @@ async function accept() {
   await visitAction('accept', body, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];   // saved now: nothing to keep as a draft
+    const dropped = dropDraftsOfPhoto(visit);
     applySeries(series);
     const accepted = findVisit(visit.id)?.visit ?? visit;
     await openVisit(neighbourVisitId(visit.id, 1) ?? visit.id);
-    setStatus(`Accepted ${text(accepted.date)}: ${fmt(accepted.area_mm2, 1, ' mm²')}. ${openingMessage(editor.visit)[0]}`);
+    setStatus(`Accepted ${text(accepted.date)}: ${fmt(accepted.area_mm2, 1, ' mm²')}. ${dropped}`
+      + openingMessage(editor.visit)[0]);
   });
+}
+
+// The outline is the photo's: once it changes, an unsaved edit of another wound of the photo starts from an
+// outline that is gone, and accepting it would undo the change. Such edits are dropped, and said so.
+function dropDraftsOfPhoto(visit) {
+  const wounds = [];
+  for (const wound of app.series?.wounds ?? []) {
+    for (const other of wound.visits) {
+      if (other.id !== visit.id && other.photo === visit.photo && app.drafts.delete(other.id)) wounds.push(wound.wound);
+    }
+  }
+  return wounds.length ? `Unsaved edits of wound ${wounds.join(', ')} on this photo were dropped: its outline changed. ` : '';
 }
 
 // The outline is the photo's: resetting it on one wound's visit resets every wound of that photo.
 function otherWoundsOfPhoto(visit) {
   return (app.series?.wounds ?? [])
-    .filter((wound) => wound.visits.some((other) => other.id !== visit.id && other.image === visit.image
+    .filter((wound) => wound.visits.some((other) => other.id !== visit.id && other.photo === visit.photo
       && !other.closed && !other.error))
     .map((wound) => wound.wound);
 }
@@ -647,9 +661,10 @@ function reset() {
   return visitAction('reset', undefined, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];
+    const dropped = dropDraftsOfPhoto(visit);
     applySeries(series);
     await openVisit(visit.id);
-    setStatus(`${text(visit.date)} is back to the automatic outline.`);
+    setStatus(`${text(visit.date)} is back to the automatic outline. ${dropped}`);
   });
 }
 
@@ -1148,6 +1163,7 @@ function bindControls() {
   });
   $('wound').addEventListener('change', () => {
     app.woundIndex = Number($('wound').value);
+    $('wound').blur();   // a wound chosen: the keys go back to the editor (N, P, A, ...), not the list
     renderWound();
     const first = currentWound()?.visits[0];
     if (first) selectVisit(first.id);
