@@ -499,64 +499,7 @@ def _most_interior(region: np.ndarray) -> tuple[float, float]:
     return float(col), float(row)
 
 
-def test_a_wound_a_person_split_in_two_stays_two_at_later_visits_and_the_other_wound_is_untouched(tmp_path):
-    import shutil
-
-    from woundmeasure.sources import write_wound_notes, wounds_path
-
-    truth = two_wound_truth()
-    d = tmp_path / "two"
-    d.mkdir()
-    photos = sorted(TWO.glob("*.jpg"))
-    for photo in photos:
-        shutil.copy(photo, d / photo.name)
-        a, b = (read_mask(TWO / "truth" / f"{photo.stem}.{w}.png") for w in "AB")
-        write_mask(d / f"{photo.stem}.mask.png", a | b)
-    # at the second visit a person splits wound A in two, its left and right halves: A and C
-    a = read_mask(TWO / "truth" / f"{photos[1].stem}.A.png")
-    cols = np.nonzero(a)[1]
-    left = a & (np.arange(a.shape[1]) < np.median(cols))[None, :]
-    write_wound_notes(wounds_path(d / photos[1].name), names=[("A", *_most_interior(left)),
-                                                               ("C", *_most_interior(a & ~left))], split=[("A", "C")])
-    # and confirms B closed at the last photo: there A's halves, close together, turn the layout so far that
-    # B's last place falls off the photo ("outside"); a person's word stands
-    write_wound_notes(wounds_path(d / photos[-1].name), closed=["B"])
-    out = json.loads(run(d, "--json", "--db", tmp_path / "w.db").stdout)
-    wounds = {w["wound"]: {v["date"]: v for v in w["visits"]} for w in out["wounds"]}
-    assert set(wounds) == {"A", "B", "C"}
-    for date in (p.stem for p in photos[1:]):
-        true_a, _ = truth[(date, "A")]
-        parts = [wounds[w][date] for w in "AC"]
-        assert not any(v["closed"] for v in parts), date  # both halves followed, neither "closed"
-        assert all(v["area_mm2"] > 0.1 * true_a for v in parts), date
-        assert sum(v["area_mm2"] for v in parts) == pytest.approx(true_a, rel=0.03)
-    for date, v in wounds["B"].items():  # the other wound, as without the split
-        true_b, _ = truth[(date, "B")]
-        assert v["closed"] and v["closure_confirmed"] if true_b == 0 else \
-            v["area_mm2"] == pytest.approx(true_b, rel=0.03), date
-
-
-def test_messages_call_a_series_only_wound_the_wound_and_others_by_their_label():
-    import datetime as dt
-
-    from woundmeasure.series import visit_from_record
-    from woundmeasure.store import StoredMeasurement
-
-    stored = StoredMeasurement(1, {"calibration": {"method": "marker", "px_per_mm": 6.0}, "warnings": []}, None,
-                               "model", None)
-    closed = {"status": "closed", "numbers": [], "note": "", "unsure": True, "place": []}
-
-    def said(wound, instance):
-        v = visit_from_record(stored, date=dt.date(2024, 1, 1), image="p.jpg", wound=wound, note="", sha256="",
-                              instance=instance)
-        return v.warnings + ((v.error,) if v.error else ())
-
-    assert said("wound", closed)[0].startswith("the wound: not found where it was")
-    assert said("B", closed)[0].startswith("wound B: not found where it was")
-    assert said("wound", {**closed, "status": "outside"}) == ("p.jpg: the wound lies outside this photo",)
-
-
-def test_a_split_is_not_carried_where_the_other_part_has_healed(tmp_path):
+def test_a_wound_a_person_split_stays_two_while_the_parts_touch_and_not_once_one_has_healed(tmp_path):
     import shutil
 
     from woundmeasure.sources import write_wound_notes, wounds_path
@@ -573,19 +516,33 @@ def test_a_split_is_not_carried_where_the_other_part_has_healed(tmp_path):
         left = a & (np.arange(a.shape[1]) < np.median(np.nonzero(a)[1]))[None, :]
         write_wound_notes(wounds_path(d / photos[1].name), names=[("A", *_most_interior(left)),
                                                                ("C", *_most_interior(a & ~left))], split=[("A", "C")])
+        # and confirms B closed at the last photo: there A's halves, close together, turn the layout so far
+        # that B's last place falls off the photo ("outside"); a person's word stands
+        write_wound_notes(wounds_path(d / photos[-1].name), closed=["B"])
         out = json.loads(run(d, "--json", "--db", d / "w.db").stdout)
         return {w["wound"]: {v["date"]: v for v in w["visits"]} for w in out["wounds"]}
 
-    truth = {p.stem: read_mask(TWO / "truth" / f"{p.stem}.A.png") | read_mask(TWO / "truth" / f"{p.stem}.B.png")
-             for p in photos}
-    touching = series(tmp_path / "touching", truth)
-    healed = dict(truth)  # the same photos, but the part split off as C heals from the third visit on
+    truth_masks = {p.stem: read_mask(TWO / "truth" / f"{p.stem}.A.png") | read_mask(TWO / "truth" / f"{p.stem}.B.png")
+                   for p in photos}
+    touching = series(tmp_path / "touching", truth_masks)
+    truth = two_wound_truth()
+    assert set(touching) == {"A", "B", "C"}
+    for date in (p.stem for p in photos[1:]):
+        parts = [touching[w][date] for w in "AC"]
+        assert not any(v["closed"] for v in parts), date  # both halves followed, neither "closed"
+        assert all(v["area_mm2"] > 0.1 * truth[(date, "A")][0] for v in parts), date
+        assert sum(v["area_mm2"] for v in parts) == pytest.approx(truth[(date, "A")][0], rel=0.03)
+    for date, v in touching["B"].items():  # the other wound, as without the split
+        true_b, _ = truth[(date, "B")]
+        assert v["closed"] and v["closure_confirmed"] if true_b == 0 else \
+            v["area_mm2"] == pytest.approx(true_b, rel=0.03), date
+    healed = dict(truth_masks)  # the same photos, but the part split off as C heals from the third visit on
     with Store(tmp_path / "touching" / "w.db") as store:
         rows = {(r["label"], Path(r["image"]).stem): r for r in store.table(latest=True)}
         for photo in photos[2:]:
             c = rows[("C", photo.stem)]
             assert c["instance"]["status"] == "found"
-            healed[photo.stem] = truth[photo.stem] & ~np.isin(store.labels(c["id"]), c["instance"]["numbers"])
+            healed[photo.stem] = truth_masks[photo.stem] & ~np.isin(store.labels(c["id"]), c["instance"]["numbers"])
     left = series(tmp_path / "healed", healed)
     for photo in photos[2:]:
         date = photo.stem

@@ -47,10 +47,17 @@ def test_the_report_names_the_patient_and_says_which_visit_a_person_left_out_and
 
 
 def test_a_photo_of_two_wounds_is_listed_once_in_the_provenance(tmp_path):
-    from tests.test_series import two_wound_manifest
+    from tests.test_series import TWO
+    from woundmeasure.io import read_mask, write_mask
 
-    manifest = two_wound_manifest(tmp_path, per_wound=False)
-    assert run(manifest, "--db", tmp_path / "w.db", "--report", tmp_path / "rep").exit_code == 0
+    rows = ["image,date,mask"]
+    for date in ("2024-03-04", "2024-04-01"):
+        write_mask(tmp_path / f"{date}.png", read_mask(TWO / "truth" / f"{date}.A.png") |
+                   read_mask(TWO / "truth" / f"{date}.B.png"))
+        rows.append(f"{TWO / f'{date}.jpg'},{date},{tmp_path / f'{date}.png'}")
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    assert run(tmp_path / "m.csv", "--db", tmp_path / "w.db", "--report", tmp_path / "rep").exit_code == 0
     page = (tmp_path / "rep" / "report.html").read_text()
+    assert page.count("<h2>") == 3  # wounds A and B, and the provenance
     provenance = page.split("<h2>Provenance</h2>")[1]
-    assert [provenance.count(f">{date}.jpg<") for date in ("2024-03-04", "2024-07-22")] == [1, 1]
+    assert [provenance.count(f">{date}.jpg<") for date in ("2024-03-04", "2024-04-01")] == [1, 1]
