@@ -36,6 +36,16 @@ def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
     return slice(r0, r1), slice(c0, c1)
 
 
+def interior_point(region: np.ndarray) -> tuple[float, float]:
+    """The most interior pixel (x, y) of a region (bool), the photo's border counting as outside: where a
+    name placed on it stays inside it."""
+    import cv2
+
+    depth = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
+    return float(col), float(row)
+
+
 def subpixel_contours(mask: np.ndarray, *, sigma: float = SMOOTHING_SIGMA_PX) -> list[np.ndarray]:
     """Closed sub-pixel contours of a mask: the 0.5 iso-lines after Gaussian smoothing by ``sigma`` px.
 

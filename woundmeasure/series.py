@@ -302,9 +302,7 @@ def _measured_closer(store: Store, patient: str, measured, sought, options: Meas
 def _parts_of(region: np.ndarray, p, q) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The most interior pixel (x, y) of each part of ``region`` (bool) when each pixel goes to the nearer
     of points ``p`` and ``q`` (x, y); None when either part is empty."""
-    import cv2
-
-    from woundmeasure.outline import bounding_box
+    from woundmeasure.outline import bounding_box, interior_point
 
     box = bounding_box(region, pad=1)
     rows, cols = np.mgrid[box[0], box[1]]
@@ -313,9 +311,8 @@ def _parts_of(region: np.ndarray, p, q) -> tuple[tuple[float, float], tuple[floa
     for part in (region[box] & nearer_p, region[box] & ~nearer_p):
         if not part.any():
             return None
-        depth = cv2.distanceTransform(part.astype(np.uint8), cv2.DIST_L2, 3)
-        row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
-        out.append((float(col + box[1].start), float(row + box[0].start)))
+        col, row = interior_point(part)
+        out.append((col + box[1].start, row + box[0].start))
     return out[0], out[1]
 
 
@@ -439,7 +436,7 @@ def _follow(store: Store, patient: str, group: str, members, options: MeasureOpt
                                     "they touch, each part to the nearer of their last places, as they were split "
                                     "before: check the split", unsure=True)
             if a.status in ("closed", "outside") and ({label} | {n for f in a.formerly for n in (f, f"{group} {f}")}) \
-                    & set(spec.closed):  # a person's word stands, where the layout put it just off the photo too
+                    & set(spec.closed):  # a person's word stands, also where the layout puts it off the photo
                 a = replace(a, status="closed", note="not found where it was: closed, as a person confirmed",
                             unsure=False)
             formerly = [n for f in a.formerly for n in (f, f"{group} {f}", group) if n != label]

@@ -595,17 +595,17 @@ def follow_wounds(photos: list[tuple[list[Footprint], np.ndarray | None]]) -> li
     return out
 
 
-def _pins(known: list[_Known], named: list[Footprint]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+def _pins(known: list[_Known], named: list[Footprint]) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each known wound a person named in a photo: (its last place in the series frame, its named
-    parts' middle in the photo's, area-weighted; its reach)."""
+    parts' middle in the photo's, area-weighted)."""
     by_label = {k.label: k for k in known}
     parts: dict[str, list[Footprint]] = {}
     for f in named:
         if f.name in by_label:
             parts.setdefault(f.name, []).append(f)
     return [(by_label[label].centre,
-             np.average([f.centre_mm for f in fs], axis=0, weights=[max(f.area_mm2, 1e-9) for f in fs]),
-             by_label[label].reach) for label, fs in parts.items()]
+             np.average([f.centre_mm for f in fs], axis=0, weights=[max(f.area_mm2, 1e-9) for f in fs]))
+            for label, fs in parts.items()]
 
 
 def _fitted_move(pins) -> tuple[float, np.ndarray] | None:
@@ -613,8 +613,8 @@ def _fitted_move(pins) -> tuple[float, np.ndarray] | None:
     (least squares; a turn only from two or more). None without any."""
     if not pins:
         return None
-    P = np.array([p for p, _, _ in pins], float)
-    C = np.array([c for _, c, _ in pins], float)
+    P = np.array([p for p, _ in pins], float)
+    C = np.array([c for _, c in pins], float)
     theta = 0.0
     if len(pins) > 1:
         a, b = C - C.mean(0), P - P.mean(0)
@@ -632,7 +632,7 @@ def _refitted(match: _Match, pins, pool: list[_Known], free: list[Footprint]) ->
     pairs = list(pins)
     for r, (cs, _) in match.groups.items():
         w = [max(free[c].area_mm2, 1e-9) for c in cs]
-        pairs.append((pool[r].centre, np.average([free[c].centre_mm for c in cs], axis=0, weights=w), pool[r].reach))
+        pairs.append((pool[r].centre, np.average([free[c].centre_mm for c in cs], axis=0, weights=w)))
     theta, t = _fitted_move(pairs)
     return replace(match, move=_rigid(theta, t), theta=theta)
 

@@ -65,12 +65,12 @@ def _pages(rows, first_inch: float, next_inch: float) -> list[list]:
     last ones off the page."""
     pages, page, used = [], [], 1.0  # the header row
     for v in rows:
-        room = (first_inch if not pages else next_inch) / ROW_INCH
-        if page and used + _rows(v) > room:
+        room, tall = (first_inch if not pages else next_inch) / ROW_INCH, _rows(v)
+        if page and used + tall > room:
             pages.append(page)
             page, used = [], 1.0
         page.append(v)
-        used += _rows(v)
+        used += tall
     return pages + [page]
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from woundmeasure.errors import InputError, MaskError, WoundMeasureError
 from woundmeasure.io import check_not_inverted
 from woundmeasure.options import MeasureOptions
+from woundmeasure.outline import interior_point
 from woundmeasure.segmentation import Hints
 from woundmeasure.series import WoundTrack, called, default_db, default_patient, track
 from woundmeasure.sources import (REVIEW_MARK, PhotoSpec, hints_path, mask_path, photo_specs, write_hints,
@@ -100,13 +101,18 @@ def _drop_page_outline(image) -> None:
             os.replace(kept_aside(image), mask_path(image))
 
 
-def _interior_point(region: np.ndarray) -> tuple[float, float]:
-    """The most interior pixel (x, y) of a region: where a name placed on it stays inside it."""
-    import cv2
+def _notes(image) -> dict:
+    """A photo's ``<stem>.wounds.json`` (:func:`~woundmeasure.sources.read_wound_notes`), or none said yet."""
+    from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path
 
-    depth = cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    row, col = np.unravel_index(int(np.argmax(depth)), depth.shape)
-    return float(col), float(row)
+    path = wounds_path(image)
+    return read_wound_notes(path) if path.exists() else NO_NOTES
+
+
+def _hints_dict(box, points, background_points) -> dict:
+    """Clicks and a box as the page sends and is sent them (JSON lists)."""
+    return {"box": list(box) if box else None, "points": [list(p) for p in points],
+            "background_points": [list(p) for p in background_points]}
 
 
 def _inside(region: np.ndarray, x: float, y: float) -> bool:
@@ -165,8 +171,7 @@ class ReviewSession:
         """The clicks and box the visit's outline was steered by (from the manifest or ``<stem>.hints.json``):
         where the page's next click adds to them."""
         spec = self._spec(self.visit(visit_id)[1])
-        return {"box": list(spec.box) if spec.box else None, "points": [list(p) for p in spec.points],
-                "background_points": [list(p) for p in spec.background_points]}
+        return _hints_dict(spec.box, spec.points, spec.background_points)
 
     def _check_one_outline(self, visit) -> None:
         """Refuse to edit a photo whose wounds are each given their own outline or hints (manifest rows, or
@@ -279,7 +284,7 @@ class ReviewSession:
     def _write_name(self, visit, name: str) -> None:
         """Put ``name`` on the visit's wound in its photo's ``<stem>.wounds.json``: at the most interior
         point of each of its parts (a wound in fragments is named whole, not one fragment of it)."""
-        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
+        from woundmeasure.sources import wounds_path, write_wound_notes
 
         from woundmeasure.io import wounds_of
 
@@ -288,15 +293,15 @@ class ReviewSession:
         region = wounds_of(labels, visit.numbers)
         parts = [labels == n for n in visit.numbers] if len(visit.numbers) > 1 else [region]
         path = wounds_path(visit.image)
-        notes = read_wound_notes(path) if path.exists() else NO_NOTES
+        notes = _notes(visit.image)
         names = [(n, nx, ny) for n, nx, ny in notes["names"] if not _inside(region, nx, ny)]
-        names += [(name, *_interior_point(part)) for part in parts if part is not None and part.any()]
+        names += [(name, *interior_point(part)) for part in parts if part is not None and part.any()]
         write_wound_notes(path, names=names, closed=notes["closed"], split=notes["split"])
 
     def split_wound(self, visit_id: str, points, name: str | None = None) -> None:
         """Split the visit's wound in two: the part around the first point keeps its name, the part around
         the second is ``name`` (default: the next free letter); each pixel goes to the nearer point."""
-        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
+        from woundmeasure.sources import wounds_path, write_wound_notes
         from woundmeasure.wounds import letter
 
         try:
@@ -323,23 +328,23 @@ class ReviewSession:
             if first.image != visit.image:  # the kept part keeps its history: its name where it was first seen
                 self._write_name(first, visit.wound)
             path = wounds_path(visit.image)
-            notes = read_wound_notes(path) if path.exists() else NO_NOTES
+            notes = _notes(visit.image)
             names = [(n, x, y) for n, x, y in notes["names"] if not _inside(region, x, y)]
             write_wound_notes(path, names=names + [(visit.wound, x1, y1), (name, x2, y2)], closed=notes["closed"],
                               split=notes["split"] + ((visit.wound, name),))
             self.refresh()
 
     def confirm_closed(self, visit_id: str, confirmed: bool = True) -> None:
-        """Confirm (or take back) that the visit's wound closed: it was not found where it was (or should lie
-        just outside the photo, where the layout's turn is unsure)."""
-        from woundmeasure.sources import NO_NOTES, read_wound_notes, wounds_path, write_wound_notes
+        """Confirm (or take back) that the visit's wound closed: it was not found where it was (or the layout
+        puts it off the photo, where two wounds close together tell its turn poorly)."""
+        from woundmeasure.sources import wounds_path, write_wound_notes
 
         with self.lock:
             _, visit = self.visit(visit_id)
             if not (visit.closed or visit.outside):
                 raise InputError(f"{visit.image}: {called(visit.wound)} was found in this photo; it is not closed here")
             path = wounds_path(visit.image)
-            notes = read_wound_notes(path) if path.exists() else NO_NOTES
+            notes = _notes(visit.image)
             closed = set(notes["closed"]) - {visit.wound} | ({visit.wound} if confirmed else set())
             write_wound_notes(path, names=notes["names"], closed=closed, split=notes["split"])
             self.refresh()
@@ -432,8 +437,7 @@ class ReviewSession:
             mask = decode_outline(outline_png_b64, photo.shape)
             Hints(box=box, points=tuple(points), background_points=tuple(background_points)).check(photo.shape)
             saved = self.outline(visit_id)
-            given = {"box": list(box) if box else None, "points": [list(p) for p in points],
-                     "background_points": [list(p) for p in background_points]}
+            given = _hints_dict(box, points, background_points)
             if saved is not None and np.array_equal(mask, saved) and given == self.hints(visit_id):
                 return  # the saved outline, accepted as it is (marked as reviewed): nothing to change
             own = mask_path(visit.image)
