@@ -247,3 +247,47 @@ def test_a_roiset_beside_a_photo_is_its_outline(tmp_path):
     (tmp_path / "2024-01-08.zip").write_bytes(b"")
     os.utime(tmp_path / "2024-01-08.roi", (1, 1))  # the RoiSet saved after the single ROI: the newer wins
     assert PhotoSpec(tmp_path / "2024-01-08.jpg").with_sidecars().roi == tmp_path / "2024-01-08.zip"
+
+
+def test_a_folder_lists_webp_jfif_and_bmp_photos_as_visits(tmp_path):
+    """Photos saved by a messenger or an old camera (.webp, .jfif, .bmp) are visits, as measure reads them:
+    left out of a folder's listing, a series lost its visits near day 28 and its 4-week PAR, silently."""
+    import cv2
+
+    for i, (day, ext) in enumerate((("2024-01-01", ".jpg"), ("2024-01-15", ".webp"), ("2024-01-29", ".jfif"),
+                                    ("2024-02-12", ".bmp"))):
+        rgb = make_phantom(40 + i, width=480, height=360, px_per_mm=4.0).rgb
+        params = [cv2.IMWRITE_WEBP_QUALITY, 100] if ext == ".webp" else []
+        ok, data = cv2.imencode(".jpg" if ext == ".jfif" else ext, rgb[..., ::-1].copy(), params)
+        (tmp_path / f"{day}{ext}").write_bytes(data.tobytes())
+    r = run(tmp_path, "--px-per-mm", 4, "--json", "--db", tmp_path / "r.db")
+    assert r.exit_code == 0, r.output
+    assert [v["date"] for v in json.loads(r.stdout)["visits"]] == ["2024-01-01", "2024-01-15", "2024-01-29",
+                                                                   "2024-02-12"]
+
+
+def test_a_manifest_date_that_is_not_the_names_is_used_with_a_warning_and_a_name_of_two_dates_gives_the_latest(
+        tmp_path):
+    """A manifest date with day and month swapped (2024-07-02 for a photo named 2024-02-07) moved the visit
+    to day 176 and the PAR from 77% to 39% without a word; a birth date before the visit date in a name
+    dated every visit 1956."""
+    import datetime as dt
+
+    from woundmeasure.sources import date_from_name
+
+    assert date_from_name("Mueller_1956-07-21_2024-03-04.jpg") == dt.date(2024, 3, 4)
+    assert date_from_name("2024-03-04_Mueller_1956-07-21.jpg") == dt.date(2024, 3, 4)
+    for i, name in enumerate(("Mueller_1956-07-21_2024-01-08.jpg", "2024-02-07.jpg")):
+        write_rgb(tmp_path / name, make_phantom(50 + i, width=480, height=360, px_per_mm=4.0, marker=False).rgb)
+    (tmp_path / "m.csv").write_text("image,date\nMueller_1956-07-21_2024-01-08.jpg,2024-01-08\n"
+                                    "2024-02-07.jpg,2024-07-02\n")
+    out = json.loads(run(tmp_path / "m.csv", "--px-per-mm", 4, "--segmenter", "color", "--json",
+                         "--db", tmp_path / "m.db").stdout)
+    first, swapped = out["visits"]
+    assert swapped["date"] == "2024-07-02"  # the manifest's date is used, as a person gave it ...
+    assert any("not the date in its file name (2024-02-07)" in w for w in swapped["warnings"])  # ... and doubted
+    assert any("holds 2 dates (1956-07-21, 2024-01-08)" in w for w in first["warnings"])
+    out = json.loads(run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--json",
+                         "--db", tmp_path / "f.db").stdout)
+    assert [v["date"] for v in out["visits"]] == ["2024-01-08", "2024-02-07"]
+    assert not any("not the date" in w for v in out["visits"] for w in v["warnings"])

@@ -211,3 +211,19 @@ class Outputs:
         path = path.relative_to(self.root) if self.root is not None and path.is_relative_to(self.root) \
             else Path(path.name)
         return path.parent / path.stem
+
+    def files(self, image) -> list[tuple[str, Path]]:
+        """The files written for ``image``, each with the option that asks for it."""
+        name = self.name(image)
+        return [(option, Path(folder) / f"{name}{suffix}") for option, folder, suffixes in (
+            ("--mask-out", self.masks, (".png",)), ("--roi-out", self.rois, (".roi", ".zip")),
+            ("--overlay-out", self.overlays, (".jpg",))) if folder for suffix in suffixes]
+
+    def overwrite_error(self, image) -> str | None:
+        """Why these outputs must not be written for ``image``: one of them is the photo itself
+        (``--overlay-out`` set to the photos' own folder would draw over the originals)."""
+        for option, path in self.files(image):
+            if path.exists() and Path(image).exists() and os.path.samefile(path, image):
+                return (f"{image}: {option} {path.parent} would write over the photo itself; "
+                        f"give {option} another folder")
+        return None

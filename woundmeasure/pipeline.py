@@ -510,7 +510,7 @@ def dated(row: dict, spec: PhotoSpec) -> dict:
     captured = row.get("captured")
     date = given_date(spec) or (dt.datetime.fromisoformat(captured).date() if captured else None)
     return {**row, "image": str(spec.image), "wound": spec.wound, "date": date.isoformat() if date else None,
-            "date_warning": date_warning(date, row.get("captured"))}
+            "date_warning": date_warning(date, row.get("captured"), spec.image.name)}
 
 
 def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs = Outputs(),
@@ -527,6 +527,8 @@ def measure_spec(spec: PhotoSpec, options: MeasureOptions, *, outputs: Outputs =
     key = key or record_key(spec.image, options)  # a caller that checked its record already has it
     if spec.problem:
         return Outcome(spec, options, key, error=spec.problem)
+    if outputs and (clash := outputs.overwrite_error(spec.image)):
+        return Outcome(spec, options, key, error=clash)
     try:
         photo = read_image(spec.image, max_pixels=options.max_pixels)
         with _warnings.catch_warnings():

@@ -13,7 +13,7 @@ from woundmeasure import __version__
 from woundmeasure.errors import InputError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import measure_spec
-from woundmeasure.sources import PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
+from woundmeasure.sources import NO_PHOTOS, PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
 from woundmeasure.store import Store, StoredMeasurement, file_sha256, record_key
 from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series, check_threshold
 
@@ -138,7 +138,7 @@ def visit_from_record(stored: StoredMeasurement, *, date: dt.date | None, image:
                      closure_confirmed=not instance["unsure"],
                      area_mm2_low=sure, area_mm2_high=sure)
     r = wound_view(r, numbers)
-    extra += tuple(filter(None, [date_warning(date, r.get("captured"))]))
+    extra += tuple(filter(None, [date_warning(date, r.get("captured"), Path(image).name)]))
     return Visit(date, image, area_mm2=r["area_mm2"], perimeter_mm=r["perimeter_mm"], calibration=r["calibration"],
                  warnings=tuple(r["warnings"]) + extra, wound=wound, note=note, outline=outline, sha256=sha256,
                  result=r, measurement_id=stored.id, excluded=excluded, numbers=numbers,
@@ -219,7 +219,7 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         raise InputError(f"{source}: no such folder or manifest")
     specs = photo_specs(source)
     if not specs:
-        raise InputError(f"{source}: holds no photos (.jpg, .png, .tif, .heic)")
+        raise InputError(f"{source}: {NO_PHOTOS}")
     db = Path(db) if db else default_db(source)
     told, patient = patient is not None, patient or default_patient(source)
     wounds_of: dict[Path, set[str]] = {}

@@ -26,7 +26,8 @@ from pathlib import Path
 from woundmeasure.errors import InputError
 from woundmeasure.options import MeasureOptions
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jfif", ".png", ".tif", ".tiff", ".heic", ".heif", ".webp", ".bmp"}
+NO_PHOTOS = "holds no photos (.jpg, .png, .tif, .heic, .webp, .bmp)"
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # a camera's or messenger's own name: IMG_20240305_101112.jpg, PXL_20240305_101112345.jpg,
 # 20240305_101112.jpg, IMG-20240305-WA0001.jpg (WhatsApp, which strips EXIF); not MRN20240305.jpg
@@ -233,16 +234,27 @@ def _parse_points(text: str, where: str, column: str, size: int) -> tuple:
     return tuple(out)
 
 
-def date_from_name(name: str) -> dt.date | None:
-    """The ISO date (YYYY-MM-DD) in a file name, or else the date a phone camera writes into its
-    names (IMG_20240305_101112.jpg), or None."""
+def dates_in_name(name: str) -> list[dt.date]:
+    """The distinct ISO dates (YYYY-MM-DD) in a file name, in order, or else those a phone camera
+    writes into its names (IMG_20240305_101112.jpg)."""
     for pattern in (_ISO_DATE, _CAMERA_DATE):
+        found = []
         for m in pattern.finditer(name):
             try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+                day = dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 continue
-    return None
+            if day not in found:
+                found.append(day)
+        if found:
+            return found
+    return []
+
+
+def date_from_name(name: str) -> dt.date | None:
+    """The visit date a file name gives: its latest date (:func:`dates_in_name`; another date in a name,
+    such as a birth date, is earlier than the visit), or None."""
+    return max(dates_in_name(name), default=None)
 
 
 def given_date(spec: PhotoSpec) -> dt.date | None:
@@ -261,18 +273,30 @@ def visit_date(spec: PhotoSpec) -> dt.date | None:
     return captured.date() if captured else None
 
 
-def date_warning(date: dt.date | None, captured: str | None) -> str | None:
-    """A warning where a visit's date is more than ``DATE_SLACK_DAYS`` from the camera's capture
-    date (``captured``, ISO): the given date is used (a person gave it; a camera's clock may be
-    wrong), but a date off by weeks shifts every day count and the 4-week PAR."""
-    if date is None or not captured:
+def date_warning(date: dt.date | None, captured: str | None, name: str = "") -> str | None:
+    """A warning where a visit's date may be wrong: more than ``DATE_SLACK_DAYS`` from the camera's
+    capture date (``captured``, ISO), not the date in the photo's file ``name`` (a manifest's date
+    with day and month swapped), or chosen among several dates in the name. The given date is
+    used (a person gave it; a camera's clock may be wrong), but a date off by weeks shifts every
+    day count and the 4-week PAR."""
+    if date is None:
         return None
-    shot = dt.datetime.fromisoformat(captured).date()
-    days = abs((date - shot).days)
-    if days <= DATE_SLACK_DAYS:
-        return None
-    return (f"the visit's date ({date.isoformat()}) is {days} days from the camera's capture date "
-            f"({shot.isoformat()}): check the date in the file name or manifest")
+    said = []
+    named = dates_in_name(name)
+    listed = ", ".join(d.isoformat() for d in named)
+    if named and date not in named:
+        said.append(f"the visit's date ({date.isoformat()}) is not the date in its file name ({listed}): "
+                    "check the date in the manifest")
+    elif len(named) > 1:
+        said.append(f"the file name holds {len(named)} dates ({listed}): the visit is dated {date.isoformat()}; "
+                    "check it")
+    if captured:
+        shot = dt.datetime.fromisoformat(captured).date()
+        days = abs((date - shot).days)
+        if days > DATE_SLACK_DAYS:
+            said.append(f"the visit's date ({date.isoformat()}) is {days} days from the camera's capture date "
+                        f"({shot.isoformat()}): check the date in the file name or manifest")
+    return "; ".join(said) or None
 
 
 def no_date_error(image) -> str:
@@ -504,7 +528,7 @@ def batch_specs(source) -> list[PhotoSpec]:
         specs = folder_photos(src, recursive=True) if src.is_dir() else \
             photo_with_sidecars(src) if is_photo(src) else photo_specs(src)
         if not specs:
-            raise InputError(f"{src}: holds no photos (.jpg, .png, .tif, .heic)")
+            raise InputError(f"{src}: {NO_PHOTOS}")
         return specs
     specs = [s for item in source for s in ([item] if isinstance(item, PhotoSpec) else photo_with_sidecars(Path(item)))]
     if not specs:

@@ -234,3 +234,22 @@ def test_json_gives_the_visit_date_its_warning_names(tmp_path, phantom):
     dated, undated = json.loads(r.stdout)
     assert dated["date"] == "2024-03-18" and undated["date"] is None
     assert "wound" not in dated and "params_key" not in dated
+
+
+def test_outputs_that_would_write_over_the_photo_are_refused_and_the_photo_kept(tmp_path):
+    """--overlay-out set to the photos' own folder would draw the outline over the original photo (and a
+    later track would measure the drawing): refused, naming the option, the photo untouched."""
+    import hashlib
+
+    p = make_phantom(72, width=480, height=360, px_per_mm=4.0, marker=False)
+    write_rgb(tmp_path / "x.jpg", p.rgb, quality=95)
+    write_rgb(tmp_path / "y.png", p.rgb)
+    before = {n: hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in ("x.jpg", "y.png")}
+    r = run(tmp_path / "x.jpg", "--px-per-mm", 4, "--overlay-out", tmp_path)
+    assert r.exit_code == 1 and "--overlay-out" in r.stderr and "write over the photo" in r.stderr
+    r = run(tmp_path / "y.png", "--px-per-mm", 4, "--mask-out", tmp_path)
+    assert r.exit_code == 1 and "--mask-out" in r.stderr
+    assert {n: hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in before} == before
+    r = run(tmp_path / "x.jpg", "--px-per-mm", 4, "--mask-out", tmp_path)  # x.png beside x.jpg: not the photo
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "x.png").is_file()
