@@ -57,7 +57,24 @@ def test_identical_dates_are_kept_and_flagged():
     rows, s = analyse_series([v(0, 500.0), Visit(D0 + dt.timedelta(days=10), "b.jpg", 400.0, 70.0),
                               Visit(D0 + dt.timedelta(days=10), "c.jpg", 410.0, 71.0)])
     assert len(rows) == 3 and rows[2].gilman_mm_per_week is None  # zero interval: no rate
-    assert any("same date" in w for w in s.warnings)
+    assert any("2 measured photos of 2024-01-11 (b.jpg 400.0 mm², c.jpg 410.0 mm²): the summary counts the "
+               "first, b.jpg" in w for w in s.warnings)
+
+
+def test_two_photos_of_one_visit_give_one_answer_whatever_their_names():
+    """The 4-week PAR drew its line from the last photo of the day before day 28 and the latest PAR took the
+    last photo of its day, so two photos of one visit gave 36.7% or 59.0% by their names' order: the summary
+    counts the first photo of each date, everywhere."""
+    def series(day28):
+        return analyse_series([v(0, 800.0), *(Visit(D0 + dt.timedelta(days=21), n, a, 100.0) for n, a in day28),
+                               v(42, 300.0)])[1]
+
+    for photos in ([("a.jpg", 500.0), ("b.jpg", 330.0)], [("a.jpg", 330.0), ("b.jpg", 500.0)]):
+        s = series(photos)
+        first = photos[0][1]
+        assert s.par_4wk_pct == pytest.approx(100 * (1 - (first + (300 - first) * 7 / 21) / 800))
+    s = analyse_series([v(0, 800.0), v(28, 300.0), Visit(D0 + dt.timedelta(days=28), "z.jpg", 700.0, 100.0)])[1]
+    assert s.latest_area_mm2 == 300.0 and s.par_pct == pytest.approx(62.5) and s.par_4wk_pct == pytest.approx(62.5)
 
 
 def test_growing_wound_is_not_projectable():
@@ -161,3 +178,38 @@ def test_each_visit_carries_its_length_and_width_and_a_closed_wound_none_left():
     assert (rows[0].length_mm, rows[0].width_mm) == (30.0, 21.0)
     assert (rows[1].length_mm, rows[1].width_mm) == (0.0, 0.0)
     assert rows[2].length_mm is None and "length_mm" in rows[2].to_dict()  # not measured: unknown, not 0
+
+
+def test_a_4_week_pas_whose_interval_spans_the_threshold_is_said_to_be_uncertain():
+    """A doubtful outline near day 28 (a greyscale photo, -43% in area) read "61.2%: meets the 50% threshold"
+    in every summary, its own interval -32 to 92% unsaid: the verdict now says it cannot be told."""
+    sure = dict(area_mm2_low=None, area_mm2_high=None)
+
+    def series(low, high):
+        base = v(0, 800.0, area_mm2_low=760.0, area_mm2_high=840.0)
+        return analyse_series([base, v(28, 310.0, area_mm2_low=low, area_mm2_high=high)])[1]
+
+    s = series(290.0, 330.0)
+    assert s.verdict_4wk == "met" and 55 < s.par_4wk_pct_low < s.par_4wk_pct < s.par_4wk_pct_high < 68
+    s = series(60.0, 1000.0)
+    assert s.meets_4wk_threshold and s.verdict_4wk.startswith("met by the figure, but uncertain")
+    assert s.par_4wk_pct_low < 50 <= s.par_4wk_pct_high
+    s = analyse_series([v(0, 800.0, area_mm2_low=760.0, area_mm2_high=840.0), v(28, 310.0, **sure)])[1]
+    assert s.verdict_4wk == "met" and s.par_4wk_pct_high is None  # no interval known: the figure alone
+    s = analyse_series([v(0, 800.0, area_mm2_low=760.0, area_mm2_high=840.0),  # drawn between two visits
+                        v(21, 500.0, area_mm2_low=100.0, area_mm2_high=900.0), v(35, 300.0, area_mm2_low=280.0,
+                                                                                 area_mm2_high=320.0)])[1]
+    assert s.par_4wk_pct_low < s.par_4wk_pct < s.par_4wk_pct_high and "uncertain" in s.verdict_4wk
+
+
+def test_a_failed_first_photo_and_a_reopened_closure_are_said_in_the_summary():
+    failed = Visit(D0, "first.jpg", None, None, error="first.jpg: cannot be decoded")
+    s = analyse_series([failed, v(30, 500.0), v(60, 300.0)])[1]
+    assert s.baseline_date == "2024-01-31"
+    assert any("the earliest photo, 2024-01-01 first.jpg, could not be measured: every PAR counts from 2024-01-31"
+               in w for w in s.warnings)
+    s = analyse_series([v(0, 500.0), v(30, 0.0, closed=True), v(60, 200.0)])[1]
+    assert s.closed_date is None
+    assert any("counted as closed at 2024-01-31 (30.jpg), but found again at 2024-03-01" in w for w in s.warnings)
+    s = analyse_series([v(0, 500.0), v(30, 0.0, closed=True), v(60, 0.0, closed=True)])[1]
+    assert s.closed_date == "2024-01-31" and any(w.startswith("closed at 2024-01-31") for w in s.warnings)

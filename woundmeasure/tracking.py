@@ -27,6 +27,7 @@ import datetime as dt
 import math
 import numbers
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -146,9 +147,25 @@ class SeriesSummary:
     closed_date: str | None = None  # the first counted visit at which the wound was found closed
     par_pct_low: float | None = None  # the latest PAR's 95% interval
     par_pct_high: float | None = None
+    par_4wk_pct_low: float | None = None  # the 4-week PAR's 95% interval (None: unbounded or unknown)
+    par_4wk_pct_high: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def verdict_4wk(self) -> str:
+        """The 4-week PAR against its threshold, in words: ``met``, ``not met``, ``n/a``, or, where its 95%
+        interval reaches across the threshold, which side the figure falls on and that it cannot be told
+        (one doubtful outline near day 28 must not decide a prognosis unsaid)."""
+        if self.meets_4wk_threshold is None:
+            return "n/a"
+        said = "met" if self.meets_4wk_threshold else "not met"
+        low, high = self.par_4wk_pct_low, self.par_4wk_pct_high  # high None: no interval known
+        if high is not None and high >= self.threshold_pct and (low is None or low < self.threshold_pct):
+            span = f"{'…' if low is None else f'{low:.1f}%'} to {high:.1f}%"
+            return f"{said} by the figure, but uncertain: its 95% interval, {span}, spans the threshold"
+        return said
 
 
 def percent_area_reduction(a0: float, at: float) -> float:
@@ -298,16 +315,28 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     if failed:
         warnings.append(f"{len(failed)} visit(s) could not be measured and are left out of the metrics: "
                         + ", ".join(f"{v.date.isoformat() if v.date else 'undated'} {v.image}" for v in failed))
-    closed = [v for v in measured if v.closed]
-    if closed:
-        warnings.append(f"closed at {closed[0].date.isoformat()} ({closed[0].image}): {closure_state(closed[0])}")
     for v in ordered:
         if v.measured and v.excluded:
             warnings.append(f"{v.date.isoformat()} {v.image} is left out of the metrics: {v.excluded}")
     dates = [v.date for v in measured]
-    dups = sorted({d for d in dates if dates.count(d) > 1})
-    if dups:
-        warnings.append("several measured visits on the same date: " + ", ".join(d.isoformat() for d in dups))
+    for day in sorted({d for d in dates if dates.count(d) > 1}):
+        same = [v for v in measured if v.date == day]
+        warnings.append(f"{len(same)} measured photos of {day.isoformat()} ("
+                        + ", ".join(f"{Path(v.image).name} {v.area_mm2:.1f} mm²" for v in same)
+                        + f"): the summary counts the first, {Path(same[0].image).name}; exclude the one not to count")
+    measured = [v for i, v in enumerate(measured) if v.date not in dates[:i]]  # one photo per visit date
+    closed = [v for v in measured if v.closed]
+    if closed and measured[-1].closed:
+        warnings.append(f"closed at {closed[0].date.isoformat()} ({closed[0].image}): {closure_state(closed[0])}")
+    elif closed:
+        again = next(v for v in measured if v.date > closed[0].date and not v.closed)
+        warnings.append(f"counted as closed at {closed[0].date.isoformat()} ({closed[0].image}), but found again at "
+                        f"{again.date.isoformat()}: reopened, or that photo's outline missed it (a dressing left on?); "
+                        "check it")
+    if measured and (early := [v for v in failed if v.date and v.date < measured[0].date]):
+        warnings.append(f"the earliest photo, {early[0].date.isoformat()} {early[0].image}, could not be measured: "
+                        f"every PAR counts from {measured[0].date.isoformat()}, the first measured visit, instead; "
+                        "correct that photo to count from it")
     wound = ordered[0].wound if ordered else "wound"
     base = measured[0] if measured else None
     rows: list[VisitMetrics] = []
@@ -344,10 +373,17 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     days_total = (last.date - base.date).days
     if base.area_mm2 <= 0:
         warnings.append("the baseline area is 0: PAR and projections are undefined")
-    measured_rows = [r for r in rows if r.error is None and r.area_mm2 is not None and r.excluded is None]
+    counted_rows = [r for r in rows if r.error is None and r.area_mm2 is not None and r.excluded is None]
+    measured_rows = [r for i, r in enumerate(counted_rows) if r.day not in [q.day for q in counted_rows[:i]]]
     par_latest = measured_rows[-1].par_pct
-    par4 = par_at_day([r.day for r in measured_rows], [r.par_pct for r in measured_rows], 28.0) \
-        if base.area_mm2 > 0 else None
+    days_of = [r.day for r in measured_rows]
+    par4 = par_at_day(days_of, [r.par_pct for r in measured_rows], 28.0) if base.area_mm2 > 0 else None
+    par4_low = par4_high = None
+    if par4 is not None:  # the bounds drawn between the same visits (the baseline's PAR is 0 exactly)
+        bounds = [(0.0, 0.0) if r.day == 0 else (r.par_pct_low, r.par_pct_high) for r in measured_rows]
+        par4_low, par4_high = (par_at_day(days_of, [math.nan if b[i] is None else b[i] for b in bounds], 28.0)
+                               for i in (0, 1))  # an open or unknown end at either visit leaves it so (None)
+        par4_low, par4_high = (None if p is None or math.isnan(p) else p for p in (par4_low, par4_high))
     if par4 is None and base.area_mm2 > 0 and days_total > 28:
         warnings.append(f"no 4-week PAR: no visit within {PAR_4WK_REACH_DAYS} days of day 28, or none on its "
                         f"other side within {PAR_4WK_GAP_DAYS} days of it "
@@ -381,6 +417,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         projected_closure_date=linear.isoformat() if linear else None,
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
         projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope,
-        closed_date=next((v.date.isoformat() for v in measured if v.closed), None),
-        par_pct_low=measured_rows[-1].par_pct_low, par_pct_high=measured_rows[-1].par_pct_high)
+        closed_date=next((v.date.isoformat() for v in measured if v.closed), None) if last.closed else None,
+        par_pct_low=measured_rows[-1].par_pct_low, par_pct_high=measured_rows[-1].par_pct_high,
+        par_4wk_pct_low=par4_low, par_4wk_pct_high=par4_high)
     return rows, summary

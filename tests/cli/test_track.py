@@ -77,3 +77,18 @@ def test_the_table_shows_each_visits_warnings_under_it():
 def test_a_threshold_out_of_range_is_a_usage_error_before_any_photo_is_measured(tmp_path):
     r = run(tmp_path, "--threshold", "0.5")
     assert r.exit_code == 2 and "0.5 is not in the range 1<=x<=100" in r.output
+
+
+def test_the_summary_names_its_baseline_and_says_when_the_first_photo_failed(tmp_path):
+    """A damaged first photo moved the baseline to the second visit, and only the HTML report said from which
+    visit every PAR counted."""
+    from woundmeasure.io import write_rgb
+    from woundmeasure.synthetic import make_phantom
+
+    (tmp_path / "2024-01-01.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    for i, day in enumerate(("2024-01-29", "2024-02-26")):
+        write_rgb(tmp_path / f"{day}.jpg", make_phantom(80 + i, width=480, height=360, px_per_mm=4.0,
+                                                         marker=False).rgb)
+    r = run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--db", tmp_path / "t.db")
+    assert "FAILED" in r.stdout and "\nbaseline: 2024-01-29, " in r.stdout
+    assert "the earliest photo, 2024-01-01" in r.stdout and "every PAR counts from 2024-01-29" in r.stdout

@@ -36,10 +36,10 @@ def format_track(t) -> str:
     latest = f" ({s.latest_date})" if s.latest_date else ""
     lines += [
         "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",
+        f"baseline: {s.baseline_date or 'none'}" + (f", {s.baseline_area_mm2:.1f} mm2" if s.baseline_date else ""),
         f"PAR at latest visit{latest}: {f(s.par_pct, 1, '%')} "
-        f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')})",
-        f"PAR at 4 weeks: {f(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: "
-        f"{'n/a' if s.meets_4wk_threshold is None else 'met' if s.meets_4wk_threshold else 'not met'})",
+        f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')}; … an open end)",
+        f"PAR at 4 weeks: {f(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {s.verdict_4wk})",
         f"healing rate {f(s.healing_rate_cm2_per_week, 3, ' cm2/week')}; Gilman {f(s.gilman_mm_per_week, 3, ' mm/week')}; "
         f"ln(At/A0) {f(s.log_area_ratio, 3)}; k {f(s.exp_k_per_day, 4, '/day')}",
         f"projected closure: linear {s.projected_closure_date or 'not projectable'}, exponential "

@@ -136,7 +136,8 @@ def patient_bundle(patient: str, tracks, *, embed_photos: bool = False) -> dict:
                 "subject": {"reference": patient_ref}, "bodySite": {"text": _site(track.wound)},
                 "effectiveDateTime": (dt.date.fromisoformat(s.baseline_date) + dt.timedelta(days=28)).isoformat(),
                 "device": {"reference": device_ref}, "valueBoolean": bool(s.meets_4wk_threshold),
-                "note": [{"text": f"PAR at 4 weeks {s.par_4wk_pct:.1f}% against a threshold of {s.threshold_pct:g}%"}]}})
+                "note": [{"text": f"PAR at 4 weeks {s.par_4wk_pct:.1f}% against a threshold of {s.threshold_pct:g}%: "
+                                  f"{s.verdict_4wk}"}]}})
     bundle = {"resourceType": "Bundle", "type": "collection",
               "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "entry": entries}
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)

@@ -46,7 +46,9 @@ def _plot_png(track) -> bytes:
 def _summary_html(s) -> str:
     left_out = s.visits - s.measured_visits - s.failed_visits  # excluded by a person, with a reason
     meets = ("–" if s.meets_4wk_threshold is None else
-             '<span class="ok">meets</span>' if s.meets_4wk_threshold else '<span class="bad">below</span>')
+             '<span class="ok">meets</span>' if s.verdict_4wk == "met" else
+             '<span class="bad">below</span>' if s.verdict_4wk == "not met" else
+             f'<span class="bad">{html.escape(s.verdict_4wk)}:</span>')
     rows = [
         ("baseline", f"{s.baseline_date} · {fmt(s.baseline_area_mm2, 1, ' mm²')}"),
         ("latest", f"{s.latest_date} · {fmt(s.latest_area_mm2, 1, ' mm²')} (day {s.days})"),
