@@ -185,9 +185,10 @@ def _skin(h=1200, w=1600, seed=0):
     return np.clip(np.array([205, 160, 140]) + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
 
 
-def _edge(rgb, origin, angle_deg, ppm, length_mm, *, step_mm=1.0, inward=1):
+def _edge(rgb, origin, angle_deg, ppm, length_mm, *, step_mm=1.0, inward=1, tick=None, hidden=()):
     """Black ticks on white paper along a line from ``origin`` (px): every ``step_mm``; the whole mm
-    longer than the half mm between them, the 5 and 10 mm longer still."""
+    longer than the half mm between them, the 5 and 10 mm longer still (or ``tick(i)`` mm long, i the
+    tick's number); none in the ``hidden`` (from, to) mm ranges (a finger over the ruler)."""
     import cv2
 
     a = math.radians(angle_deg)
@@ -198,8 +199,10 @@ def _edge(rgb, origin, angle_deg, ppm, length_mm, *, step_mm=1.0, inward=1):
     cv2.fillPoly(rgb, [np.round(np.array(body) * 16).astype(np.int32)], (240, 238, 228), cv2.LINE_AA, shift=4)
     for i in range(int(round(length_mm / step_mm)) + 1):
         mm = i * step_mm
-        tick = 7.0 if mm % 10 == 0 else 5.0 if mm % 5 == 0 else 3.0 if mm % 1 == 0 else 2.0
-        p0, p1 = o + mm * ppm * u, o + (mm * ppm) * u + tick * ppm * n
+        if any(lo <= mm <= hi for lo, hi in hidden):
+            continue
+        long = tick(i) if tick else 7.0 if mm % 10 == 0 else 5.0 if mm % 5 == 0 else 3.0 if mm % 1 == 0 else 2.0
+        p0, p1 = o + mm * ppm * u, o + (mm * ppm) * u + long * ppm * n
         cv2.line(rgb, tuple(np.round(p0 * 16).astype(int)), tuple(np.round(p1 * 16).astype(int)), (25, 25, 25),
                  max(1, round(0.2 * ppm)), cv2.LINE_AA, shift=4)
 
@@ -255,3 +258,33 @@ def test_a_blurred_ruler_is_never_read_at_twice_its_scale(ppm, step, blur, seed)
     except CalibrationError:
         return
     assert scale == pytest.approx(ppm, rel=0.01)
+
+
+@pytest.mark.parametrize("ppm", [6.0, 10.0])
+def test_an_edge_longer_only_every_10_ticks_is_never_read_at_half_its_scale(ppm):
+    """A 0.5 mm edge whose half-mm ticks are as long as its mm ones, longer only at 5 and 10 mm (every 10 and
+    20 ticks), has the mm pattern's period: read as mm it halved the scale, every area four times too large,
+    unsaid. It is read in mm (off its whole-mm ticks) or refused; a mm edge without 5 mm ticks looks the
+    same at half the spacing and is refused: neither is guessed."""
+    rgb = _skin(seed=3)
+    _edge(rgb, (150, 300), 0, ppm, 1300 / ppm, step_mm=0.5, tick=lambda i: 6.0 if i % 20 == 0 else 4.5
+          if i % 10 == 0 else 2.5)
+    try:
+        assert ruler_calibration(rgb).px_per_mm == pytest.approx(ppm, rel=0.005)
+    except CalibrationError as exc:
+        assert "longer only every 10th" in str(exc) and "--ruler" in str(exc)
+    rgb = _skin(seed=3)
+    _edge(rgb, (150, 300), 0, ppm, 1300 / ppm, tick=lambda i: 6.0 if i % 10 == 0 else 3.0)
+    with pytest.raises(CalibrationError, match="longer only every 10th.*give the scale with --ruler"):
+        ruler_calibration(rgb)
+
+
+def test_a_dual_ruler_is_read_on_its_mm_edge_when_fingers_cover_part_of_it_not_on_its_tenth_inch_edge():
+    """A tenth-inch edge has the mm pattern (longer every 5 and 10): with its mm edge partly covered it was the
+    longer row and was read as mm, 2.54 times too coarse (the area 6.45 times too small)."""
+    rgb = _skin(seed=5)
+    ppm = 8.0
+    _edge(rgb, (150, 300), 0, ppm, 150, hidden=((40, 52), (95, 108)))
+    _edge(rgb, (150, 300 + 30 * ppm), 0, ppm, 150, inward=-1, step_mm=2.54,
+          tick=lambda i: 7.0 if i % 10 == 0 else 5.0 if i % 5 == 0 else 3.0)
+    assert ruler_calibration(rgb).px_per_mm == pytest.approx(ppm, rel=0.005)

@@ -55,7 +55,7 @@ class TickRow:
     length: np.ndarray  # (K,)
     direction: np.ndarray  # (2,) unit vector along the ticks, pointing from the base into the ruler
     period_px: float
-    unit: str  # "mm" or "inch/16"
+    unit: str  # "mm", "inch/16", or "tens only" (longer every 10 ticks only: mm or 0.5 mm, not told)
     marks: frozenset = frozenset()  # which marks it is made of (to tell rows made of the same ticks)
     straightness_px: float = 0.0  # scatter of the base ends about a line: small on the ruler's edge
     tick_dir: np.ndarray | None = None  # (K, 2) each tick's own unit direction (they converge under perspective)
@@ -224,13 +224,21 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     if unit == "inch/16" and alternate < 0.3:
         return None  # a 1/16 inch edge has its 1/8 ticks longer than the 1/16 ones between them
     even, odd = _phase_means(k, lengths, 2)
+    whole = None  # on a 0.5 mm edge, the parity of its whole-mm ticks' numbers
     if unit == "mm" and alternate >= HALF_MM_ALTERNATE and abs(odd - even) >= max(1.5, 0.15 * min(odd, even)):
-        # a 0.5 mm edge (its whole-mm ticks visibly longer, not alike lengths' noise): keep the whole-mm
-        # ticks, numbered in mm
+        # a 0.5 mm edge (its whole-mm ticks visibly longer, not alike lengths' noise)
         whole = int(odd > even)
-        sel = k % 2 == whole
-        if sel.sum() < MIN_TICKS or lengths[~sel].std() > 0.3 * abs(odd - even):
+        if lengths[k % 2 != whole].std() > 0.3 * abs(odd - even):
             return None  # the half-mm ticks are all alike; a mm row's odd ticks hold its 5 mm ones
+    elif unit == "mm" and not _fives_longer(k, lengths):
+        tens = _half_mm_tens(k, lengths)  # a 0.5 mm edge whose half-mm ticks are as long as its mm ones?
+        if tens is None:  # or a mm edge without 5 mm ticks: which, its ticks cannot tell
+            return TickRow(ends, k, lengths, -sign * mean_dir, period, "tens only", frozenset(int(m) for m in members))
+        whole = tens % 2
+    if whole is not None:  # keep the whole-mm ticks, numbered in mm
+        sel = k % 2 == whole
+        if sel.sum() < MIN_TICKS:
+            return None
         members, ends, dirs, lengths, k, period = members[sel], ends[sel], dirs[sel], lengths[sel], \
             (k[sel] - whole) // 2, 2 * period
     inward = -sign * mean_dir  # from the base end into the ruler
@@ -238,6 +246,36 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
     line = np.polyfit((ends - ends.mean(0)) @ axis, across, 2)
     scatter = float(np.std(across - np.polyval(line, (ends - ends.mean(0)) @ axis)))
     return TickRow(ends, k, lengths, inward, period, unit, frozenset(int(m) for m in members), scatter, dirs)
+
+
+def _fives_longer(k: np.ndarray, lengths: np.ndarray) -> bool:
+    """Whether a row with the mm pattern has a longer tick half-way between its longest ones, as a mm edge
+    has its 5 mm ticks between its cm ticks (a 0.5 mm edge whose half-mm ticks are as long as its mm
+    ones has nothing longer there: its long ticks, every 10, are its 5 and 10 mm ones)."""
+    tens = _phase_means(k, lengths, 10)
+    ten = int(np.argmax(tens))
+    half_way = (ten + 5) % 10
+    if np.sum(k % 10 == half_way) < 2:
+        return True  # its 5 mm ticks unseen (merged with their numbers): nothing says they are not there
+    ordinary = float(np.median(lengths))
+    return bool(tens[half_way] > ordinary + max(1.0, 0.1 * ordinary))
+
+
+def _half_mm_tens(k: np.ndarray, lengths: np.ndarray) -> int | None:
+    """The phase (``k mod 20``) of the cm ticks of a row that is a 0.5 mm edge whose half-mm ticks are as
+    long as its mm ones (no longer tick half-way between its long ones, :func:`_fives_longer`), or None:
+    its long ticks, every 10 (5 mm), alternate in length (5 and 10 mm), where a mm edge's cm ticks are
+    alike. Read as mm, such an edge halves the scale (every area four times too large)."""
+    if len(k) < 30 or k.max() - k.min() < 30:
+        return None  # both kinds of long tick seen at least once more
+    tens = _phase_means(k, lengths, 10)
+    ten = int(np.argmax(tens))
+    ordinary = float(np.median(lengths))
+    twenties = _phase_means(k, lengths, 20)
+    a, b = twenties[ten], twenties[ten + 10]
+    if min(a, b) <= ordinary or abs(a - b) < max(1.5, 0.15 * (min(a, b) - ordinary)):
+        return None  # the long ticks are alike: cm ticks
+    return ten if a > b else ten + 10
 
 
 def find_tick_rows(gray: np.ndarray, *, full_size: bool = True) -> list[TickRow]:
@@ -558,6 +596,19 @@ def _l_calibration(r1: TickRow, r2: TickRow, corner: np.ndarray) -> Calibration 
     return cal.at(*centre)
 
 
+TENTH_INCH_MM = 2.54
+PITCH_MATCH = 0.04  # how near the ratio of two rows' tick spacings must be to 2.54 (perspective and fit spread)
+
+
+def _without_tenth_inch(rows: list[TickRow]) -> list[TickRow]:
+    """The rows with the mm pattern less those whose ticks are 2.54 times as far apart as another's: the
+    tenth-inch edge of a dual ruler (longer every 5 and 10, as mm) beside its mm edge. Read as mm it is
+    2.54 times too coarse (the area 6.45 times too small), and when a finger covers the mm edge it is the
+    longer row."""
+    return [r for r in rows if not any(abs(r.period_px / o.period_px / TENTH_INCH_MM - 1) < PITCH_MATCH
+                                       for o in rows)]
+
+
 def ruler_calibration(rgb: np.ndarray, *, full_size: bool = True) -> Calibration:
     """Calibrate from a printed mm ruler in the photo.
 
@@ -579,8 +630,13 @@ def ruler_calibration(rgb: np.ndarray, *, full_size: bool = True) -> Calibration
 
     gray = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2GRAY)
     rows = find_tick_rows(gray, full_size=full_size)
-    mm = [r for r in rows if r.unit == "mm"]
+    mm = _without_tenth_inch([r for r in rows if r.unit == "mm"])
     if not mm:
+        if any(r.unit == "tens only" for r in rows):
+            raise CalibrationError("found a ruler edge whose ticks are longer only every 10th, with none longer "
+                                   "half-way: it may be marked in mm or in 0.5 mm (4 times the area), which its "
+                                   "ticks cannot tell; give the scale with --ruler X1,Y1,X2,Y2,MM (two points on "
+                                   "it), or photograph a mm ruler with 5 mm ticks")
         if rows:
             raise CalibrationError("found a ruler's inch edge but no mm edge (an inch scale is not read as mm); "
                                    "photograph the mm edge")
