@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import DATES, fresh
 from woundmeasure.io import decode_mask, encode_mask, read_mask
-from woundmeasure.review.app import create_app
+from woundmeasure.review.app import create_app, token_cookie
 from woundmeasure.review.session import ReviewSession
 
 TOKEN = "s3cret-token"
@@ -18,7 +18,7 @@ def served(series_dir, tmp_path):
     d = fresh(series_dir, tmp_path)
     session = ReviewSession(d, db=tmp_path / "r.db")
     client = create_app(session, token=TOKEN).test_client()
-    client.set_cookie("wm_token", TOKEN)
+    client.set_cookie(token_cookie(TOKEN), TOKEN)
     return d, session, client
 
 
@@ -289,3 +289,31 @@ def test_a_split_needs_two_points_apart_and_reset_leaves_the_names(served):
     r = client.post("/api/visits/0-0/reset")  # the outline goes back; the wound's name is a decision of its own
     assert r.status_code == 200 and (d / f"visit-{DATES[0]}.wounds.json").is_file()
     assert [w["wound"] for w in r.get_json()["wounds"]] == ["heel"]
+
+
+def test_a_change_made_on_an_out_of_date_view_is_refused_and_changes_nothing(served):
+    """Visit ids are places in the series (a split, merge or name moves them): an edit made before such a
+    change was saved beside another photo; a second tab, opened before the first accepted, undid its
+    correction. Every change names the visit as the page saw it, and a view no longer true is refused (409)."""
+    d, session, client = served
+    visits = series(client)["visits"]
+    first, second = visits[0], visits[1]
+    outline = client.get(f"/api/visits/{first['id']}/outline").data
+    seen = {"photo": first["photo"], "wound": first["wound"], "state": first["state"]}
+    wrong_photo = {**seen, "photo": second["photo"]}
+    r = client.post(f"/api/visits/{first['id']}/accept",
+                    json={"mask_png": base64.b64encode(outline).decode(), **wrong_photo})
+    assert r.status_code == 409 and "reload the page" in r.get_json()["error"]
+    r = client.post(f"/api/visits/{first['id']}/segment", json={"points": [[450, 350]], **wrong_photo})
+    assert r.status_code == 409
+    assert not list(d.glob("*.mask.png")) and not list(d.glob("*.hints.json"))
+    r = client.post(f"/api/visits/{first['id']}/note", json={"note": "first tab", **seen})
+    assert r.status_code == 200  # as the page saw it: done, and the visit's state is now another
+    r = client.post(f"/api/visits/{first['id']}/exclude", json={"reason": "second tab", **seen})
+    assert r.status_code == 409 and "another tab" in r.get_json()["error"]
+    now = series(client)["visits"][0]
+    assert now["note"] == "first tab" and not now["excluded"] and now["state"] != first["state"]
+
+
+def test_two_review_pages_at_once_keep_their_own_token_cookies():
+    assert token_cookie("one") != token_cookie("two") and token_cookie("one").startswith("wm_token_")

@@ -257,6 +257,7 @@ def test_an_unsaved_edit_of_one_wound_is_dropped_and_said_when_the_other_wound_o
     a = session.outline("0-2")
     ys, xs = np.nonzero(a)
     _click(browser, int(np.median(xs)), int(np.median(ys)), shift=True)  # an edit of A, not accepted
+    print("STATUS", browser.find_element("id", "status").text, list(d.glob("*.hints.json")), browser.execute_script("return window.review.unsavedVisits();"))
     assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]
     browser.execute_script("window.review.selectVisit('1-2');")  # wound B of the same photo
     _idle(browser)
@@ -273,3 +274,37 @@ def test_an_unsaved_edit_of_one_wound_is_dropped_and_said_when_the_other_wound_o
     ActionChains(browser).send_keys("n").perform()  # to whatever has the focus, as a person's key press
     _idle(browser)
     _wait(browser, "document.querySelector('tr.selected')?.dataset.visitId === '0-1'", timeout=10)
+
+
+def test_a_click_then_accept_and_next_pressed_at_once_accepts_the_clicked_visit_and_keeps_the_other_edit(page,
+                                                                                                       series_dir):
+    """A and N pressed before a click's outline came back accepted the next visit's unsaved edit instead,
+    and the click was lost."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    browser.execute_script("window.review.selectVisit('0-2');")
+    _idle(browser)
+    ys, xs = np.nonzero(truth[DATES[2]][1])
+    _click(browser, int(np.percentile(xs, 40)), int(np.median(ys)))  # an edit left on the later visit
+    _idle(browser)
+    browser.execute_script("window.review.selectVisit('0-1');")
+    _idle(browser)
+    ys, xs = np.nonzero(truth[DATES[1]][1])
+    canvas = browser.find_element("id", "editor")
+    cx, cy = browser.execute_script("return window.review.toClient(arguments[0], arguments[1]);",
+                                    int(np.percentile(xs, 40)), int(np.median(ys)))
+    rect = browser.execute_script("return arguments[0].getBoundingClientRect();", canvas)
+    ActionChains(browser).move_to_element_with_offset(canvas, cx - rect["left"] - rect["width"] / 2,
+                                                      cy - rect["top"] - rect["height"] / 2) \
+        .click().send_keys("a").pause(0.05).send_keys("n").perform()  # before the click's outline is back
+    _wait(browser, "document.querySelector('tr.selected')?.dataset.visitId === '0-2'", timeout=30)
+    _wait(browser, "document.querySelector(\"tr[data-visit-id='0-1'] td.outline\").textContent === 'steered'")
+    _idle(browser)
+    saved = json.loads((d / f"visit-{DATES[1]}.hints.json").read_text())
+    assert len(saved["points"]) == 1  # the clicked visit, with its click
+    assert not (d / f"visit-{DATES[2]}.hints.json").exists()  # the other edit: not accepted, still a draft
+    assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]

@@ -20,7 +20,15 @@ from woundmeasure.io import encode_jpeg, encode_mask, encode_png
 from woundmeasure.review.session import ReviewSession, UnknownVisit
 
 TOKEN_HEADER = "X-Woundmeasure-Token"
-TOKEN_COOKIE = "wm_token"
+
+
+def token_cookie(token: str) -> str:
+    """The cookie that carries ``token``, named after it: cookies are not kept apart by port, so two review
+    pages open at once (two ports of 127.0.0.1) would otherwise overwrite each other's and lock one out."""
+    import hashlib
+
+    return "wm_token_" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
 MAX_UPLOAD_BYTES = 64 << 20
 PHOTO_LONG_SIDE = 2400  # the photo the page shows; outlines stay at full resolution
 
@@ -40,6 +48,39 @@ def _wound_box(visit) -> list[float] | None:
     return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
 
 
+def _state(visit: dict) -> str:
+    """A short digest of what a person sees of a visit and may change: a page that sends back another
+    (a second tab, opened before this one accepted) is out of date."""
+    import hashlib
+    import json
+
+    seen = {k: visit[k] for k in ("photo", "area_mm2", "outline", "hints", "note", "excluded", "closed_confirmed")}
+    return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class OutOfDate(WoundMeasureError):
+    """The page asked to change a visit as it last saw it, and the visit is no longer that."""
+
+
+def check_seen(session: ReviewSession, visit_id: str, data: dict) -> None:
+    """Refuse a change made on a view of the series that is no longer true: the visit id now names another
+    photo or wound (ids are places in the series, and a split, merge or name moves them), or the visit
+    was changed since (``state``, where given). Without this, an edit made before a split was saved
+    beside another photo, and a second tab undid the first tab's correction."""
+    payload = series_payload(session)
+    for w in payload["wounds"]:
+        for v in w["visits"]:
+            if v["id"] != visit_id:
+                continue
+            if "photo" in data and (data["photo"] != v["photo"] or data.get("wound", w["wound"]) != w["wound"]):
+                raise OutOfDate(f"visit {visit_id} is now {w['wound']} in {v['image']}: the series changed since "
+                                "this page showed it; reload the page")
+            if "state" in data and data["state"] != v["state"]:
+                raise OutOfDate(f"{v['image']} ({w['wound']}) was changed since this page showed it (in another tab "
+                                "or window?); reload the page to see it before changing it")
+            return
+
+
 def series_payload(session: ReviewSession) -> dict:
     """Everything the page shows, as tracking computed it."""
     from woundmeasure.calibration.detect import NO_SCALE_HELP
@@ -54,7 +95,7 @@ def series_payload(session: ReviewSession) -> dict:
             reviewed = written_by_review(v.image)
             corrected = f"override: {mask_path(v.image).name}" in v.outline and reviewed
             visits.append({
-                "id": f"{w}-{i}", "date": m.date, "day": m.day, "image": Path(v.image).name, "photo": str(v.image),
+                "id": f"{w}-{i}", "wound": t.wound, "date": m.date, "day": m.day, "image": Path(v.image).name, "photo": str(v.image),
                 "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
                 "area_mm2_low": m.area_mm2_low, "area_mm2_high": m.area_mm2_high, "par_pct_low": m.par_pct_low,
                 "par_pct_high": m.par_pct_high, "change_beyond_noise": m.change_beyond_noise,
@@ -68,6 +109,7 @@ def series_payload(session: ReviewSession) -> dict:
                 "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
                 "width_px": v.result.get("width_px") if v.result else None,
                 "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
+            visits[-1]["state"] = _state(visits[-1])
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
     return {"source": str(session.source), "patient": session.patient, "threshold_pct": session.threshold_pct,
             "wounds": wounds}
@@ -82,14 +124,23 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.before_request
     def check_token():
-        given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(TOKEN_COOKIE)
+        given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(token_cookie(token))
         if not given or not hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
             return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed"), 403
         return None
 
     @app.errorhandler(WoundMeasureError)
     def bad_input(exc):
-        return jsonify(error=str(exc)), 404 if isinstance(exc, UnknownVisit) else 400
+        return jsonify(error=str(exc)), 404 if isinstance(exc, UnknownVisit) else 409 if isinstance(exc, OutOfDate) \
+            else 400
+
+    @app.before_request
+    def seen_as_it_is():
+        """Every change names the visit as the page saw it (its photo, wound and state)."""
+        if request.method == "POST" and request.view_args and "visit_id" in request.view_args:
+            data = request.get_json(silent=True)
+            if isinstance(data, dict):
+                check_seen(session, request.view_args["visit_id"], data)
 
     @app.errorhandler(OSError)
     def cannot_write(exc):
@@ -123,7 +174,7 @@ def create_app(session: ReviewSession, *, token: str):
     def index():
         page = (_static_dir() / "index.html").read_bytes()
         response = Response(page, mimetype="text/html")
-        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+        response.set_cookie(token_cookie(token), token, httponly=True, samesite="Strict")
         return response
 
     @app.get("/static/<name>")

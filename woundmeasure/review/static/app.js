@@ -108,8 +108,8 @@ const app = {
   series: null,
   woundIndex: 0,
   figureVersion: 0,
-  drafts: new Map(),   // visit id -> {history, at}: unsaved edits survive moving to another visit
-  photos: new Map(),   // visit id -> Promise<HTMLImageElement>
+  drafts: new Map(),   // visit id -> {history, at, photo, wound}: unsaved edits survive moving to another visit
+  photos: new Map(),   // photo path -> Promise<HTMLImageElement>
 };
 
 function currentWound() {
@@ -130,12 +130,36 @@ function neighbourVisitId(id, step) {
   return visits[index + step]?.id ?? null;
 }
 
+// A visit as the series names it now: ids are places in the series, and a split, merge or name moves them.
+function sameVisit(photo, wound) {
+  for (const candidate of app.series.wounds) {
+    const visit = candidate.visits.find((v) => v.photo === photo && v.wound === wound);
+    if (visit) return visit;
+  }
+  return null;
+}
+
+// What the page saw of a visit, sent with every change: the server refuses a change of another photo or wound
+// than the page shows, or of a visit changed since (in another tab).
+function seenAs(visit) {
+  return { photo: visit.photo, wound: visit.wound, state: visit.state };
+}
+
 function applySeries(series) {
   app.series = series;
   app.woundIndex = Math.max(0, Math.min(app.woundIndex, series.wounds.length - 1));
-  if (editor.visit) editor.visit = findVisit(editor.visit.id)?.visit ?? editor.visit;
+  const drafts = [...app.drafts.values()];
+  app.drafts = new Map();
+  const lost = [];
+  for (const draft of drafts) {   // each unsaved edit stays with its own photo and wound, wherever they now are
+    const visit = sameVisit(draft.photo, draft.wound);
+    if (visit) app.drafts.set(visit.id, draft);
+    else lost.push(`${draft.wound} in ${draft.photo.split(/[\\/]/).pop()}`);
+  }
+  if (editor.visit) editor.visit = sameVisit(editor.visit.photo, editor.visit.wound) ?? editor.visit;
   renderHeader();
   renderWound();
+  return lost.length ? `Unsaved edits of ${lost.join(', ')} were dropped: that wound is no longer in that photo. ` : '';
 }
 
 // ---------------------------------------------------------------- header, table, summary, figures
@@ -417,12 +441,12 @@ function redo() {
 // ---------------------------------------------------------------- opening a visit
 
 function loadPhoto(visit) {
-  if (!app.photos.has(visit.id)) {
+  if (!app.photos.has(visit.photo)) {
     const photo = loadImage(withToken(visitPath(visit.id, 'photo')));
-    photo.catch(() => app.photos.delete(visit.id));   // let a later attempt try again
-    app.photos.set(visit.id, photo);
+    photo.catch(() => app.photos.delete(visit.photo));   // let a later attempt try again
+    app.photos.set(visit.photo, photo);
   }
-  return app.photos.get(visit.id);
+  return app.photos.get(visit.photo);
 }
 
 async function fetchOutline(visit) {
@@ -448,7 +472,10 @@ async function loadDraft(visit) {
 
 function keepDraft() {
   if (!editor.visit || !editor.history.length) return;
-  if (editor.at > 0) app.drafts.set(editor.visit.id, { history: editor.history, at: editor.at });
+  if (editor.at > 0) {
+    app.drafts.set(editor.visit.id, { history: editor.history, at: editor.at, photo: editor.visit.photo,
+      wound: editor.visit.wound });
+  }
   else app.drafts.delete(editor.visit.id);
 }
 
@@ -489,7 +516,9 @@ function openVisit(id) {
   });
 }
 
-function selectVisit(id) {
+// A click's outline still on its way is waited for: leaving the visit would drop the click.
+async function selectVisit(id) {
+  if (editor.pending) await editor.segmenting;
   return openVisit(id).catch(showError);
 }
 
@@ -555,7 +584,8 @@ function requestSegment(hints) {
   renderVisitInfo();
   draw();
   setStatus('Segmenting…');
-  editor.segmenting = request(visitPath(visit.id, 'segment'), { method: 'POST', body: hints })
+  const { photo, wound } = visit;
+  editor.segmenting = request(visitPath(visit.id, 'segment'), { method: 'POST', body: { ...hints, photo, wound } })
     .then(async (answer) => {
       if (seq !== editor.segmentSeq) return;   // superseded by a newer hint, an undo or another visit
       const png = base64ToBlob(answer.mask_png, 'image/png');
@@ -569,6 +599,7 @@ function requestSegment(hints) {
       renderVisitInfo();
       draw();
       showError(error);
+      if (error.status === 409) reloadSeries();
     });
 }
 
@@ -606,27 +637,43 @@ function visitAction(action, body, run) {
   if (!visit) return Promise.resolve(false);
   return withBusy(async () => {
     try {
-      await run(visit, await request(visitPath(visit.id, action), { method: 'POST', body }));
+      await run(visit, await request(visitPath(visit.id, action), { method: 'POST', body: { ...body, ...seenAs(visit) } }));
       return true;
     } catch (error) {
       showError(error);
+      if (error.status === 409) await reloadSeries();
       return false;
     }
   });
 }
 
+// The series as it is now (another tab changed it, or this page's view of it was out of date): the open
+// visit's unsaved edit is kept as a draft of its own photo and wound, and the visit opened again.
+async function reloadSeries() {
+  keepDraft();
+  const open = editor.visit;
+  const lost = applySeries(await request('/api/series'));
+  const again = open && sameVisit(open.photo, open.wound);
+  if (again) await openVisit(again.id);
+  if (lost) setStatus(lost, true);
+}
+
 async function accept() {
   if (!editor.mask) return;
+  const asked = editor.visit;
   await editor.segmenting;   // accept the outline the clinician asked for, not the one before it
+  if (editor.visit?.photo !== asked.photo || editor.visit?.wound !== asked.wound) {   // moved on meanwhile
+    setStatus(`Not accepted: ${text(asked.date)} was left before its outline came back. Its edit is kept.`, true);
+    return;
+  }
   const { hints } = currentState();
   const body = { mask_png: maskAsPngBase64(), ...hints };
   await visitAction('accept', body, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];   // saved now: nothing to keep as a draft
-    const dropped = dropDraftsOfPhoto(visit);
-    applySeries(series);
-    const accepted = findVisit(visit.id)?.visit ?? visit;
-    await openVisit(neighbourVisitId(visit.id, 1) ?? visit.id);
+    const dropped = dropDraftsOfPhoto(visit) + applySeries(series);
+    const accepted = sameVisit(visit.photo, visit.wound) ?? visit;
+    await openVisit(neighbourVisitId(accepted.id, 1) ?? accepted.id);
     setStatus(`Accepted ${text(accepted.date)}: ${fmt(accepted.area_mm2, 1, ' mm²')}. ${dropped}`
       + openingMessage(editor.visit)[0]);
   });
@@ -661,9 +708,8 @@ function reset() {
   return visitAction('reset', undefined, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];
-    const dropped = dropDraftsOfPhoto(visit);
-    applySeries(series);
-    await openVisit(visit.id);
+    const dropped = dropDraftsOfPhoto(visit) + applySeries(series);
+    await openVisit((sameVisit(visit.photo, visit.wound) ?? visit).id);
     setStatus(`${text(visit.date)} is back to the automatic outline. ${dropped}`);
   });
 }
@@ -684,7 +730,7 @@ function saveNote(note) {
 
 function saveName(name) {
   return visitAction('name', { name }, async (visit, series) => {
-    applySeries(series);
+    const lost = applySeries(series);
     const index = series.wounds.findIndex((wound) => wound.wound === name);
     const named = series.wounds[index]?.visits.find((candidate) => candidate.image === visit.image);
     if (named) {
@@ -693,7 +739,7 @@ function saveName(name) {
       renderWound();
       await openVisit(named.id);
     }
-    setStatus(`The wound in ${text(visit.image)} is now ${name}.`);
+    setStatus(`The wound in ${text(visit.image)} is now ${name}. ${lost}`);
   });
 }
 
@@ -995,12 +1041,12 @@ function addSplitPoint(point) {
   const points = editor.split;
   editor.split = [];
   visitAction('split', { points }, async (visit, series) => {
-    applySeries(series);
+    const lost = applySeries(series);
     const kept = series.wounds.findIndex((wound) => wound.wound === currentWound()?.wound);
     const again = series.wounds[Math.max(kept, 0)]?.visits.find((candidate) => candidate.image === visit.image);
     if (again) await openVisit(again.id);
     setTool('click');
-    setStatus(`Split the wound in ${text(visit.image)} in two.`);
+    setStatus(`Split the wound in ${text(visit.image)} in two. ${lost}`);
   });
 }
 
