@@ -76,6 +76,9 @@ def test_exif_orientation_gives_the_upright_photo(tmp_path, orientation, suffix)
     photo = read_image(p)
     assert photo.exif_orientation == orientation
     assert np.array_equal(photo.rgb, expected)
+    from woundmeasure.io import image_size
+
+    assert image_size(p) == (expected.shape[1], expected.shape[0])  # from the header, as read
 
 
 def test_capture_date_from_exif(tmp_path):

@@ -349,6 +349,22 @@ def read_image(path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     return Photo(rgb=rgb, path=given, sha256=sha, captured=captured, exif_orientation=orientation)
 
 
+def image_size(path) -> tuple[int, int] | None:
+    """The (width, height) of an image file as :func:`read_image` returns it (upright), read from its
+    header without decoding; None when it cannot be read."""
+    from PIL import Image
+
+    try:
+        with open(path, "rb") as f:
+            _allow_heif(path, f.read(16))
+        with Image.open(path) as im:
+            width, height = im.size
+            orientation = im.getexif().get(_ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - any unreadable file: no size
+        return None
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
 def read_capture_date(path) -> dt.datetime | None:
     """The EXIF capture date of an image file without decoding its pixels (None if absent or unreadable)."""
     from PIL import Image

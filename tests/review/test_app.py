@@ -65,7 +65,8 @@ def test_photo_outline_plot_and_strip(served):
 
 
 @pytest.mark.parametrize("url", ["/api/visits/9-9/photo", "/api/visits/x/outline", "/api/visits/-1-0/photo",
-                                 "/api/visits/0-99/outline"])
+                                 "/api/visits/0-99/outline", "/api/visits/0-00/photo", "/api/visits/+0-0/photo",
+                                 "/api/visits/0-\u0661/photo", "/api/wounds/-1/plot.png", "/api/wounds/+0/plot.png"])
 def test_unknown_visits_are_404(served, url):
     r = served[2].get(url)
     assert r.status_code == 404 and r.get_json()["error"]
@@ -317,3 +318,16 @@ def test_a_change_made_on_an_out_of_date_view_is_refused_and_changes_nothing(ser
 
 def test_two_review_pages_at_once_keep_their_own_token_cookies():
     assert token_cookie("one") != token_cookie("two") and token_cookie("one").startswith("wm_token_")
+
+
+def test_a_photo_without_a_scale_gives_the_page_its_full_size(served):
+    """The page draws a copy at most 2400 px wide and places clicks in the photo's pixels by its full size: a
+    larger photo with no scale had none, and its clicks landed at preview pixels (on the background)."""
+    from woundmeasure.io import write_rgb
+
+    d, session, client = served
+    first = sorted(d.glob("*.jpg"))[0]
+    write_rgb(first, np.full((2000, 3000, 3), 180, np.uint8))  # no marker, no ruler: no scale
+    session.refresh()
+    visit = series(client)["visits"][0]
+    assert visit["no_scale"] and (visit["width_px"], visit["height_px"]) == (3000, 2000)

@@ -48,6 +48,15 @@ def _wound_box(visit) -> list[float] | None:
     return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
 
 
+def _size(visit) -> dict:
+    """The photo's full size, which the page's clicks and outlines are in (it shows a smaller copy): from the
+    measurement, or from the file where the photo has none (no scale found, say)."""
+    from woundmeasure.io import image_size
+
+    size = (visit.result["width_px"], visit.result["height_px"]) if visit.result else image_size(visit.image)
+    return {"width_px": size[0] if size else None, "height_px": size[1] if size else None}
+
+
 def _state(visit: dict) -> str:
     """A short digest of what a person sees of a visit and may change: a page that sends back another
     (a second tab, opened before this one accepted) is out of date."""
@@ -107,8 +116,7 @@ def series_payload(session: ReviewSession) -> dict:
                 "hints": session.hints(f"{w}-{i}"), "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
                 "closed": v.closed, "closed_confirmed": v.closure_confirmed, "outside": v.outside,
                 "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
-                "width_px": v.result.get("width_px") if v.result else None,
-                "height_px": v.result.get("height_px") if v.result else None, "wound_box": _wound_box(v)})
+                **_size(v), "wound_box": _wound_box(v)})
             visits[-1]["state"] = _state(visits[-1])
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
     return {"source": str(session.source), "patient": session.patient, "threshold_pct": session.threshold_pct,
@@ -263,9 +271,11 @@ def create_app(session: ReviewSession, *, token: str):
                         headers={"Content-Disposition": 'attachment; filename="woundmeasure-report.pdf"'})
 
     def track_at(index: str):
+        if not (index.isascii() and index.isdigit()):  # no sign, no other script's digits: a place in the list
+            abort(404)
         try:
             return session.tracks[int(index)]
-        except (ValueError, IndexError):
+        except IndexError:
             abort(404)
 
     @app.get("/api/wounds/<index>/plot.png")

@@ -190,10 +190,13 @@ class ReviewSession:
 
     def visit(self, visit_id: str) -> tuple[VisitRef, Visit]:
         """The visit with this id; :class:`UnknownVisit` if there is none."""
+        import re
+
+        found = re.fullmatch(r"(0|[1-9][0-9]*)-(0|[1-9][0-9]*)", str(visit_id), re.ASCII)  # as the page names it
         try:
-            wound, index = (int(part) for part in str(visit_id).split("-"))
-            if wound < 0 or index < 0:
+            if not found:
                 raise ValueError
+            wound, index = int(found[1]), int(found[2])
             return VisitRef(wound, index), self.tracks[wound].stored[index]
         except (ValueError, IndexError):
             raise UnknownVisit(f"no visit {visit_id!r} in this series") from None
