@@ -298,3 +298,42 @@ def test_a_photo_whose_wounds_are_outlined_one_by_one_is_not_edited_as_one_outli
         session.segment(f"{a}-0", points=[(10.0, 10.0)])
     with pytest.raises(InputError, match="outlined one by one"):
         session.accept(f"{a}-0", base64.b64encode(encode_mask(truth[sorted(truth)[0]]["A"])).decode())
+
+
+def test_naming_a_wound_as_the_other_wound_of_its_photo_puts_a_match_right_and_naming_both_joins_them(tmp_path):
+    """Another wound's name makes this region that wound (a wrong match put right: the region that had the
+    name takes another letter); given to both regions of the photo, the name joins them into one wound."""
+    d, truth = _two_wounds(tmp_path, 2)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    areas = {t.wound: t.stored[0].area_mm2 for t in session.tracks}
+    b = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    session.name_wound(f"{b}-0", "A")
+    now = {t.wound: t.stored[0].area_mm2 for t in session.tracks}
+    assert now["A"] == pytest.approx(areas["B"], rel=0.01) and now["B"] == pytest.approx(areas["A"], rel=0.01)
+    other = next(w for w, t in enumerate(session.tracks) if t.wound == "B")
+    session.name_wound(f"{other}-0", "A")
+    joined = {t.wound: t.stored[0].area_mm2 for t in session.tracks if t.stored[0].measured}
+    assert joined == {"A": pytest.approx(areas["A"] + areas["B"], rel=0.01)}
+
+
+def test_renaming_a_wound_after_a_split_keeps_the_split(tmp_path):
+    """A rename dropped the name a split had placed on the kept part: the split was undone there (the renamed
+    wound read 0 and 'closed?', the split-off part the whole area)."""
+    from pathlib import Path
+
+    d, truth = _two_wounds(tmp_path, 2)
+    session = ReviewSession(d, db=tmp_path / "r.db")
+    a = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    _, visit = session.visit(f"{a}-1")
+    region = truth[Path(visit.image).stem]["A"]
+    rows, cols = np.nonzero(region)
+    left, right = (cols < np.percentile(cols, 30)), (cols > np.percentile(cols, 70))
+    points = [[float(np.median(cols[side])), float(np.median(rows[side]))] for side in (left, right)]
+    session.split_wound(f"{a}-1", points, "C")
+    split = {t.wound: t.stored[-1].area_mm2 for t in session.tracks}
+    assert split["A"] > 0 and split["C"] > 0
+    first = next(w for w, t in enumerate(session.tracks) if t.wound == "A")
+    session.name_wound(f"{first}-0", "dorsum")
+    renamed = {t.wound: t.stored[-1].area_mm2 for t in session.tracks}
+    assert "A" not in renamed and renamed["dorsum"] == pytest.approx(split["A"], rel=0.01)
+    assert renamed["C"] == pytest.approx(split["C"], rel=0.01)

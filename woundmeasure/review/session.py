@@ -255,11 +255,12 @@ class ReviewSession:
             renamed = name not in {t.wound for t in self.tracks}
             if renamed:  # a rename: from the wound's first visit on
                 visit = next(v for v in self.tracks[ref.wound].stored if v.measured and not v.closed)
-                for other in self.tracks[ref.wound].stored:  # a name a person gave before goes too
-                    path = wounds_path(other.image)
+                for other in self.tracks[ref.wound].stored:  # a name a person gave before is renamed where it is
+                    path = wounds_path(other.image)  # (a split's point stays: the split with it)
                     if path.exists():
                         notes = read_wound_notes(path)
-                        write_wound_notes(path, names=[(n, x, y) for n, x, y in notes["names"] if n != other.wound],
+                        write_wound_notes(path, names=[(name if n == other.wound else n, x, y)
+                                                       for n, x, y in notes["names"]],
                                           closed=[c for c in notes["closed"] if c != other.wound] +
                                           ([name] if other.wound in notes["closed"] else []),
                                           split=[tuple(name if n == other.wound else n for n in pair)

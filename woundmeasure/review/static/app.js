@@ -729,8 +729,12 @@ function saveNote(note) {
 }
 
 function saveName(name) {
+  const before = app.series.wounds.find((wound) => wound.wound === name);
+  const both = before?.visits.some((other) => other.photo === editor.visit?.photo && !other.closed && !other.error);
   return visitAction('name', { name }, async (visit, series) => {
-    const lost = applySeries(series);
+    const lost = applySeries(series)
+      + (both ? `The wound that was ${name} in this photo has another letter now: if the two are one wound, `
+        + `name it ${name} too. ` : '');
     const index = series.wounds.findIndex((wound) => wound.wound === name);
     const named = series.wounds[index]?.visits.find((candidate) => candidate.image === visit.image);
     if (named) {
