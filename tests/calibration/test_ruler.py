@@ -288,3 +288,23 @@ def test_a_dual_ruler_is_read_on_its_mm_edge_when_fingers_cover_part_of_it_not_o
     _edge(rgb, (150, 300 + 30 * ppm), 0, ppm, 150, inward=-1, step_mm=2.54,
           tick=lambda i: 7.0 if i % 10 == 0 else 5.0 if i % 5 == 0 else 3.0)
     assert ruler_calibration(rgb).px_per_mm == pytest.approx(ppm, rel=0.005)
+
+
+def test_a_level_ruler_is_found_when_its_upright_ticks_point_either_way(monkeypatch):
+    """A level ruler's ticks stand straight up, where a mark's direction (pointing right) flips between up and
+    down with the photo's noise (61 up, 40 down in a JPEG of a clinic's ruler): the chain of base ends broke
+    apart and the ruler was not found. Here every other mark's direction is turned round, as the noise does."""
+    import woundmeasure.calibration.ruler as ruler
+
+    rgb = _skin(seed=6)
+    _edge(rgb, (230, 500), 0, 10.0, 100)
+    marks = ruler._tick_marks
+
+    def noisy(gray, *, dark):
+        centre, direction, length, width = marks(gray, dark=dark)
+        upright = np.abs(direction[:, 0]) < 0.05
+        turn = upright & (np.arange(len(direction)) % 2 == 1)
+        return centre, np.where(turn[:, None], -direction, direction), length, width
+
+    monkeypatch.setattr(ruler, "_tick_marks", noisy)
+    assert ruler_calibration(rgb).px_per_mm == pytest.approx(10.0, rel=0.005)

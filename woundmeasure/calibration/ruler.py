@@ -295,8 +295,12 @@ def find_tick_rows(gray: np.ndarray, *, full_size: bool = True) -> list[TickRow]
         work = cv2.GaussianBlur(work, (0, 0), 0.6)
         for dark in (True, False):  # black ticks on paper, white ticks on a dark ruler: never mixed
             centre, direction, length, _ = _tick_marks(work, dark=dark)
-            found = [r for r in (_row(m, sign, centre, direction, length)
-                                 for m, sign in _chains(centre, direction, length)) if r is not None]
+            # a chain needs its ticks' directions alike, base end to base end: each mark's direction points
+            # right (x >= 0), which flips at random between marks that stand straight up (a level ruler's),
+            # or down (y >= 0), which flips between level marks: the rows of both are looked for
+            down = direction * np.where(direction[:, 1] < 0, -1.0, 1.0)[:, None]
+            found = [r for d in (direction, down) for r in (_row(m, sign, centre, d, length)
+                                                            for m, sign in _chains(centre, d, length)) if r is not None]
             for row in _distinct(found):
                 if scale < first and not _tens_longer(row):
                     continue  # coarser than the photo's own: every 2nd mm tick can vanish, long every 5 of them
