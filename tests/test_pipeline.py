@@ -185,3 +185,28 @@ def test_imagej_rois_of_a_photo_stored_sideways_lie_where_imagej_shows_its_wound
     r = measure_image(photo, px_per_mm=6.0, roi=drawn)
     assert r.mask.shape == p.mask.shape and np.array_equal(r.mask, p.mask)
     assert r.measurement.area_mm2 == pytest.approx(p.mask.sum() / 36.0)
+
+
+def test_a_mask_of_a_photo_stored_turned_is_read_in_the_frame_its_size_tells_or_doubted(tmp_path):
+    """A mask drawn as ImageJ 1.x shows a sideways photo (stored frame) was refused with "export it at the
+    photo's size", though it was; on an upside-down photo it was read the wrong way round (385 mm² for
+    560), unsaid."""
+    from PIL import Image
+
+    from woundmeasure.io import write_mask
+    from woundmeasure.pipeline import WoundMeasureWarning
+
+    p = make_phantom(3, px_per_mm=6.0)  # upright: 1200 x 900
+    for orientation, stored_rgb, stored_truth in ((6, np.rot90(p.rgb), np.rot90(p.mask)),
+                                                  (3, np.rot90(p.rgb, 2), np.rot90(p.mask, 2))):
+        photo = tmp_path / f"o{orientation}.jpg"
+        exif = Image.Exif()
+        exif[274] = orientation
+        Image.fromarray(np.ascontiguousarray(stored_rgb)).save(photo, quality=95, exif=exif)
+        write_mask(tmp_path / f"o{orientation}.png", np.ascontiguousarray(stored_truth))
+        with pytest.warns(WoundMeasureWarning):
+            r = measure_image(photo, px_per_mm=6.0, mask=tmp_path / f"o{orientation}.png")
+        if orientation == 6:  # the size tells the stored frame: turned upright, and said
+            assert np.array_equal(r.mask, p.mask) and any("turned upright" in w for w in r.warnings)
+        else:  # the same size either way: read as upright, and doubted
+            assert any("upside down" in w and "check the outline" in w for w in r.warnings)

@@ -209,7 +209,13 @@ def _against_reference(given: Calibration, rgb: np.ndarray, marker_mm: float, at
         f"from the scale given ({given.px_per_mm:.2f} px/mm): check the scale, or leave it out to use the {found.method}",))
 
 
-def _given_mask(image: str, path, shape) -> np.ndarray:
+def _given_mask(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A person's mask of the upright photo, and what to say of it. A photo stored sideways (EXIF orientation
+    5-8) whose mask has the stored frame's size was drawn as ImageJ 1.x shows it (ignoring the orientation):
+    it is turned upright, and said. A photo stored upside down or mirrored (2-4) cannot tell the frames
+    apart by size: the mask is read as upright, and the doubt said."""
+    from woundmeasure.io import upright_frame
+
     path = Path(path)
     if path.is_dir():
         candidate = path / (Path(image).stem + ".png")
@@ -217,7 +223,18 @@ def _given_mask(image: str, path, shape) -> np.ndarray:
             raise MaskError(f"mask folder {path}: has no {candidate.name} for {image}; "
                             "name masks <image stem>.png")
         path = candidate
-    return read_mask(path, shape=shape)
+    if orientation in (5, 6, 7, 8) and shape[0] != shape[1]:
+        mask = read_mask(path)
+        if mask.shape == (shape[1], shape[0]):
+            return upright_frame(mask, orientation), (
+                f"mask {path.name} has the size of the photo as stored (EXIF orientation {orientation}, as ImageJ "
+                "1.x shows it): turned upright with the photo",)
+    mask = read_mask(path, shape=shape)
+    if orientation in (2, 3, 4):
+        return mask, (f"the photo is stored {'upside down' if orientation == 3 else 'mirrored'} (EXIF orientation "
+                      f"{orientation}): mask {path.name} is read as drawn on the upright photo; one drawn in ImageJ "
+                      "1.x (which shows it as stored) lies wrong: check the outline, or give an ImageJ ROI",)
+    return mask, ()
 
 
 def _given_roi(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarray, tuple | None]:
@@ -265,7 +282,8 @@ def _outline(photo: Photo, options: MeasureOptions, calibration: Calibration, ma
         check_not_inverted(mask, f"mask for {photo.path}")
         return mask, "mask", (), None, None
     if options.mask is not None:
-        return _given_mask(photo.path, options.mask, shape), "mask", (), None, None
+        given, said = _given_mask(photo.path, options.mask, shape, photo.exif_orientation)
+        return given, "mask", said, None, None
     if options.roi is not None:
         wound, numbered = _given_roi(photo.path, options.roi, shape, photo.exif_orientation)
         return wound, "roi", (), numbered, None
