@@ -149,15 +149,31 @@ def test_another_patients_series_gone_from_its_folder_is_not_taken_over_by_a_nam
     assert [d for _, d in _export_rows(db)] == ["2024-01-08", "2024-02-07", "2024-03-09"]
 
 
-def test_a_renamed_folder_is_one_series_under_its_new_default_name(tmp_path):
-    """A folder renamed (so its default patient changed): export shows each visit once, under the new name."""
+def test_a_renamed_folder_or_a_run_without_its_patient_continues_the_patient_its_record_holds(tmp_path):
+    """A folder renamed changed its default patient: the series went to a new patient of the new name, and a
+    person's exclusion and remark were lost, unsaid; so too a later run that left out --patient. The
+    record's patient of the series is continued, and said; --patient still names another."""
     import shutil
 
     from tests.helpers import run_track
 
     _dated_series(tmp_path / "s", 120)
     db = tmp_path / "w.db"
+    days = ("2024-01-08", "2024-02-07", "2024-03-09")
     assert run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6).exit_code == 0
+    with Store(db) as store:
+        store.set_flags(store.find_visit("s", "wound", str(tmp_path / "s" / "2024-02-07.jpg")),
+                        excluded="blurred", remark="dressing on")
     shutil.move(tmp_path / "s", tmp_path / "series2")
-    assert run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6).exit_code == 0
-    assert _export_rows(db) == [("series2", d) for d in ("2024-01-08", "2024-02-07", "2024-03-09")]
+    r = run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6)
+    assert r.exit_code == 0 and "continuing the record of patient 's'" in r.stderr
+    assert "measuring" not in r.stderr  # its measurements are its own still
+    assert _export_rows(db) == [("s", d) for d in days]
+    with Store(db) as store:
+        assert store.flags(store.find_visit("s", "wound", str(tmp_path / "series2" / "2024-02-07.jpg"))) \
+            == ("blurred", "dressing on")
+    assert run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6, "--patient", "Smith, J").exit_code == 0
+    assert _export_rows(db) == [("Smith, J", d) for d in days]  # named: under that name alone
+    r = run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6)  # --patient left out the next time
+    assert "continuing the record of patient 'Smith, J'" in r.stderr
+    assert _export_rows(db) == [("Smith, J", d) for d in days]

@@ -27,6 +27,7 @@ class WoundTrack:
     summary: SeriesSummary
     stored: list[Visit]
     db: Path
+    patient: str | None = None  # the patient the record holds it under
 
     def to_dict(self) -> dict:
         return {"wound": self.wound, "visits": [v.to_dict() for v in self.visits], "summary": self.summary.to_dict()}
@@ -227,7 +228,12 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         wounds_of.setdefault(spec.image, set()).add(spec.wound)
     groups: dict[str, list[tuple[PhotoSpec, Visit]]] = {}
     with Store(db) as store:
-        store.take_over_moved(patient, source, {str(spec.image): file_sha256(spec.image) for spec in specs})
+        kept = store.take_over_moved(patient, source, {str(spec.image): file_sha256(spec.image) for spec in specs},
+                                     told=told)
+        if kept != patient and progress:
+            progress(f"{source}: continuing the record of patient {kept!r}, which holds this series "
+                     "(moved, renamed, or named with --patient before); --patient names another")
+        patient = kept
         others = store.other_sources(patient, source)
         if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
             raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "
@@ -243,7 +249,8 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
             else:
                 by_wound.update(_follow(store, patient, group, members, options, progress))
         store.end_run()
-    return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db) for wound, visits in by_wound.items()]
+    return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db, patient=patient)
+            for wound, visits in by_wound.items()]
 
 
 def _layout(v: Visit) -> tuple[list, np.ndarray | None]:
@@ -522,7 +529,8 @@ def record_tracks(table: list[dict], *, db, threshold_pct: float = 50.0) -> dict
             for key, visits in by_wound.items()}
 
 
-def analyse_wound(wound: str, visits: list[Visit], *, threshold_pct: float, db: Path) -> WoundTrack:
+def analyse_wound(wound: str, visits: list[Visit], *, threshold_pct: float, db: Path,
+                  patient: str | None = None) -> WoundTrack:
     """One wound's visits, metrics and summary (:func:`~woundmeasure.tracking.analyse_series`)."""
     rows, summary = analyse_series(visits, threshold_pct=threshold_pct)
-    return WoundTrack(wound, rows, summary, sorted(visits, key=Visit.order), Path(db))
+    return WoundTrack(wound, rows, summary, sorted(visits, key=Visit.order), Path(db), patient)

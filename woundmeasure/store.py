@@ -139,20 +139,22 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
-    def take_over_moved(self, patient: str, source, photos: dict[str, str | None]) -> None:
+    def take_over_moved(self, patient: str, source, photos: dict[str, str | None], *, told: bool = True) -> str:
         """Give this series (``source``; ``photos``: its photos' paths as the run names them, and their
         SHA-256) what is its own from before. A series whose folder or manifest is gone, most of whose
         photos are among these by name and bytes, is this one moved or renamed: under this patient its
         visits take the photos' new paths (keeping measurements, exclusions and remarks); under another
         name (a renamed folder gives another default patient) they become this series' to retire, so that
         export does not show each visit twice. Visits of a record made before series were kept, whose
-        photos lie in this series' folder, are this series'."""
+        photos lie in this series' folder, are this series'. Where the patient was not ``told`` (the
+        default is the folder's name), this series is that of the one patient its record already holds
+        it under (moved or renamed, or named with ``--patient`` before): returns the patient it is."""
         here = str(Path(source).resolve())
         folder = Path(here if Path(source).is_dir() else Path(here).parent)
         by_name = {Path(p).name: (str(p), sha) for p, sha in photos.items()}
         rows = self.db.execute(
             "SELECT v.id, v.image, v.source, v.wound_id, p.name, "
-            "(SELECT group_concat(m.sha256) FROM measurements m WHERE m.visit_id = v.id) "
+            "(SELECT group_concat(m.sha256) FROM measurements m WHERE m.visit_id = v.id), v.retired "
             "FROM visits v JOIN wounds w ON w.id = v.wound_id JOIN patients p ON p.id = w.patient_id").fetchall()
         taken = {(r[3], r[1]) for r in rows}
 
@@ -160,20 +162,26 @@ class Store:
             new = by_name.get(Path(image).name)
             return new is not None and new[1] is not None and new[1] in (shas or "").split(",")
 
+        gone = {r[2] for r in rows if r[2] and r[2] != here and not Path(r[2]).exists()}
+        moved = [old for old in gone if 2 * sum(same_photo(r[1], r[5]) for r in rows if r[2] == old)
+                 >= sum(r[2] == old for r in rows)]  # most of its photos are these: this series, moved
+        if not told:
+            held = {r[4] for r in rows if (r[2] in moved or r[2] == here) and r[6] is None}
+            if len(held) == 1:
+                patient = held.pop()
         with self.db:
-            for old in {r[2] for r in rows if r[2] and r[2] != here and not Path(r[2]).exists()}:
+            for old in moved:
                 members = [r for r in rows if r[2] == old]
-                if 2 * sum(same_photo(r[1], r[5]) for r in members) < len(members):
-                    continue  # another series, gone: not this one moved
-                for visit, image, _, wound, name, shas in members:
+                for visit, image, _, wound, name, shas, _ in members:
                     new = by_name[Path(image).name][0] if same_photo(image, shas) else None
                     if name == patient and new and (wound, new) not in taken:
                         self.db.execute("UPDATE visits SET image = ? WHERE id = ?", (new, visit))
                         taken.add((wound, new))
                     self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
-            for visit, image, src, _, name, _ in rows:
+            for visit, image, src, _, name, _, _ in rows:
                 if src is None and name == patient and Path(image).resolve().is_relative_to(folder):
                     self.db.execute("UPDATE visits SET source = ? WHERE id = ?", (here, visit))
+        return patient
 
     def begin_run(self, source) -> None:
         """Start a run of one series (a folder or manifest): the visits it makes are that series', and

@@ -50,6 +50,13 @@ def format_track(t) -> str:
     return "\n".join(lines)
 
 
+def _patient(tracks, given, source) -> str:
+    """The patient the record holds the series under (it may continue an earlier name), as the reports name it."""
+    from woundmeasure.series import default_patient
+
+    return next((t.patient for t in tracks if t.patient), None) or given or default_patient(source)
+
+
 @click.command()
 @click.argument("source", type=click.Path(exists=True))
 @measure_options(series=True)
@@ -78,19 +85,17 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
     try:
         tracks = run_track(source, db=db, patient=patient, options=options, threshold_pct=threshold,
                            progress=lambda msg: click.echo(msg, err=True) if not as_json else None)
-        from woundmeasure.series import default_patient
-
         if report_dir:
             from woundmeasure.report.html import write_report
 
-            path = write_report(report_dir, tracks, options=options, patient=patient or default_patient(source))
+            path = write_report(report_dir, tracks, options=options, patient=_patient(tracks, patient, source))
             click.echo(f"report: {path}", err=True)
         if pdf_path:
             from woundmeasure.report.pdf import write_pdf
             from woundmeasure.store import Store
 
             with Store(tracks[0].db) as store:
-                path = write_pdf(pdf_path, tracks, store=store, patient=patient or default_patient(source), paper=paper)
+                path = write_pdf(pdf_path, tracks, store=store, patient=_patient(tracks, patient, source), paper=paper)
             click.echo(f"PDF report: {path}", err=True)
     except WoundMeasureError as exc:
         if debug:
