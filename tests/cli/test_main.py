@@ -29,4 +29,10 @@ def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path):
     db = tmp_path / "w.db"
     assert CliRunner().invoke(cli, ["track", str(src), "--db", str(db), "--px-per-mm", "6"]).exit_code == 0
     r = CliRunner().invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "exports" / "visits.csv")])
-    assert r.exit_code == 0 and (tmp_path / "exports" / "visits.csv").read_text().startswith("Patient,")
+    assert r.exit_code == 0 and (tmp_path / "exports" / "visits.csv").read_text().startswith("\ufeffPatient,")
+    # a byte-order mark: Excel reads the file as UTF-8 (names such as Müller), and so does utf-8-sig
+    import csv
+
+    with open(tmp_path / "exports" / "visits.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and "Warnings" in rows[0] and rows[0]["Patient"]

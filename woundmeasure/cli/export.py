@@ -13,13 +13,13 @@ from woundmeasure.cli.options import threshold_option
 
 COLUMNS = ["Patient", "Wound", "Date", "Label", "Area", "Perim.", "Length", "Width", "PAR", "Area low", "Area high",
            "PAR low", "PAR high", "Change beyond noise", "Closed", "Closure confirmed", "Unit", "Scale", "Calibration", "Outline", "Override",
-           "SHA256", "Version", "Error", "Excluded", "Remark"]
+           "SHA256", "Version", "Error", "Excluded", "Remark", "Warnings"]
 
 
-def _write(path, text: str) -> None:
+def _write(path, text: str, *, encoding: str = "utf-8") -> None:
     """Write the export, its folder made as ``track --db`` makes the record's."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(text)
+    Path(path).write_text(text, encoding=encoding)
 
 
 def rows_from_store(table: list[dict], *, db) -> list[dict]:
@@ -45,7 +45,8 @@ def rows_from_store(table: list[dict], *, db) -> list[dict]:
                 "Closure confirmed": v.closure_confirmed if v.closed else None,
                 "Unit": "mm", "Scale": cal.get("px_per_mm"), "Calibration": cal.get("method"),
                 "Outline": v.outline or r["outline"], "Override": r["override_path"], "SHA256": r["sha256"],
-                "Version": r["version"], "Error": v.error, "Excluded": v.excluded, "Remark": r["remark"] or None})
+                "Version": r["version"], "Error": v.error, "Excluded": v.excluded, "Remark": r["remark"] or None,
+                "Warnings": "; ".join(v.warnings) or None})
     return out
 
 
@@ -103,7 +104,7 @@ def export(db, fmt, embed_photos, out, threshold):
         w.writeheader()
         w.writerows(rows)
         text = buf.getvalue()
-    if out:
-        _write(out, text)
+    if out:  # a CSV file with a byte-order mark: Excel then reads its names as UTF-8 (Müller, not MÃ¼ller)
+        _write(out, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
     else:
         click.echo(text, nl=False)
