@@ -195,10 +195,17 @@ def test_a_misspelt_manifest_column_is_named_and_a_clinics_own_column_is_left_al
     assert spec.px_per_mm == 4.0
 
 
-def test_a_manifest_separated_by_semicolons_says_so(tmp_path):
-    (tmp_path / "m.csv").write_text("image;date\np.jpg;2024-01-01\n")
-    with pytest.raises(InputError, match="separated by ';': save it as CSV with commas"):
-        read_manifest(tmp_path / "m.csv")
+def test_a_manifest_saved_by_a_comma_decimal_excel_is_read(tmp_path):
+    """Excel in a German or French locale saves "CSV" with ';' between columns, 7,5 for 7.5 and the Windows
+    code page: it was refused with "save it as CSV with commas", which such an Excel cannot do."""
+    (tmp_path / "m.csv").write_bytes("image;date;px_per_mm;note\r\nGröße.jpg;2024-01-01;7,5;Ferse\r\n"
+                                     "b.jpg;2024-01-15;;\r\n".encode("cp1252"))
+    first, second = read_manifest(tmp_path / "m.csv")
+    assert first.image.name == "Größe.jpg" and first.px_per_mm == 7.5 and first.note == "Ferse"
+    assert second.date.isoformat() == "2024-01-15" and second.px_per_mm is None
+    (tmp_path / "m.csv").write_text("image,date,px_per_mm\np.jpg,2024-01-01,\"7,5\"\n")  # commas: no decimal comma
+    [spec] = read_manifest(tmp_path / "m.csv")
+    assert spec.problem and "is not a number" in spec.problem
 
 
 def test_a_given_date_far_from_the_cameras_is_used_with_a_warning(tmp_path):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -486,14 +487,22 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
     path = Path(path)
     base = path.parent
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"manifest {path}: cannot be read as CSV ({exc})") from None
+    try:  # UTF-8 (with or without a byte-order mark), else Windows' Western code page, as Excel saves "CSV"
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw_bytes.decode("cp1252", errors="replace")
+    header = text.split("\n", 1)[0]
+    # a spreadsheet's export in a comma-decimal locale (German, French, ...): columns by ';', 7,5 for 7.5
+    semicolons = ";" in header and "," not in header
+    try:
+        with io.StringIO(text, newline="") as f:
+            reader = csv.DictReader(f, delimiter=";" if semicolons else ",")
             fields = [c.strip().lower() for c in reader.fieldnames or []]
             if "image" not in fields or "date" not in fields:
-                semicolons = any(";" in c for c in fields)  # a spreadsheet's export in a comma-decimal locale
-                raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})"
-                                 + ("; its columns are separated by ';': save it as CSV with commas" if semicolons
-                                    else ""))
+                raise InputError(f"manifest {path}: needs the columns image,date (found: {', '.join(fields) or 'none'})")
             _misspelt(fields, path)
             specs = []
             for n, raw in enumerate(reader, start=2):
@@ -507,12 +516,14 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                 if not row.get("image"):
                     raise InputError(f"{where}: the image column is empty")
                 try:
+                    if semicolons and row.get("px_per_mm"):
+                        row["px_per_mm"] = row["px_per_mm"].replace(",", ".")
                     specs.append(_manifest_row(row, base, where).with_sidecars())
                 except InputError as exc:  # this photo's error, not the listing's: the other rows are measured
                     specs.append(PhotoSpec(image=base / row["image"], date=_date_if_valid(row, where),
                                            wound=row.get("wound") or "wound", note=row.get("note", ""),
                                            problem=str(exc)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise InputError(f"manifest {path}: cannot be read as CSV ({exc})") from None
     return specs
 
