@@ -298,3 +298,14 @@ def test_a_manifest_date_that_is_not_the_names_is_used_with_a_warning_and_a_name
                          "--db", tmp_path / "f.db").stdout)
     assert [v["date"] for v in out["visits"]] == ["2024-01-08", "2024-02-07"]
     assert not any("not the date" in w for v in out["visits"] for w in v["warnings"])
+
+
+def test_a_day_first_date_with_dots_dates_a_photo():
+    """18.06.2024.jpg (Europe's way, never month-first with dots) was told it had no date."""
+    import datetime as dt
+
+    from woundmeasure.sources import date_from_name
+
+    assert date_from_name("18.06.2024.jpg") == dt.date(2024, 6, 18)
+    assert date_from_name("Wunde 4.3.2024.jpg") == dt.date(2024, 3, 4)
+    assert date_from_name("31.02.2024.jpg") is None and date_from_name("3-4-24.jpg") is None

@@ -34,6 +34,8 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # 20240305_101112.jpg, IMG-20240305-WA0001.jpg (WhatsApp, which strips EXIF); not MRN20240305.jpg
 _CAMERA_DATE = re.compile(r"(?:^|(?<![A-Za-z0-9])(?:IMG|PXL|VID|PHOTO|Screenshot|signal)[_-])"
                           r"((?:19|20)\d{2})(\d{2})(\d{2})(?=[_.-]|$)", re.IGNORECASE)
+# the day-first date of Europe's names, with dots (18.06.2024.jpg): dots are never month-first
+_DOTTED_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?!\d)")
 DATE_SLACK_DAYS = 1  # a given date this far from the camera's clock is taken without a word (time zones)
 
 
@@ -237,12 +239,12 @@ def _parse_points(text: str, where: str, column: str, size: int) -> tuple:
 
 def dates_in_name(name: str) -> list[dt.date]:
     """The distinct ISO dates (YYYY-MM-DD) in a file name, in order, or else those a phone camera
-    writes into its names (IMG_20240305_101112.jpg)."""
-    for pattern in (_ISO_DATE, _CAMERA_DATE):
+    writes into its names (IMG_20240305_101112.jpg), or else day-first dates with dots (18.06.2024)."""
+    for pattern, ymd in ((_ISO_DATE, (1, 2, 3)), (_CAMERA_DATE, (1, 2, 3)), (_DOTTED_DATE, (3, 2, 1))):
         found = []
         for m in pattern.finditer(name):
             try:
-                day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+                day = dt.date(*(int(m[i]) for i in ymd))
             except ValueError:
                 continue
             if day not in found:
