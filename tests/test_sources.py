@@ -309,3 +309,11 @@ def test_a_day_first_date_with_dots_dates_a_photo():
     assert date_from_name("18.06.2024.jpg") == dt.date(2024, 6, 18)
     assert date_from_name("Wunde 4.3.2024.jpg") == dt.date(2024, 3, 4)
     assert date_from_name("31.02.2024.jpg") is None and date_from_name("3-4-24.jpg") is None
+
+
+def test_a_manifest_written_on_windows_names_its_photos_with_backslashes(tmp_path):
+    (tmp_path / "photos").mkdir()
+    write_rgb(tmp_path / "photos" / "a.jpg", make_phantom(63, width=320, height=240, marker=False).rgb)
+    (tmp_path / "m.csv").write_text("image,date\nphotos\\a.jpg,2024-01-08\n")
+    [spec] = read_manifest(tmp_path / "m.csv")
+    assert spec.image == tmp_path / "photos" / "a.jpg" and spec.image.is_file()

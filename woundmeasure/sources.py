@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import glob
 import io
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -520,6 +521,9 @@ def read_manifest(path: Path) -> list[PhotoSpec]:
                 try:
                     if semicolons and row.get("px_per_mm"):
                         row["px_per_mm"] = row["px_per_mm"].replace(",", ".")
+                    for k in ("image", "mask", "roi"):  # a path written on Windows (photos\x.jpg), relative
+                        if os.sep == "/" and "\\" in row.get(k, "") and not (base / row[k]).exists():
+                            row[k] = row[k].replace("\\", "/")
                     specs.append(_manifest_row(row, base, where).with_sidecars())
                 except InputError as exc:  # this photo's error, not the listing's: the other rows are measured
                     specs.append(PhotoSpec(image=base / row["image"], date=_date_if_valid(row, where),
