@@ -317,3 +317,13 @@ def test_a_manifest_written_on_windows_names_its_photos_with_backslashes(tmp_pat
     (tmp_path / "m.csv").write_text("image,date\nphotos\\a.jpg,2024-01-08\n")
     [spec] = read_manifest(tmp_path / "m.csv")
     assert spec.image == tmp_path / "photos" / "a.jpg" and spec.image.is_file()
+
+
+def test_photos_in_a_subfolder_are_named_not_passed_over_silently(tmp_path):
+    (tmp_path / "old").mkdir()
+    write_rgb(tmp_path / "old" / "2024-01-08.jpg", make_phantom(64, width=320, height=240, marker=False).rgb)
+    r = run(tmp_path, "--px-per-mm", 4, "--db", tmp_path / "a.db")
+    assert r.exit_code == 1 and "its subfolder old holds 1: give that folder" in r.stderr
+    write_rgb(tmp_path / "2024-02-08.jpg", make_phantom(65, width=320, height=240, marker=False).rgb)
+    r = run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--db", tmp_path / "b.db")
+    assert f"warning: {tmp_path / 'old'} holds 1 photo(s), not measured" in r.stderr

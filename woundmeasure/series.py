@@ -13,7 +13,8 @@ from woundmeasure import __version__
 from woundmeasure.errors import InputError
 from woundmeasure.options import MeasureOptions
 from woundmeasure.pipeline import measure_spec
-from woundmeasure.sources import NO_PHOTOS, PhotoSpec, date_warning, no_date_error, photo_specs, visit_date
+from woundmeasure.sources import (NO_PHOTOS, PhotoSpec, date_warning, no_date_error, photo_specs,
+                                  photo_subfolders, visit_date)
 from woundmeasure.store import Store, StoredMeasurement, file_sha256, record_key
 from woundmeasure.tracking import SeriesSummary, Visit, VisitMetrics, analyse_series, check_threshold
 
@@ -220,7 +221,9 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
         raise InputError(f"{source}: no such folder or manifest")
     specs = photo_specs(source)
     if not specs:
-        raise InputError(f"{source}: {NO_PHOTOS}")
+        inside = photo_subfolders(source)
+        raise InputError(f"{source}: {NO_PHOTOS}" + (f"; its subfolder {inside[0][0].name} holds {inside[0][1]}: "
+                                                     "give that folder (a series is one folder)" if inside else ""))
     db = Path(db) if db else default_db(source)
     told, patient = patient is not None, patient or default_patient(source)
     wounds_of: dict[Path, set[str]] = {}

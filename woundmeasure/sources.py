@@ -372,6 +372,20 @@ def folder_photos(folder: Path, *, recursive: bool = False) -> list[PhotoSpec]:
     return [spec for p in files if p not in masks for spec in photo_with_sidecars(p)]
 
 
+def photo_subfolders(folder) -> list[tuple[Path, int]]:
+    """The subfolders of ``folder`` that hold photos, each with how many: a series is one folder, and
+    ``track`` does not look into them."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    out = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        count = sum(1 for p in sub.rglob("*") if p.is_file() and is_photo(p))
+        if count:
+            out.append((sub, count))
+    return out
+
+
 SIDECAR_SUFFIXES = (".roi", ".zip", ".mask.png", ".hints.json", ".wounds.json")
 
 

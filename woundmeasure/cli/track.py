@@ -101,8 +101,11 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
         if debug:
             raise
         raise click.ClickException(str(exc)) from None
-    from woundmeasure.sources import orphan_sidecars
+    from woundmeasure.sources import orphan_sidecars, photo_subfolders
 
+    for sub, count in photo_subfolders(source):
+        click.echo(f"warning: {sub} holds {count} photo(s), not measured: a series is one folder (track {sub} "
+                   "for its own series)", err=True)
     for path in orphan_sidecars(source):
         click.echo(f"warning: {path} belongs to no photo in {source} (one renamed?): give it the photo's new name "
                    "so that its outline, clicks or names apply", err=True)
