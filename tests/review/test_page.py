@@ -173,6 +173,9 @@ def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     _idle(browser)
     _wait(browser, "!document.getElementById('confirm-closed').hidden")
     assert "should confirm" in browser.find_element("css selector", "tr[data-visit-id='1-5'] td.notes").text
+    width = browser.execute_script("return document.querySelector(\"tr[data-visit-id='1-5'] td.notes\")"
+                                   ".getBoundingClientRect().width;")
+    assert width > 150  # warnings read a sentence per line, not a letter or two (they were squeezed to ~40 px)
     # where B was looked for is shown (dashed rings on the whole photo), not A's outline alone
     assert "dashed rings" in browser.find_element("id", "status").text
     from woundmeasure.review.app import series_payload
