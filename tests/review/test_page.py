@@ -224,6 +224,27 @@ def test_the_split_tool_makes_two_wounds_with_two_clicks(page, series_dir):
     assert (d / f"visit-{DATES[0]}.wounds.json").is_file()
 
 
+def test_a_split_begun_on_one_visit_is_not_finished_on_another(page, series_dir):
+    """The split's first click was kept after moving to another visit: one click there split with the other
+    photo's point ("click both points inside the outline")."""
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    _idle(browser)
+    browser.find_element("id", "tool-split").click()
+    for visit in (0, 1):
+        if visit:
+            browser.execute_script("window.review.selectVisit('0-1');")
+            _idle(browser)
+        ys, xs = np.nonzero(truth[DATES[visit]][1])
+        x = int(np.percentile(xs, 15))
+        _click(browser, x, int(np.median(ys[xs == x])))
+        _idle(browser)
+    assert "now click the middle of the other wound" in browser.find_element("id", "status").text
+    assert not list(d.glob("*.wounds.json"))
+
+
 def test_a_narrow_window_shows_the_whole_editor_and_leaving_with_an_edit_is_asked(page, series_dir):
     browser, url, d, session = page
     _, truth = series_dir

@@ -487,7 +487,7 @@ function openVisit(id) {
   closeForms();
   const seq = ++editor.openSeq;
   editor.stateSeq += 1;   // a showState still decoding belongs to the previous visit
-  Object.assign(editor, { visit: found.visit, photo: null, mask: null, history: [], at: 0, gesture: null });
+  Object.assign(editor, { visit: found.visit, photo: null, mask: null, history: [], at: 0, gesture: null, split: [] });
   if (found.woundIndex !== app.woundIndex) {
     app.woundIndex = found.woundIndex;
     $('wound').value = String(found.woundIndex);
@@ -859,6 +859,7 @@ function draw() {
   if (editor.mask) drawOutline();
   drawExpected(editor.visit?.expected ?? []);
   drawHints(editor.pending?.hints ?? currentState()?.hints ?? NO_HINTS);
+  for (const point of editor.split ?? []) drawMarker(point, '#6d3fc0', true);   // the split's first click
   drawGesture();
   drawBrushCursor();
 }
@@ -1038,6 +1039,7 @@ function onPointerDown(event) {
 
 function addSplitPoint(point) {
   editor.split = [...(editor.split ?? []), point];
+  requestDraw();
   if (editor.split.length < 2) {
     setStatus('Split: now click the middle of the other wound inside this outline.');
     return;
