@@ -332,3 +332,22 @@ def test_a_click_then_accept_and_next_pressed_at_once_accepts_the_clicked_visit_
     assert len(saved["points"]) == 1  # the clicked visit, with its click
     assert not (d / f"visit-{DATES[2]}.hints.json").exists()  # the other edit: not accepted, still a draft
     assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]
+
+
+def test_a_change_says_which_other_visits_it_moved(page):
+    """The series is followed again after a change: a click on one wound moved another visit's area (B at
+    2024-06-24, 23.8 to 10.2 mm²) while the page named only the accepted visit. The message lists the others."""
+    browser, url, d, session = page
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+
+    def visit(wound, photo, area, date="2024-06-24"):
+        return {"wound": wound, "photo": photo, "area_mm2": area, "date": date}
+
+    before = {"wounds": [{"visits": [visit("A", "p1", 400.0), visit("A", "p2", 300.0)]},
+                         {"visits": [visit("B", "p1", 23.8), visit("B", "p2", 12.0)]}]}
+    after = {"wounds": [{"visits": [visit("A", "p1", 410.0), visit("A", "p2", 300.02)]},
+                        {"visits": [visit("B", "p1", 10.2), visit("B", "p2", 12.0)]}]}
+    said = browser.execute_script("return window.review.changedElsewhere(arguments[0], arguments[1], arguments[2]);",
+                                  before, after, visit("A", "p1", 410.0))
+    assert said == "Also changed: B 2024-06-24 23.8 → 10.2 mm². "  # not the accepted one, nor a rounding

@@ -671,12 +671,31 @@ async function accept() {
   await visitAction('accept', body, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];   // saved now: nothing to keep as a draft
-    const dropped = dropDraftsOfPhoto(visit) + applySeries(series);
+    const elsewhere = changedElsewhere(app.series, series, visit);
+    const dropped = dropDraftsOfPhoto(visit) + applySeries(series) + elsewhere;
     const accepted = sameVisit(visit.photo, visit.wound) ?? visit;
     await openVisit(neighbourVisitId(accepted.id, 1) ?? accepted.id);
     setStatus(`Accepted ${text(accepted.date)}: ${fmt(accepted.area_mm2, 1, ' mm²')}. ${dropped}`
       + openingMessage(editor.visit)[0]);
   });
+}
+
+// Other visits whose area a change moved (the series is followed again: a wound looked for where this one was
+// seen, a match made otherwise), said with the change so that none moves unseen.
+function changedElsewhere(before, after, visit) {
+  const areas = new Map();
+  for (const wound of before.wounds) for (const v of wound.visits) areas.set(`${v.wound}|${v.photo}`, v.area_mm2);
+  const moved = [];
+  for (const wound of after.wounds) {
+    for (const v of wound.visits) {
+      const was = areas.get(`${v.wound}|${v.photo}`);
+      if (v.photo === visit.photo && v.wound === visit.wound) continue;
+      if (was === undefined || was === v.area_mm2) continue;
+      if (was !== null && v.area_mm2 !== null && Math.abs(v.area_mm2 - was) < 0.05) continue;
+      moved.push(`${v.wound} ${text(v.date)} ${fmt(was, 1)} → ${fmt(v.area_mm2, 1, ' mm²')}`);
+    }
+  }
+  return moved.length ? `Also changed: ${moved.join('; ')}. ` : '';
 }
 
 // The outline is the photo's: once it changes, an unsaved edit of another wound of the photo starts from an
@@ -708,7 +727,8 @@ function reset() {
   return visitAction('reset', undefined, async (visit, series) => {
     app.drafts.delete(visit.id);
     editor.history = [];
-    const dropped = dropDraftsOfPhoto(visit) + applySeries(series);
+    const elsewhere = changedElsewhere(app.series, series, visit);
+    const dropped = dropDraftsOfPhoto(visit) + applySeries(series) + elsewhere;
     await openVisit((sameVisit(visit.photo, visit.wound) ?? visit).id);
     setStatus(`${text(visit.date)} is back to the automatic outline. ${dropped}`);
   });
@@ -1254,7 +1274,7 @@ function onLeave(event) {
 
 // ---------------------------------------------------------------- start
 
-window.review = { toClient, selectVisit, unsavedVisits };
+window.review = { toClient, selectVisit, unsavedVisits, changedElsewhere };
 
 async function start() {
   bindControls();
