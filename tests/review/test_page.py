@@ -207,42 +207,29 @@ def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     assert len(tracks["dorsum"].visits) == 6 and tracks["dorsum"].summary.par_pct == pytest.approx(50.0, abs=1.5)
 
 
-def test_the_split_tool_makes_two_wounds_with_two_clicks(page, series_dir):
+def test_the_split_tool_makes_two_wounds_with_two_clicks_on_one_visit(page, series_dir):
+    """Two clicks, the middle of each wound. A split begun on another visit is forgotten (its first click was
+    kept: one click here split with the other photo's point, "click both points inside the outline")."""
     browser, url, d, session = page
     _, truth = series_dir
     browser.get(url)
     _wait(browser, "document.body.dataset.ready === 'true'")
     _idle(browser)
     browser.find_element("id", "tool-split").click()
-    mask = truth[DATES[0]][1]
-    ys, xs = np.nonzero(mask)
-    for q in (15, 85):  # the middle of each half of the wound
-        x = int(np.percentile(xs, q))
-        _click(browser, x, int(np.median(ys[xs == x])))
+    for visit, quantiles in ((1, (15,)), (0, (15, 85))):  # begun on the second visit, made on the first
+        browser.execute_script(f"window.review.selectVisit('0-{visit}');")
+        _idle(browser)
+        ys, xs = np.nonzero(truth[DATES[visit]][1])
+        for q in quantiles:  # the middle of each half of the wound
+            x = int(np.percentile(xs, q))
+            _click(browser, x, int(np.median(ys[xs == x])))
+            _idle(browser)
+            if q == 15:
+                assert "now click the middle of the other wound" in browser.find_element("id", "status").text
+                assert not list(d.glob("*.wounds.json"))
     _wait(browser, "document.getElementById('wound').options.length === 2")
     assert sorted(t.wound for t in session.tracks) == ["A", "wound"]
     assert (d / f"visit-{DATES[0]}.wounds.json").is_file()
-
-
-def test_a_split_begun_on_one_visit_is_not_finished_on_another(page, series_dir):
-    """The split's first click was kept after moving to another visit: one click there split with the other
-    photo's point ("click both points inside the outline")."""
-    browser, url, d, session = page
-    _, truth = series_dir
-    browser.get(url)
-    _wait(browser, "document.body.dataset.ready === 'true'")
-    _idle(browser)
-    browser.find_element("id", "tool-split").click()
-    for visit in (0, 1):
-        if visit:
-            browser.execute_script("window.review.selectVisit('0-1');")
-            _idle(browser)
-        ys, xs = np.nonzero(truth[DATES[visit]][1])
-        x = int(np.percentile(xs, 15))
-        _click(browser, x, int(np.median(ys[xs == x])))
-        _idle(browser)
-    assert "now click the middle of the other wound" in browser.find_element("id", "status").text
-    assert not list(d.glob("*.wounds.json"))
 
 
 def test_a_narrow_window_shows_the_whole_editor_and_leaving_with_an_edit_is_asked(page, series_dir):
