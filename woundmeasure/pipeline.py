@@ -224,9 +224,9 @@ def _given_mask(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarr
                             "name masks <image stem>.png")
         path = candidate
     if orientation in (5, 6, 7, 8) and shape[0] != shape[1]:
-        mask = read_mask(path)
-        if mask.shape == (shape[1], shape[0]):
-            return upright_frame(mask, orientation), (
+        stored = read_mask(path)
+        if stored.shape == (shape[1], shape[0]):
+            return upright_frame(stored, orientation), (
                 f"mask {path.name} has the size of the photo as stored (EXIF orientation {orientation}, as ImageJ "
                 "1.x shows it): turned upright with the photo",)
     mask = read_mask(path, shape=shape)
