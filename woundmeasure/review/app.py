@@ -134,7 +134,8 @@ def create_app(session: ReviewSession, *, token: str):
     def check_token():
         given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(token_cookie(token))
         if not given or not hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
-            return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed"), 403
+            return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed (if the "
+                                 "review was started again, open the new link it printed)"), 403
         return None
 
     @app.errorhandler(WoundMeasureError)
