@@ -177,3 +177,17 @@ def test_a_renamed_folder_or_a_run_without_its_patient_continues_the_patient_its
     r = run_track(tmp_path / "series2", "--db", db, "--px-per-mm", 6)  # --patient left out the next time
     assert "continuing the record of patient 'Smith, J'" in r.stderr
     assert _export_rows(db) == [("Smith, J", d) for d in days]
+
+
+def test_a_photo_deleted_from_the_folder_is_said_to_have_left_the_series(tmp_path):
+    """Its visit left the table and the export without a word."""
+    from tests.helpers import run_track
+
+    _dated_series(tmp_path / "s", 130)
+    db = tmp_path / "w.db"
+    assert run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6).exit_code == 0
+    (tmp_path / "s" / "2024-02-07.jpg").unlink()
+    r = run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6)
+    assert f"{tmp_path / 's' / '2024-02-07.jpg'}: no longer in the series" in r.stderr
+    assert "no longer in the series" not in run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6).stderr  # once
+    assert _export_rows(db) == [("s", "2024-01-08"), ("s", "2024-03-09")]

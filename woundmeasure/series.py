@@ -251,7 +251,10 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
                 by_wound[group] = _as_given(store, patient, group, [v for _, v in members])
             else:
                 by_wound.update(_follow(store, patient, group, members, options, progress))
-        store.end_run()
+        for image in store.end_run():
+            if progress:
+                progress(f"{image}: no longer in the series (deleted or renamed): its visit is left out; the record "
+                         "keeps its measurement")
     return [analyse_wound(wound, visits, threshold_pct=threshold_pct, db=db, patient=patient)
             for wound, visits in by_wound.items()]
 

@@ -199,14 +199,18 @@ class Store:
             "AND v.retired IS NULL", (patient, str(Path(source).resolve()))).fetchall()
         return sorted(r[0] for r in rows)
 
-    def end_run(self) -> None:
+    def end_run(self) -> list[str]:
         """Retire the visits of this run's series that it no longer made (a photo removed or renamed, a
         wound renamed, the series now under another patient's name): ``export`` leaves them out, as
-        ``track`` does; their measurements stay."""
+        ``track`` does; their measurements stay. Returns the photos of the visits retired now whose file
+        is gone (a photo deleted or renamed), for the run to say so."""
+        gone = "SELECT DISTINCT image FROM visits WHERE source = ? AND retired IS NULL AND id NOT IN (SELECT id FROM touched)"
         with self.db:
+            images = [r[0] for r in self.db.execute(gone, (self.run_source,)).fetchall()]
             self.db.execute("UPDATE visits SET retired = 1 WHERE source = ? AND id NOT IN (SELECT id FROM touched)",
                             (self.run_source,))
         self.run_source = None
+        return sorted(image for image in images if not Path(image).exists())
 
     def visit_id(self, patient: str, wound: str, image: str, date: str | None, note: str = "") -> int:
         with self.db:
