@@ -210,3 +210,11 @@ def test_a_mask_of_a_photo_stored_turned_is_read_in_the_frame_its_size_tells_or_
             assert np.array_equal(r.mask, p.mask) and any("turned upright" in w for w in r.warnings)
         else:  # the same size either way: read as upright, and doubted
             assert any("upside down" in w and "check the outline" in w for w in r.warnings)
+    square = make_phantom(4, width=900, height=900, px_per_mm=6.0)  # turned, a square photo: either frame fits
+    exif = Image.Exif()
+    exif[274] = 6
+    Image.fromarray(np.ascontiguousarray(np.rot90(square.rgb))).save(tmp_path / "sq.jpg", quality=95, exif=exif)
+    write_mask(tmp_path / "sq.png", square.mask)
+    with pytest.warns(WoundMeasureWarning):
+        r = measure_image(tmp_path / "sq.jpg", px_per_mm=6.0, mask=tmp_path / "sq.png")
+    assert any("stored turned" in w and "check the outline" in w for w in r.warnings)

@@ -326,4 +326,4 @@ def test_photos_in_a_subfolder_are_named_not_passed_over_silently(tmp_path):
     assert r.exit_code == 1 and "its subfolder old holds 1: give that folder" in r.stderr
     write_rgb(tmp_path / "2024-02-08.jpg", make_phantom(65, width=320, height=240, marker=False).rgb)
     r = run(tmp_path, "--px-per-mm", 4, "--segmenter", "color", "--db", tmp_path / "b.db")
-    assert f"warning: {tmp_path / 'old'} holds 1 photo(s), not measured" in r.stderr
+    assert f"warning: {tmp_path / 'old'} holds 1 image(s), not measured" in r.stderr

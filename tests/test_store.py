@@ -191,3 +191,24 @@ def test_a_photo_deleted_from_the_folder_is_said_to_have_left_the_series(tmp_pat
     assert f"{tmp_path / 's' / '2024-02-07.jpg'}: no longer in the series" in r.stderr
     assert "no longer in the series" not in run_track(tmp_path / "s", "--db", db, "--px-per-mm", 6).stderr  # once
     assert _export_rows(db) == [("s", "2024-01-08"), ("s", "2024-03-09")]
+
+
+def test_a_patient_of_two_folders_continued_without_patient_is_neither_refused_nor_lost_on_the_review_page(tmp_path):
+    """One patient, two wounds in two folders of one record, named with --patient once: a later run of one
+    folder without --patient was refused as "another series' patient", and the review page looked the
+    visits up under the folder's name (Exclude and Note failed: "not in the record")."""
+    from tests.helpers import run_track
+    from woundmeasure.review.session import ReviewSession
+
+    _dated_series(tmp_path / "smith" / "foot", 140)
+    _dated_series(tmp_path / "smith" / "heel", 150)
+    db = tmp_path / "w.db"
+    for folder in ("foot", "heel"):
+        assert run_track(tmp_path / "smith" / folder, "--db", db, "--px-per-mm", 6, "--patient", "Smith, J") \
+            .exit_code == 0
+    r = run_track(tmp_path / "smith" / "foot", "--db", db, "--px-per-mm", 6)
+    assert r.exit_code == 0, r.output
+    session = ReviewSession(tmp_path / "smith" / "foot", db=db)
+    assert session.patient == "Smith, J"
+    session.exclude("0-1", "blurred")
+    assert session.tracks[0].stored[1].excluded == "blurred"

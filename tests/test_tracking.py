@@ -61,10 +61,10 @@ def test_identical_dates_are_kept_and_flagged():
                "first, b.jpg" in w for w in s.warnings)
 
 
-def test_two_photos_of_one_visit_give_one_answer_whatever_their_names():
+def test_two_photos_of_one_visit_count_the_first_everywhere():
     """The 4-week PAR drew its line from the last photo of the day before day 28 and the latest PAR took the
-    last photo of its day, so two photos of one visit gave 36.7% or 59.0% by their names' order: the summary
-    counts the first photo of each date, everywhere."""
+    last photo of its day, so the same two photos of one visit gave 36.7% or 59.0%: the summary counts the
+    first photo of each date everywhere, the next visit's change is from it, and none is called excluded."""
     def series(day28):
         return analyse_series([v(0, 800.0), *(Visit(D0 + dt.timedelta(days=21), n, a, 100.0) for n, a in day28),
                                v(42, 300.0)])[1]
@@ -75,6 +75,10 @@ def test_two_photos_of_one_visit_give_one_answer_whatever_their_names():
         assert s.par_4wk_pct == pytest.approx(100 * (1 - (first + (300 - first) * 7 / 21) / 800))
     s = analyse_series([v(0, 800.0), v(28, 300.0), Visit(D0 + dt.timedelta(days=28), "z.jpg", 700.0, 100.0)])[1]
     assert s.latest_area_mm2 == 300.0 and s.par_pct == pytest.approx(62.5) and s.par_4wk_pct == pytest.approx(62.5)
+    rows, s = analyse_series([v(0, 800.0), Visit(D0 + dt.timedelta(days=21), "a.jpg", 500.0, 100.0),
+                              Visit(D0 + dt.timedelta(days=21), "b.jpg", 330.0, 100.0), v(42, 300.0)])
+    assert rows[-1].change_mm2 == pytest.approx(-200.0)  # from a.jpg, the photo counted
+    assert (s.visits, s.measured_visits, s.failed_visits) == (4, 4, 0)  # b.jpg measured, not excluded
 
 
 def test_growing_wound_is_not_projectable():
@@ -213,3 +217,13 @@ def test_a_failed_first_photo_and_a_reopened_closure_are_said_in_the_summary():
     assert any("counted as closed at 2024-01-31 (30.jpg), but found again at 2024-03-01" in w for w in s.warnings)
     s = analyse_series([v(0, 500.0), v(30, 0.0, closed=True), v(60, 0.0, closed=True)])[1]
     assert s.closed_date == "2024-01-31" and any(w.startswith("closed at 2024-01-31") for w in s.warnings)
+    s = analyse_series([v(0, 500.0), v(30, 0.0, closed=True), v(60, 200.0), v(90, 0.0, closed=True)])[1]
+    assert s.closed_date == "2024-03-31" and any(w.startswith("closed at 2024-03-31") for w in s.warnings)
+    assert any("counted as closed at 2024-01-31 (30.jpg), but found again at 2024-03-01" in w for w in s.warnings)
+
+
+def test_the_4_week_verdict_is_in_the_summarys_record():
+    """track --json and the review page read the summary as a dict: the verdict was left out of it."""
+    s = analyse_series([v(0, 800.0, area_mm2_low=760.0, area_mm2_high=840.0),
+                        v(28, 310.0, area_mm2_low=60.0, area_mm2_high=1000.0)])[1]
+    assert s.to_dict()["verdict_4wk"] == s.verdict_4wk and "uncertain" in s.to_dict()["verdict_4wk"]

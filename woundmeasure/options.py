@@ -221,9 +221,16 @@ class Outputs:
 
     def overwrite_error(self, image) -> str | None:
         """Why these outputs must not be written for ``image``: one of them is the photo itself
-        (``--overlay-out`` set to the photos' own folder would draw over the originals)."""
+        (``--overlay-out`` set to the photos' own folder would draw over the originals), or an overlay
+        would lie among the photos (``x.jpg`` beside ``x.jpeg``: a drawing a later ``track`` measures as a
+        second photo of the visit)."""
+        if not Path(image).exists():
+            return None
         for option, path in self.files(image):
-            if path.exists() and Path(image).exists() and os.path.samefile(path, image):
+            if path.exists() and os.path.samefile(path, image):
                 return (f"{image}: {option} {path.parent} would write over the photo itself; "
                         f"give {option} another folder")
+            if option == "--overlay-out" and path.parent.is_dir() and os.path.samefile(path.parent, Path(image).parent):
+                return (f"{image}: {option} {path.parent} would put a drawing among the photos, measured later as "
+                        f"one; give {option} another folder")
         return None

@@ -230,10 +230,11 @@ def _given_mask(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarr
                 f"mask {path.name} has the size of the photo as stored (EXIF orientation {orientation}, as ImageJ "
                 "1.x shows it): turned upright with the photo",)
     mask = read_mask(path, shape=shape)
-    if orientation in (2, 3, 4):
-        return mask, (f"the photo is stored {'upside down' if orientation == 3 else 'mirrored'} (EXIF orientation "
-                      f"{orientation}): mask {path.name} is read as drawn on the upright photo; one drawn in ImageJ "
-                      "1.x (which shows it as stored) lies wrong: check the outline, or give an ImageJ ROI",)
+    if orientation in (2, 3, 4) or (orientation in (5, 6, 7, 8) and shape[0] == shape[1]):  # either frame fits
+        how = "upside down" if orientation == 3 else "turned" if orientation > 4 else "mirrored"
+        return mask, (f"the photo is stored {how} (EXIF orientation {orientation}): mask {path.name} is read as "
+                      "drawn on the upright photo; one drawn in ImageJ 1.x (which shows it as stored) lies wrong: "
+                      "check the outline, or give an ImageJ ROI",)
     return mask, ()
 
 

@@ -233,10 +233,11 @@ def track(source, *, db=None, patient: str | None = None, options: MeasureOption
     with Store(db) as store:
         kept = store.take_over_moved(patient, source, {str(spec.image): file_sha256(spec.image) for spec in specs},
                                      told=told)
-        if kept != patient and progress:
-            progress(f"{source}: continuing the record of patient {kept!r}, which holds this series "
-                     "(moved, renamed, or named with --patient before); --patient names another")
-        patient = kept
+        if kept != patient:  # the record's own name for this series: as good as told
+            if progress:
+                progress(f"{source}: continuing the record of patient {kept!r}, which holds this series "
+                         "(moved, renamed, or named with --patient before); --patient names another")
+            patient, told = kept, True
         others = store.other_sources(patient, source)
         if others and not told:  # a folder's name, e.g. smith/foot and jones/foot: one baseline for two patients
             raise InputError(f"{db} already holds patient {patient!r} from another series ({others[0]}): name this "

@@ -36,7 +36,7 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _CAMERA_DATE = re.compile(r"(?:^|(?<![A-Za-z0-9])(?:IMG|PXL|VID|PHOTO|Screenshot|signal)[_-])"
                           r"((?:19|20)\d{2})(\d{2})(\d{2})(?=[_.-]|$)", re.IGNORECASE)
 # the day-first date of Europe's names, with dots (18.06.2024.jpg): dots are never month-first
-_DOTTED_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?!\d)")
+_DOTTED_DATE = re.compile(r"(?<![A-Za-z0-9.])(\d{1,2})\.(\d{1,2})\.(20\d{2})(?!\d)")  # not v2.1.2024
 DATE_SLACK_DAYS = 1  # a given date this far from the camera's clock is taken without a word (time zones)
 
 
@@ -288,7 +288,7 @@ def date_warning(date: dt.date | None, captured: str | None, name: str = "") -> 
     said = []
     named = dates_in_name(name)
     listed = ", ".join(d.isoformat() for d in named)
-    if named and date not in named:
+    if named and date not in named and any(abs((d - date).days) <= 366 for d in named):  # not a birth date
         said.append(f"the visit's date ({date.isoformat()}) is not the date in its file name ({listed}): "
                     "check the date in the manifest")
     elif len(named) > 1:

@@ -144,14 +144,14 @@ class SeriesSummary:
     projection_note: str
     warnings: list[str]
     linear_rate_mm2_per_day: float | None = None  # least-squares slope of area over all measured visits
-    closed_date: str | None = None  # the first counted visit at which the wound was found closed
+    closed_date: str | None = None  # where the series ends closed: the first visit of its last closed run
     par_pct_low: float | None = None  # the latest PAR's 95% interval
     par_pct_high: float | None = None
     par_4wk_pct_low: float | None = None  # the 4-week PAR's 95% interval (None: unbounded or unknown)
     par_4wk_pct_high: float | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "verdict_4wk": self.verdict_4wk}
 
     @property
     def verdict_4wk(self) -> str:
@@ -324,15 +324,19 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         warnings.append(f"{len(same)} measured photos of {day.isoformat()} ("
                         + ", ".join(f"{Path(v.image).name} {v.area_mm2:.1f} mm²" for v in same)
                         + f"): the summary counts the first, {Path(same[0].image).name}; exclude the one not to count")
+    photos_counted = len(measured)
     measured = [v for i, v in enumerate(measured) if v.date not in dates[:i]]  # one photo per visit date
-    closed = [v for v in measured if v.closed]
-    if closed and measured[-1].closed:
-        warnings.append(f"closed at {closed[0].date.isoformat()} ({closed[0].image}): {closure_state(closed[0])}")
-    elif closed:
-        again = next(v for v in measured if v.date > closed[0].date and not v.closed)
-        warnings.append(f"counted as closed at {closed[0].date.isoformat()} ({closed[0].image}), but found again at "
+    # the closure that stands is the last run of closed visits; an earlier one was found open again
+    last_open = max((i for i, v in enumerate(measured) if not v.closed), default=-1)
+    closing = measured[last_open + 1] if last_open + 1 < len(measured) else None
+    earlier = next((v for v in measured[:last_open + 1] if v.closed), None)
+    if earlier is not None:
+        again = next(v for v in measured if v.date > earlier.date and not v.closed)
+        warnings.append(f"counted as closed at {earlier.date.isoformat()} ({earlier.image}), but found again at "
                         f"{again.date.isoformat()}: reopened, or that photo's outline missed it (a dressing left on?); "
                         "check it")
+    if closing is not None:
+        warnings.append(f"closed at {closing.date.isoformat()} ({closing.image}): {closure_state(closing)}")
     if measured and (early := [v for v in failed if v.date and v.date < measured[0].date]):
         warnings.append(f"the earliest photo, {early[0].date.isoformat()} {early[0].image}, could not be measured: "
                         f"every PAR counts from {measured[0].date.isoformat()}, the first measured visit, instead; "
@@ -341,6 +345,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     base = measured[0] if measured else None
     rows: list[VisitMetrics] = []
     prev = None
+    counted = {id(v) for v in measured}
     for v in ordered:
         if not v.counted or base is None:
             area = v.area_mm2 if v.measured else None
@@ -363,7 +368,8 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                  closed=v.closed, closure_confirmed=v.closure_confirmed, area_mm2_low=v.area_mm2_low,
                                  area_mm2_high=v.area_mm2_high, par_pct_low=par_low, par_pct_high=par_high,
                                  change_beyond_noise=change_beyond_noise(prev, v) if prev else None, **_extent(v)))
-        prev = v
+        if id(v) in counted:  # a second photo of a date is measured against the visit before, not followed from
+            prev = v
     if base is None:
         summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
                                 threshold_pct, None, None, None, None, None, None, None, None,
@@ -408,7 +414,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     else:
         note = f"closure = area below {100 * closure_fraction:g}% of baseline"
     summary = SeriesSummary(
-        wound=wound, visits=len(ordered), measured_visits=len(measured), failed_visits=len(failed),
+        wound=wound, visits=len(ordered), measured_visits=photos_counted, failed_visits=len(failed),
         baseline_date=base.date.isoformat(), baseline_area_mm2=base.area_mm2, latest_date=last.date.isoformat(),
         latest_area_mm2=last.area_mm2, days=days_total, par_pct=par_latest, par_4wk_pct=par4,
         threshold_pct=threshold_pct, meets_4wk_threshold=None if par4 is None else bool(par4 >= threshold_pct),
@@ -417,7 +423,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
         projected_closure_date=linear.isoformat() if linear else None,
         projected_closure_date_exponential=exponential.isoformat() if exponential else None,
         projection_note=note, warnings=warnings, linear_rate_mm2_per_day=slope,
-        closed_date=next((v.date.isoformat() for v in measured if v.closed), None) if last.closed else None,
+        closed_date=closing.date.isoformat() if closing is not None else None,
         par_pct_low=measured_rows[-1].par_pct_low, par_pct_high=measured_rows[-1].par_pct_high,
         par_4wk_pct_low=par4_low, par_4wk_pct_high=par4_high)
     return rows, summary

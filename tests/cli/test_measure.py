@@ -253,3 +253,6 @@ def test_outputs_that_would_write_over_the_photo_are_refused_and_the_photo_kept(
     r = run(tmp_path / "x.jpg", "--px-per-mm", 4, "--mask-out", tmp_path)  # x.png beside x.jpg: not the photo
     assert r.exit_code == 0, r.output
     assert (tmp_path / "x.png").is_file()
+    write_rgb(tmp_path / "z.jpeg", p.rgb, quality=95)  # its overlay, z.jpg, would be a second photo of the visit
+    r = run(tmp_path / "z.jpeg", "--px-per-mm", 4, "--overlay-out", tmp_path)
+    assert r.exit_code == 1 and "among the photos" in r.stderr and not (tmp_path / "z.jpg").exists()

@@ -1,6 +1,7 @@
 """The review page's server at the HTTP level: every endpoint, its token, its refusals."""
 
 import base64
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,7 +67,8 @@ def test_photo_outline_plot_and_strip(served):
 
 @pytest.mark.parametrize("url", ["/api/visits/9-9/photo", "/api/visits/x/outline", "/api/visits/-1-0/photo",
                                  "/api/visits/0-99/outline", "/api/visits/0-00/photo", "/api/visits/+0-0/photo",
-                                 "/api/visits/0-\u0661/photo", "/api/wounds/-1/plot.png", "/api/wounds/+0/plot.png"])
+                                 "/api/visits/0-\u0661/photo", "/api/wounds/-1/plot.png", "/api/wounds/+0/plot.png",
+                                 "/api/wounds/00/strip.png"])
 def test_unknown_visits_are_404(served, url):
     r = served[2].get(url)
     assert r.status_code == 404 and r.get_json()["error"]
@@ -295,25 +297,32 @@ def test_a_split_needs_two_points_apart_and_reset_leaves_the_names(served):
 def test_a_change_made_on_an_out_of_date_view_is_refused_and_changes_nothing(served):
     """Visit ids are places in the series (a split, merge or name moves them): an edit made before such a
     change was saved beside another photo; a second tab, opened before the first accepted, undid its
-    correction. Every change names the visit as the page saw it, and a view no longer true is refused (409)."""
+    correction. Every change names the visit as the page saw it, and a view no longer true of what the
+    change overwrites is refused (409); other parts of the visit may have changed meanwhile."""
     d, session, client = served
     visits = series(client)["visits"]
     first, second = visits[0], visits[1]
-    outline = client.get(f"/api/visits/{first['id']}/outline").data
-    seen = {"photo": first["photo"], "wound": first["wound"], "state": first["state"]}
+    outline = base64.b64encode(client.get(f"/api/visits/{first['id']}/outline").data).decode()
+    seen = {"photo": first["photo"], "wound": first["wound"], "states": first["states"]}
     wrong_photo = {**seen, "photo": second["photo"]}
-    r = client.post(f"/api/visits/{first['id']}/accept",
-                    json={"mask_png": base64.b64encode(outline).decode(), **wrong_photo})
+    r = client.post(f"/api/visits/{first['id']}/accept", json={"mask_png": outline, **wrong_photo})
     assert r.status_code == 409 and "reload the page" in r.get_json()["error"]
     r = client.post(f"/api/visits/{first['id']}/segment", json={"points": [[450, 350]], **wrong_photo})
     assert r.status_code == 409
     assert not list(d.glob("*.mask.png")) and not list(d.glob("*.hints.json"))
-    r = client.post(f"/api/visits/{first['id']}/note", json={"note": "first tab", **seen})
-    assert r.status_code == 200  # as the page saw it: done, and the visit's state is now another
-    r = client.post(f"/api/visits/{first['id']}/exclude", json={"reason": "second tab", **seen})
+    # one tab: a note, then an exclusion, on the view it had: the two overwrite different things
+    assert client.post(f"/api/visits/{first['id']}/note", json={"note": "first tab", **seen}).status_code == 200
+    assert client.post(f"/api/visits/{first['id']}/exclude", json={"reason": "blurred", **seen}).status_code == 200
+    # a click accepted in one tab, then the old outline accepted "as it is" in another opened before
+    rows, cols = np.nonzero(decode_mask(base64.b64decode(outline)))
+    click = [[float(cols.mean()), float(rows.mean())]]
+    steered = client.post(f"/api/visits/{first['id']}/segment", json={"points": click, **seen}).get_json()
+    r = client.post(f"/api/visits/{first['id']}/accept", json={"mask_png": steered["mask_png"], "points": click, **seen})
+    assert r.status_code == 200 and (d / f"{Path(first['photo']).stem}.hints.json").is_file()
+    r = client.post(f"/api/visits/{first['id']}/accept", json={"mask_png": outline, **seen})
     assert r.status_code == 409 and "another tab" in r.get_json()["error"]
     now = series(client)["visits"][0]
-    assert now["note"] == "first tab" and not now["excluded"] and now["state"] != first["state"]
+    assert now["note"] == "first tab" and now["excluded"] == "blurred" and now["outline"] == "steered"
 
 
 def test_two_review_pages_at_once_keep_their_own_token_cookies():
@@ -331,3 +340,30 @@ def test_a_photo_without_a_scale_gives_the_page_its_full_size(served):
     session.refresh()
     visit = series(client)["visits"][0]
     assert visit["no_scale"] and (visit["width_px"], visit["height_px"]) == (3000, 2000)
+
+
+def test_two_changes_at_once_on_one_view_cannot_both_pass(served):
+    """Checked outside the session's lock, two tabs accepting at once both passed the check, and the later
+    undid the earlier; checked and made under the lock, one of them is refused."""
+    import threading
+
+    d, session, client = served
+    first = series(client)["visits"][0]
+    seen = {"photo": first["photo"], "wound": first["wound"], "states": first["states"]}
+    outline = decode_mask(client.get(f"/api/visits/{first['id']}/outline").data)
+    codes = []
+
+    def accept(mask):
+        other = create_app(session, token=TOKEN).test_client()
+        r = other.post(f"/api/visits/{first['id']}/accept", headers={"X-Woundmeasure-Token": TOKEN},
+                       json={"mask_png": base64.b64encode(encode_mask(mask)).decode(), **seen})
+        codes.append(r.status_code)
+
+    trimmed = outline.copy()
+    trimmed[:, : trimmed.shape[1] // 2] = False
+    threads = [threading.Thread(target=accept, args=(m,)) for m in (trimmed, outline & ~trimmed)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200, 409]

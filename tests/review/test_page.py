@@ -268,7 +268,6 @@ def test_an_unsaved_edit_of_one_wound_is_dropped_and_said_when_the_other_wound_o
     a = session.outline("0-2")
     ys, xs = np.nonzero(a)
     _click(browser, int(np.median(xs)), int(np.median(ys)), shift=True)  # an edit of A, not accepted
-    print("STATUS", browser.find_element("id", "status").text, list(d.glob("*.hints.json")), browser.execute_script("return window.review.unsavedVisits();"))
     assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]
     browser.execute_script("window.review.selectVisit('1-2');")  # wound B of the same photo
     _idle(browser)
@@ -338,3 +337,27 @@ def test_a_change_says_which_other_visits_it_moved(page):
     said = browser.execute_script("return window.review.changedElsewhere(arguments[0], arguments[1], arguments[2]);",
                                   before, after, visit("A", "p1", 410.0))
     assert said == "Also changed: B 2024-06-24 23.8 → 10.2 mm². "  # not the accepted one, nor a rounding
+
+
+def test_renaming_a_wound_keeps_its_unsaved_edits(page, series_dir):
+    """Unsaved edits were kept by wound name: a rename dropped those of every other visit, saying the wound
+    was no longer in that photo."""
+    browser, url, d, session = page
+    _, truth = series_dir
+    browser.get(url)
+    _wait(browser, "document.body.dataset.ready === 'true'")
+    browser.execute_script("window.review.selectVisit('0-2');")
+    _idle(browser)
+    ys, xs = np.nonzero(truth[DATES[2]][1])
+    _click(browser, int(np.percentile(xs, 40)), int(np.median(ys)))  # an edit left unsaved
+    _idle(browser)
+    browser.execute_script("window.review.selectVisit('0-0');")
+    _idle(browser)
+    browser.find_element("id", "name-wound").click()
+    field = browser.find_element("id", "name-text")
+    field.clear()
+    field.send_keys("left heel\n")
+    _idle(browser)
+    _wait(browser, "document.getElementById('status').textContent.includes('is now left heel')")
+    assert "dropped" not in browser.find_element("id", "status").text
+    assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]

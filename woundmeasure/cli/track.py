@@ -13,7 +13,7 @@ from woundmeasure.cli.options import measure_options, series_options, threshold_
 
 def format_track(t) -> str:
     s = t.summary
-    from woundmeasure.report import fmt, fmt_range
+    from woundmeasure.report import fmt, fmt_range, open_end_note
 
     lines = [f"wound: {t.wound}",
              f"{'date':<11} {'day':>4} {'area mm2':>9} {'95% interval':>15} {'area cm2':>8} {'perim mm':>8} "
@@ -38,7 +38,7 @@ def format_track(t) -> str:
         "chg: * the change since the previous visit exceeds the measurement noise; ~ it cannot be told from it",
         f"baseline: {s.baseline_date or 'none'}" + (f", {s.baseline_area_mm2:.1f} mm2" if s.baseline_date else ""),
         f"PAR at latest visit{latest}: {f(s.par_pct, 1, '%')} "
-        f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')}; … an open end)",
+        f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')}{open_end_note(t)})",
         f"PAR at 4 weeks: {f(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {s.verdict_4wk})",
         f"healing rate {f(s.healing_rate_cm2_per_week, 3, ' cm2/week')}; Gilman {f(s.gilman_mm_per_week, 3, ' mm/week')}; "
         f"ln(At/A0) {f(s.log_area_ratio, 3)}; k {f(s.exp_k_per_day, 4, '/day')}",
@@ -104,8 +104,7 @@ def track(source, as_json, db, report_dir, pdf_path, paper, patient, threshold, 
     from woundmeasure.sources import orphan_sidecars, photo_subfolders
 
     for sub, count in photo_subfolders(source):
-        click.echo(f"warning: {sub} holds {count} photo(s), not measured: a series is one folder (track {sub} "
-                   "for its own series)", err=True)
+        click.echo(f"warning: {sub} holds {count} image(s), not measured: a series is one folder", err=True)
     for path in orphan_sidecars(source):
         click.echo(f"warning: {path} belongs to no photo in {source} (one renamed?): give it the photo's new name "
                    "so that its outline, clicks or names apply", err=True)

@@ -20,6 +20,13 @@ def fmt_range(low, high, digits: int = 1, suffix: str = "", dash: str = "–") -
     return f"{ends[0]}{dash}{ends[1]}{suffix}"
 
 
+def open_end_note(track) -> str:
+    """"; … an open end" where any PAR interval of the wound's visits or summary has one ('…'), else ""."""
+    intervals = [(v.par_pct_low, v.par_pct_high) for v in track.visits]
+    intervals.append((track.summary.par_pct_low, track.summary.par_pct_high))
+    return "; … an open end" if any(low is None and high is not None for low, high in intervals) else ""
+
+
 def visit_photo(visit):
     """The visit's photo as a person is shown it: read again, with the card's colour correction it was measured
     with (raises as :func:`~woundmeasure.io.read_image` does)."""

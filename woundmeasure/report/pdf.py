@@ -13,7 +13,7 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
-from woundmeasure.report import fmt, fmt_range, visit_photo
+from woundmeasure.report import fmt, fmt_range, open_end_note, visit_photo
 from woundmeasure.tracking import closure_state, closure_unconfirmed
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
@@ -29,7 +29,7 @@ def _summary_lines(track) -> list[str]:
     s = track.summary
     lines = [f"Baseline: {s.baseline_date or '–'}, {fmt(s.baseline_area_mm2, 1, ' mm²')}",
              f"PAR at the latest visit ({s.latest_date or '–'}): {fmt(s.par_pct, 1, '%')} "
-             f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')}; … an open end)",
+             f"(95% interval {fmt_range(s.par_pct_low, s.par_pct_high, 1, '%', dash=' to ')}{open_end_note(track)})",
              f"PAR at 4 weeks: {fmt(s.par_4wk_pct, 1, '%')} (threshold {s.threshold_pct:g}%: {s.verdict_4wk})",
              f"Healing rate {fmt(s.healing_rate_cm2_per_week, 3)} cm²/week; "
              f"Gilman {fmt(s.gilman_mm_per_week, 3)} mm/week",

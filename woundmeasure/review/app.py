@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+import re
 from importlib import resources
 from pathlib import Path
 
 from woundmeasure.errors import WoundMeasureError
 from woundmeasure.io import encode_jpeg, encode_mask, encode_png
-from woundmeasure.review.session import ReviewSession, UnknownVisit
+from woundmeasure.review.session import PLACE, ReviewSession, UnknownVisit
 
 TOKEN_HEADER = "X-Woundmeasure-Token"
 
@@ -57,25 +58,39 @@ def _size(visit) -> dict:
     return {"width_px": size[0] if size else None, "height_px": size[1] if size else None}
 
 
-def _state(visit: dict) -> str:
-    """A short digest of what a person sees of a visit and may change: a page that sends back another
-    (a second tab, opened before this one accepted) is out of date."""
+STATE_OF_ACTION = {"accept": "outline", "reset": "outline", "note": "note", "exclude": "excluded",
+                   "closed": "closed_confirmed"}
+"""What of a visit each change overwrites: a change made on a view of that which is no longer true is refused."""
+
+
+def _states(visit: dict) -> dict:
+    """A short digest of each part of a visit a person may change (:data:`STATE_OF_ACTION`): a page that
+    sends back another (a second tab, opened before this one accepted) is out of date. The outline's is
+    its kind, its clicks and its sidecar files' times (not its area, which moves when another visit is
+    accepted and the series followed again)."""
     import hashlib
     import json
 
-    seen = {k: visit[k] for k in ("photo", "area_mm2", "outline", "hints", "note", "excluded", "closed_confirmed")}
-    return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    from woundmeasure.sources import hints_path, mask_path
+
+    photo = visit["photo"]
+    sidecars = [p.stat().st_mtime_ns if p.exists() else None for p in (mask_path(photo), hints_path(photo))]
+    seen = {"outline": [visit["outline"], visit["hints"], sidecars], "note": visit["note"],
+            "excluded": visit["excluded"], "closed_confirmed": visit["closed_confirmed"]}
+    return {k: hashlib.sha256(json.dumps(v, sort_keys=True, default=str).encode()).hexdigest()[:16]
+            for k, v in seen.items()}
 
 
 class OutOfDate(WoundMeasureError):
     """The page asked to change a visit as it last saw it, and the visit is no longer that."""
 
 
-def check_seen(session: ReviewSession, visit_id: str, data: dict) -> None:
+def check_seen(session: ReviewSession, visit_id: str, action: str, data: dict) -> None:
     """Refuse a change made on a view of the series that is no longer true: the visit id now names another
-    photo or wound (ids are places in the series, and a split, merge or name moves them), or the visit
-    was changed since (``state``, where given). Without this, an edit made before a split was saved
-    beside another photo, and a second tab undid the first tab's correction."""
+    photo or wound (ids are places in the series, and a split, merge or name moves them), or what the
+    change overwrites was changed since (``states``, where given: :data:`STATE_OF_ACTION`). Without
+    this, an edit made before a split was saved beside another photo, and a second tab undid the first
+    tab's correction."""
     payload = series_payload(session)
     for w in payload["wounds"]:
         for v in w["visits"]:
@@ -84,7 +99,8 @@ def check_seen(session: ReviewSession, visit_id: str, data: dict) -> None:
             if "photo" in data and (data["photo"] != v["photo"] or data.get("wound", w["wound"]) != w["wound"]):
                 raise OutOfDate(f"visit {visit_id} is now {w['wound']} in {v['image']}: the series changed since "
                                 "this page showed it; reload the page")
-            if "state" in data and data["state"] != v["state"]:
+            part = STATE_OF_ACTION.get(action)
+            if part and isinstance(data.get("states"), dict) and data["states"].get(part) != v["states"][part]:
                 raise OutOfDate(f"{v['image']} ({w['wound']}) was changed since this page showed it (in another tab "
                                 "or window?); reload the page to see it before changing it")
             return
@@ -117,7 +133,7 @@ def series_payload(session: ReviewSession) -> dict:
                 "closed": v.closed, "closed_confirmed": v.closure_confirmed, "outside": v.outside,
                 "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
                 **_size(v), "wound_box": _wound_box(v)})
-            visits[-1]["state"] = _state(visits[-1])
+            visits[-1]["states"] = _states(visits[-1])
         wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
     return {"source": str(session.source), "patient": session.patient, "threshold_pct": session.threshold_pct,
             "wounds": wounds}
@@ -125,7 +141,7 @@ def series_payload(session: ReviewSession) -> dict:
 
 def create_app(session: ReviewSession, *, token: str):
     """The Flask app serving ``session`` to whoever holds ``token``."""
-    from flask import Flask, Response, abort, jsonify, request, send_from_directory
+    from flask import Flask, Response, abort, g, jsonify, request, send_from_directory
 
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
@@ -145,11 +161,20 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.before_request
     def seen_as_it_is():
-        """Every change names the visit as the page saw it (its photo, wound and state)."""
+        """Every change names the visit as the page saw it (its photo, wound and what the change
+        overwrites), and is checked and made under the session's lock: two at once, from two tabs, cannot
+        both pass the check."""
         if request.method == "POST" and request.view_args and "visit_id" in request.view_args:
+            session.lock.acquire()
+            g.locked = True
             data = request.get_json(silent=True)
             if isinstance(data, dict):
-                check_seen(session, request.view_args["visit_id"], data)
+                check_seen(session, request.view_args["visit_id"], request.path.rsplit("/", 1)[-1], data)
+
+    @app.teardown_request
+    def unlock(_exc):
+        if g.pop("locked", False):
+            session.lock.release()
 
     @app.errorhandler(OSError)
     def cannot_write(exc):
@@ -272,7 +297,7 @@ def create_app(session: ReviewSession, *, token: str):
                         headers={"Content-Disposition": 'attachment; filename="woundmeasure-report.pdf"'})
 
     def track_at(index: str):
-        if not (index.isascii() and index.isdigit()):  # no sign, no other script's digits: a place in the list
+        if not re.fullmatch(PLACE, index, re.ASCII):  # a place in the list, as the page writes it
             abort(404)
         try:
             return session.tracks[int(index)]

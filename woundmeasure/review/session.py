@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,10 @@ from woundmeasure.sources import (REVIEW_MARK, PhotoSpec, hints_path, mask_path,
                                   written_by_review)
 from woundmeasure.store import Store
 from woundmeasure.tracking import Visit
+
+
+PLACE = r"0|[1-9][0-9]*"
+"""A place in a list as the page writes it in a visit id (``wound-visit``): no sign, no leading zero, ASCII digits."""
 
 
 class UnknownVisit(InputError):
@@ -154,6 +159,8 @@ class ReviewSession:
         with self.lock:
             self.tracks = track(self.source, db=self.db, patient=self.given_patient, options=self.options,
                                 threshold_pct=self.threshold_pct, progress=progress)
+            # the patient the record holds the series under (it may continue one an earlier run named)
+            self.patient = next((t.patient for t in self.tracks if t.patient), self.patient)
             try:
                 specs = photo_specs(self.source)
             except WoundMeasureError:
@@ -190,9 +197,7 @@ class ReviewSession:
 
     def visit(self, visit_id: str) -> tuple[VisitRef, Visit]:
         """The visit with this id; :class:`UnknownVisit` if there is none."""
-        import re
-
-        found = re.fullmatch(r"(0|[1-9][0-9]*)-(0|[1-9][0-9]*)", str(visit_id), re.ASCII)  # as the page names it
+        found = re.fullmatch(f"({PLACE})-({PLACE})", str(visit_id), re.ASCII)  # as the page names it
         try:
             if not found:
                 raise ValueError

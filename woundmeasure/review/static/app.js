@@ -140,9 +140,9 @@ function sameVisit(photo, wound) {
 }
 
 // What the page saw of a visit, sent with every change: the server refuses a change of another photo or wound
-// than the page shows, or of a visit changed since (in another tab).
+// than the page shows, or of what the change overwrites where it was changed since (in another tab).
 function seenAs(visit) {
-  return { photo: visit.photo, wound: visit.wound, state: visit.state };
+  return { photo: visit.photo, wound: visit.wound, states: visit.states };
 }
 
 function applySeries(series) {
@@ -246,9 +246,10 @@ function markSelectedRow() {
 
 function thresholdText(summary) {
   const threshold = `${text(summary.threshold_pct ?? app.series.threshold_pct)}%`;
-  if (summary.meets_4wk_threshold === true) return el('span', { class: 'ok' }, `meets the ${threshold} threshold`);
-  if (summary.meets_4wk_threshold === false) return el('span', { class: 'below' }, `below the ${threshold} threshold`);
-  return null;
+  if (summary.verdict_4wk === 'met') return el('span', { class: 'ok' }, `meets the ${threshold} threshold`);
+  if (summary.verdict_4wk === 'not met') return el('span', { class: 'below' }, `below the ${threshold} threshold`);
+  if (summary.meets_4wk_threshold === null) return null;
+  return el('span', { class: 'below' }, `${summary.verdict_4wk} of ${threshold}`);   // its interval spans it
 }
 
 function summaryRow(term, ...details) {
@@ -635,6 +636,11 @@ function maskAsPngBase64() {
 function visitAction(action, body, run) {
   const { visit } = editor;
   if (!visit) return Promise.resolve(false);
+  if (app.acting) {   // one change at a time: a second press would send what the first is changing
+    setStatus('The last change is still being saved: try again in a moment.', true);
+    return Promise.resolve(false);
+  }
+  app.acting = true;
   return withBusy(async () => {
     try {
       await run(visit, await request(visitPath(visit.id, action), { method: 'POST', body: { ...body, ...seenAs(visit) } }));
@@ -643,6 +649,8 @@ function visitAction(action, body, run) {
       showError(error);
       if (error.status === 409) await reloadSeries();
       return false;
+    } finally {
+      app.acting = false;
     }
   });
 }
@@ -750,8 +758,14 @@ function saveNote(note) {
 
 function saveName(name) {
   const before = app.series.wounds.find((wound) => wound.wound === name);
-  const both = before?.visits.some((other) => other.photo === editor.visit?.photo && !other.closed && !other.error);
+  const both = name !== editor.visit?.wound
+    && before?.visits.some((other) => other.photo === editor.visit?.photo && !other.closed && !other.error);
   return visitAction('name', { name }, async (visit, series) => {
+    if (!before) {   // a new name renames the wound at every visit: its unsaved edits go with it
+      keepDraft();
+      for (const draft of app.drafts.values()) if (draft.wound === visit.wound) draft.wound = name;
+      if (editor.visit?.wound === visit.wound) editor.visit = { ...editor.visit, wound: name };
+    }
     const lost = applySeries(series)
       + (both ? `The wound that was ${name} in this photo has another letter now: if the two are one wound, `
         + `name it ${name} too. ` : '');
