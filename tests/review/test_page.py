@@ -159,6 +159,18 @@ def two_wounds_page(tmp_path):
     yield from _serve(d, ReviewSession(d, db=tmp_path / "r.db"))
 
 
+def _name_at_first_visit(browser, name):
+    """Open the first visit and give its wound ``name`` with the Name… form, as a person does."""
+    browser.execute_script("window.review.selectVisit('0-0');")
+    _idle(browser)
+    browser.find_element("id", "name-wound").click()
+    field = browser.find_element("id", "name-text")
+    field.clear()
+    field.send_keys(name)
+    browser.find_element("id", "name-submit").click()
+    _idle(browser)
+
+
 def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     import json
 
@@ -192,14 +204,7 @@ def test_a_person_confirms_a_closure_and_names_a_wound(two_wounds_page):
     assert "confirmed" in browser.find_element("css selector", "tr[data-visit-id='1-5'] td.notes").text
     assert session.tracks[1].summary.closed_date == "2024-07-22"
 
-    browser.execute_script("window.review.selectVisit('0-0');")
-    _idle(browser)
-    browser.find_element("id", "name-wound").click()
-    field = browser.find_element("id", "name-text")
-    field.clear()
-    field.send_keys("dorsum")
-    browser.find_element("id", "name-submit").click()
-    _idle(browser)
+    _name_at_first_visit(browser, "dorsum")
     _wait(browser, "Array.from(document.getElementById('wound').options).some(o => o.text === 'dorsum')")
     labels = sorted(o.text for o in Select(browser.find_element("id", "wound")).options)
     assert labels == ["B", "dorsum"]  # named at the first visit, followed through all six
@@ -286,12 +291,8 @@ def test_an_unsaved_edit_of_one_wound_is_dropped_and_said_when_the_other_wound_o
     _wait(browser, "document.querySelector('tr.selected')?.dataset.visitId === '0-1'", timeout=10)
 
 
-def test_a_click_then_accept_and_next_pressed_at_once_accepts_the_clicked_visit_and_keeps_the_other_edit(page,
-                                                                                                       series_dir):
-    """A and N pressed before a click's outline came back accepted the next visit's unsaved edit instead,
-    and the click was lost."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
+def _with_an_unsaved_edit_of_visit_3(page, series_dir):
+    """The page open, a click on the third visit's wound left unaccepted: (browser, folder, session, truth)."""
     browser, url, d, session = page
     _, truth = series_dir
     browser.get(url)
@@ -299,8 +300,18 @@ def test_a_click_then_accept_and_next_pressed_at_once_accepts_the_clicked_visit_
     browser.execute_script("window.review.selectVisit('0-2');")
     _idle(browser)
     ys, xs = np.nonzero(truth[DATES[2]][1])
-    _click(browser, int(np.percentile(xs, 40)), int(np.median(ys)))  # an edit left on the later visit
+    _click(browser, int(np.percentile(xs, 40)), int(np.median(ys)))
     _idle(browser)
+    return browser, d, session, truth
+
+
+def test_a_click_then_accept_and_next_pressed_at_once_accepts_the_clicked_visit_and_keeps_the_other_edit(page,
+                                                                                                       series_dir):
+    """A and N pressed before a click's outline came back accepted the next visit's unsaved edit instead,
+    and the click was lost."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    browser, d, session, truth = _with_an_unsaved_edit_of_visit_3(page, series_dir)
     browser.execute_script("window.review.selectVisit('0-1');")
     _idle(browser)
     ys, xs = np.nonzero(truth[DATES[1]][1])
@@ -342,22 +353,8 @@ def test_a_change_says_which_other_visits_it_moved(page):
 def test_renaming_a_wound_keeps_its_unsaved_edits(page, series_dir):
     """Unsaved edits were kept by wound name: a rename dropped those of every other visit, saying the wound
     was no longer in that photo."""
-    browser, url, d, session = page
-    _, truth = series_dir
-    browser.get(url)
-    _wait(browser, "document.body.dataset.ready === 'true'")
-    browser.execute_script("window.review.selectVisit('0-2');")
-    _idle(browser)
-    ys, xs = np.nonzero(truth[DATES[2]][1])
-    _click(browser, int(np.percentile(xs, 40)), int(np.median(ys)))  # an edit left unsaved
-    _idle(browser)
-    browser.execute_script("window.review.selectVisit('0-0');")
-    _idle(browser)
-    browser.find_element("id", "name-wound").click()
-    field = browser.find_element("id", "name-text")
-    field.clear()
-    field.send_keys("left heel\n")
-    _idle(browser)
+    browser, d, session, truth = _with_an_unsaved_edit_of_visit_3(page, series_dir)
+    _name_at_first_visit(browser, "left heel")
     _wait(browser, "document.getElementById('status').textContent.includes('is now left heel')")
     assert "dropped" not in browser.find_element("id", "status").text
     assert browser.execute_script("return window.review.unsavedVisits();") == ["0-2"]
