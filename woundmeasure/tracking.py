@@ -344,6 +344,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     wound = ordered[0].wound if ordered else "wound"
     base = measured[0] if measured else None
     rows: list[VisitMetrics] = []
+    measured_rows: list[VisitMetrics] = []  # the rows of the visits the metrics count, one per date
     prev = None
     counted = {id(v) for v in measured}
     for v in ordered:
@@ -369,6 +370,7 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
                                  area_mm2_high=v.area_mm2_high, par_pct_low=par_low, par_pct_high=par_high,
                                  change_beyond_noise=change_beyond_noise(prev, v) if prev else None, **_extent(v)))
         if id(v) in counted:  # a second photo of a date is measured against the visit before, not followed from
+            measured_rows.append(rows[-1])
             prev = v
     if base is None:
         summary = SeriesSummary(wound, len(ordered), 0, len(failed), None, None, None, None, None, None, None,
@@ -379,8 +381,6 @@ def analyse_series(visits: list[Visit], *, threshold_pct: float = THRESHOLDS["df
     days_total = (last.date - base.date).days
     if base.area_mm2 <= 0:
         warnings.append("the baseline area is 0: PAR and projections are undefined")
-    counted_rows = [r for r in rows if r.error is None and r.area_mm2 is not None and r.excluded is None]
-    measured_rows = [r for i, r in enumerate(counted_rows) if r.day not in [q.day for q in counted_rows[:i]]]
     par_latest = measured_rows[-1].par_pct
     days_of = [r.day for r in measured_rows]
     par4 = par_at_day(days_of, [r.par_pct for r in measured_rows], 28.0) if base.area_mm2 > 0 else None
