@@ -419,7 +419,7 @@ def check_not_inverted(mask: np.ndarray, name: str) -> None:
                         "was meant as wound; save it with the wound white on black (invert it)")
 
 
-def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
+def read_mask(path, *, shape: tuple[int, int] | None = None, or_shape: tuple[int, int] | None = None) -> np.ndarray:
     """Read a wound mask image: any white pixel is wound.
 
     Parameters
@@ -427,7 +427,9 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     path : str or Path
         A mask image (PNG, TIFF, ...); white = wound.
     shape : (rows, cols), optional
-        The upright photo's shape; the mask must match it.
+        The upright photo's shape; the mask must match it ...
+    or_shape : (rows, cols), optional
+        ... or this one (the photo's stored frame, where its EXIF orientation turns it).
 
     Returns
     -------
@@ -451,7 +453,7 @@ def read_mask(path, *, shape: tuple[int, int] | None = None) -> np.ndarray:
                 else f"its brightest value is {top} of 255 and it has many shades, so it is not a mask")
         raise MaskError(f"mask {path}: {said}; give the mask (white = wound on black), not a photo")
     mask = high > (127 if top > 127 else 0)  # a mask saved with values 0 and 1 (or numbered wounds) is read too
-    if shape is not None and mask.shape != tuple(shape):
+    if shape is not None and mask.shape not in (tuple(shape), tuple(or_shape or shape)):
         raise MaskError(
             f"mask {path}: is {mask.shape[1]} x {mask.shape[0]} px but the photo is {shape[1]} x {shape[0]} px "
             "(width x height, upright); export the mask at the photo's size")

@@ -223,13 +223,12 @@ def _given_mask(image: str, path, shape, orientation: int = 1) -> tuple[np.ndarr
             raise MaskError(f"mask folder {path}: has no {candidate.name} for {image}; "
                             "name masks <image stem>.png")
         path = candidate
-    if orientation in (5, 6, 7, 8) and shape[0] != shape[1]:
-        stored = read_mask(path)
-        if stored.shape == (shape[1], shape[0]):
-            return upright_frame(stored, orientation), (
-                f"mask {path.name} has the size of the photo as stored (EXIF orientation {orientation}, as ImageJ "
-                "1.x shows it): turned upright with the photo",)
-    mask = read_mask(path, shape=shape)
+    stored = (shape[1], shape[0]) if orientation in (5, 6, 7, 8) and shape[0] != shape[1] else None
+    mask = read_mask(path, shape=shape, or_shape=stored)
+    if mask.shape == stored:
+        return upright_frame(mask, orientation), (
+            f"mask {path.name} has the size of the photo as stored (EXIF orientation {orientation}, as ImageJ "
+            "1.x shows it): turned upright with the photo",)
     if orientation in (2, 3, 4) or (orientation in (5, 6, 7, 8) and shape[0] == shape[1]):  # either frame fits
         how = "upside down" if orientation == 3 else "turned" if orientation > 4 else "mirrored"
         return mask, (f"the photo is stored {how} (EXIF orientation {orientation}): mask {path.name} is read as "

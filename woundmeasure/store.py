@@ -204,7 +204,8 @@ class Store:
         wound renamed, the series now under another patient's name): ``export`` leaves them out, as
         ``track`` does; their measurements stay. Returns the photos of the visits retired now whose file
         is gone (a photo deleted or renamed), for the run to say so."""
-        gone = "SELECT DISTINCT image FROM visits WHERE source = ? AND retired IS NULL AND id NOT IN (SELECT id FROM touched)"
+        gone = ("SELECT DISTINCT image FROM visits WHERE source = ? AND retired IS NULL "
+                "AND id NOT IN (SELECT id FROM touched)")
         with self.db:
             images = [r[0] for r in self.db.execute(gone, (self.run_source,)).fetchall()]
             self.db.execute("UPDATE visits SET retired = 1 WHERE source = ? AND id NOT IN (SELECT id FROM touched)",

@@ -231,10 +231,9 @@ def _row(members, sign, centre, direction, length) -> TickRow | None:
         if lengths[k % 2 != whole].std() > 0.3 * abs(odd - even):
             return None  # the half-mm ticks are all alike; a mm row's odd ticks hold its 5 mm ones
     elif unit == "mm" and not _fives_longer(k, lengths):
-        tens = _half_mm_tens(k, lengths)  # a 0.5 mm edge whose half-mm ticks are as long as its mm ones?
-        if tens is None:  # or a mm edge without 5 mm ticks: which, its ticks cannot tell
+        whole = _half_mm_whole(k, lengths)  # a 0.5 mm edge whose half-mm ticks are as long as its mm ones?
+        if whole is None:  # or a mm edge without 5 mm ticks: which, its ticks cannot tell
             return TickRow(ends, k, lengths, -sign * mean_dir, period, "tens only", frozenset(int(m) for m in members))
-        whole = tens % 2
     if whole is not None:  # keep the whole-mm ticks, numbered in mm
         sel = k % 2 == whole
         if sel.sum() < MIN_TICKS:
@@ -261,11 +260,11 @@ def _fives_longer(k: np.ndarray, lengths: np.ndarray) -> bool:
     return bool(tens[half_way] > ordinary + max(1.0, 0.1 * ordinary))
 
 
-def _half_mm_tens(k: np.ndarray, lengths: np.ndarray) -> int | None:
-    """The phase (``k mod 20``) of the cm ticks of a row that is a 0.5 mm edge whose half-mm ticks are as
-    long as its mm ones (no longer tick half-way between its long ones, :func:`_fives_longer`), or None:
-    its long ticks, every 10 (5 mm), alternate in length (5 and 10 mm), where a mm edge's cm ticks are
-    alike. Read as mm, such an edge halves the scale (every area four times too large)."""
+def _half_mm_whole(k: np.ndarray, lengths: np.ndarray) -> int | None:
+    """The parity of the whole-mm ticks' numbers (``k mod 2``) of a row that is a 0.5 mm edge whose half-mm
+    ticks are as long as its mm ones (no longer tick half-way between its long ones, :func:`_fives_longer`),
+    or None: its long ticks, every 10 (5 mm), alternate in length (5 and 10 mm), where a mm edge's cm
+    ticks are alike. Read as mm, such an edge halves the scale (every area four times too large)."""
     if len(k) < 30 or k.max() - k.min() < 30:
         return None  # both kinds of long tick seen at least once more
     tens = _phase_means(k, lengths, 10)
@@ -275,7 +274,7 @@ def _half_mm_tens(k: np.ndarray, lengths: np.ndarray) -> int | None:
     a, b = twenties[ten], twenties[ten + 10]
     if min(a, b) <= ordinary or abs(a - b) < max(1.5, 0.15 * (min(a, b) - ordinary)):
         return None  # the long ticks are alike: cm ticks
-    return ten if a > b else ten + 10
+    return ten % 2  # its long ticks, 5 and 10 mm, are whole-mm ticks
 
 
 def find_tick_rows(gray: np.ndarray, *, full_size: bool = True) -> list[TickRow]:

@@ -91,50 +91,49 @@ def check_seen(session: ReviewSession, visit_id: str, action: str, data: dict) -
     change overwrites was changed since (``states``, where given: :data:`STATE_OF_ACTION`). Without
     this, an edit made before a split was saved beside another photo, and a second tab undid the first
     tab's correction."""
-    payload = series_payload(session)
-    for w in payload["wounds"]:
-        for v in w["visits"]:
-            if v["id"] != visit_id:
-                continue
-            if "photo" in data and (data["photo"] != v["photo"] or data.get("wound", w["wound"]) != w["wound"]):
-                raise OutOfDate(f"visit {visit_id} is now {w['wound']} in {v['image']}: the series changed since "
-                                "this page showed it; reload the page")
-            part = STATE_OF_ACTION.get(action)
-            if part and isinstance(data.get("states"), dict) and data["states"].get(part) != v["states"][part]:
-                raise OutOfDate(f"{v['image']} ({w['wound']}) was changed since this page showed it (in another tab "
-                                "or window?); reload the page to see it before changing it")
-            return
+    ref, _ = session.visit(visit_id)
+    v = _visit_entry(session, ref.wound, ref.index)
+    if "photo" in data and (data["photo"] != v["photo"] or data.get("wound", v["wound"]) != v["wound"]):
+        raise OutOfDate(f"visit {visit_id} is now {v['wound']} in {v['image']}: the series changed since "
+                        "this page showed it; reload the page")
+    part = STATE_OF_ACTION.get(action)
+    if part and isinstance(data.get("states"), dict) and data["states"].get(part) != v["states"][part]:
+        raise OutOfDate(f"{v['image']} ({v['wound']}) was changed since this page showed it (in another tab "
+                        "or window?); reload the page to see it before changing it")
+
+
+def _visit_entry(session: ReviewSession, w: int, i: int) -> dict:
+    """What the page shows of visit ``i`` of wound ``w``, as tracking computed it."""
+    from woundmeasure.calibration.detect import NO_SCALE_HELP
+    from woundmeasure.sources import mask_path, written_by_review
+
+    t = session.tracks[w]
+    v = t.stored[i]
+    m = next(m for m in t.visits if (m.date, m.image) == (v.date.isoformat() if v.date else None, v.image))
+    corrected = f"override: {mask_path(v.image).name}" in v.outline and written_by_review(v.image)
+    entry = {
+        "id": f"{w}-{i}", "wound": t.wound, "date": m.date, "day": m.day, "image": Path(v.image).name,
+        "photo": str(v.image),
+        "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
+        "area_mm2_low": m.area_mm2_low, "area_mm2_high": m.area_mm2_high, "par_pct_low": m.par_pct_low,
+        "par_pct_high": m.par_pct_high, "change_beyond_noise": m.change_beyond_noise,
+        "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
+                        if v.calibration else None),
+        "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
+        else (v.outline.split(" (")[0] or None),
+        "error": v.error, "no_scale": NO_SCALE_HELP in (v.error or ""),
+        "hints": session.hints(f"{w}-{i}"), "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
+        "closed": v.closed, "closed_confirmed": v.closure_confirmed, "outside": v.outside,
+        "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
+        **_size(v), "wound_box": _wound_box(v)}
+    return {**entry, "states": _states(entry)}
 
 
 def series_payload(session: ReviewSession) -> dict:
     """Everything the page shows, as tracking computed it."""
-    from woundmeasure.calibration.detect import NO_SCALE_HELP
-    from woundmeasure.sources import mask_path, written_by_review
-
-    wounds = []
-    for w, t in enumerate(session.tracks):
-        metrics = {(m.date, m.image): m for m in t.visits}
-        visits = []
-        for i, v in enumerate(t.stored):
-            m = metrics[(v.date.isoformat() if v.date else None, v.image)]
-            reviewed = written_by_review(v.image)
-            corrected = f"override: {mask_path(v.image).name}" in v.outline and reviewed
-            visits.append({
-                "id": f"{w}-{i}", "wound": t.wound, "date": m.date, "day": m.day, "image": Path(v.image).name, "photo": str(v.image),
-                "area_mm2": m.area_mm2, "area_cm2": m.area_cm2, "perimeter_mm": m.perimeter_mm, "par_pct": m.par_pct,
-                "area_mm2_low": m.area_mm2_low, "area_mm2_high": m.area_mm2_high, "par_pct_low": m.par_pct_low,
-                "par_pct_high": m.par_pct_high, "change_beyond_noise": m.change_beyond_noise,
-                "calibration": ({"method": v.calibration["method"], "px_per_mm": v.calibration["px_per_mm"]}
-                                if v.calibration else None),
-                "outline": "corrected" if corrected else "steered" if "(steered by " in v.outline
-                else (v.outline.split(" (")[0] or None),
-                "error": v.error, "no_scale": NO_SCALE_HELP in (v.error or ""),
-                "hints": session.hints(f"{w}-{i}"), "warnings": list(v.warnings), "note": v.note, "excluded": v.excluded,
-                "closed": v.closed, "closed_confirmed": v.closure_confirmed, "outside": v.outside,
-                "expected": (v.result or {}).get("expected_px") or [] if v.closed else [],
-                **_size(v), "wound_box": _wound_box(v)})
-            visits[-1]["states"] = _states(visits[-1])
-        wounds.append({"wound": t.wound, "summary": t.summary.to_dict(), "visits": visits})
+    wounds = [{"wound": t.wound, "summary": t.summary.to_dict(),
+               "visits": [_visit_entry(session, w, i) for i in range(len(t.stored))]}
+              for w, t in enumerate(session.tracks)]
     return {"source": str(session.source), "patient": session.patient, "threshold_pct": session.threshold_pct,
             "wounds": wounds}
 
@@ -148,7 +147,8 @@ def create_app(session: ReviewSession, *, token: str):
 
     @app.before_request
     def check_token():
-        given = request.headers.get(TOKEN_HEADER) or request.args.get("token") or request.cookies.get(token_cookie(token))
+        given = (request.headers.get(TOKEN_HEADER) or request.args.get("token")
+                 or request.cookies.get(token_cookie(token)))
         if not given or not hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
             return jsonify(error="this page needs the token from the URL that 'woundmeasure review' printed (if the "
                                  "review was started again, open the new link it printed)"), 403

@@ -643,7 +643,8 @@ function visitAction(action, body, run) {
   app.acting = true;
   return withBusy(async () => {
     try {
-      await run(visit, await request(visitPath(visit.id, action), { method: 'POST', body: { ...body, ...seenAs(visit) } }));
+      const sent = { method: 'POST', body: { ...body, ...seenAs(visit) } };
+      await run(visit, await request(visitPath(visit.id, action), sent));
       return true;
     } catch (error) {
       showError(error);
